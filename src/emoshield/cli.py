@@ -1,0 +1,273 @@
+"""The ``emoshield`` command line: thin commands over the library."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.table import Table
+
+from emoshield.errors import EmoshieldError
+from emoshield.progress import console, progress_bar
+
+app = typer.Typer(
+    help="Speech emotion recognition that shields who is speaking.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+corpus_app = typer.Typer(help="Turn corpora on disk into manifests.", no_args_is_help=True)
+features_app = typer.Typer(help="Extract acoustic features.", no_args_is_help=True)
+app.add_typer(corpus_app, name="corpus")
+app.add_typer(features_app, name="features")
+
+
+def main() -> None:
+    """Entry point: run the app, turning emoshield errors into one clear line and exit code 1."""
+    try:
+        app()
+    except EmoshieldError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise SystemExit(1) from None
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+) -> None:
+    if version:
+        from emoshield import __version__
+
+        console.print(__version__)
+        raise typer.Exit()
+
+
+@corpus_app.command("manifest")
+def corpus_manifest(
+    name: Annotated[str, typer.Argument(help="emodb, ravdess, cremad, emovo, iemocap, tess, savee, or csv.")],
+    root: Annotated[Path, typer.Argument(help="The corpus folder (for csv: the table).")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Manifest to write (.csv or .parquet).")] = Path(
+        "manifest.csv"
+    ),
+) -> None:
+    """Parse a corpus in its original layout into a manifest.
+
+    Example: emoshield corpus manifest emodb ../shared/corpora/emodb -o emodb.csv
+    """
+    from emoshield.corpora import load_corpus
+    from emoshield.manifest import write_manifest
+
+    result = load_corpus(name, root)
+    write_manifest(result.manifest, output)
+    _print_summary(result.manifest)
+    for rejected in result.rejected[:20]:
+        console.print(f"[yellow]rejected[/yellow] {rejected.path}: {rejected.reason}")
+    if len(result.rejected) > 20:
+        console.print(f"[yellow]... and {len(result.rejected) - 20} more rejected[/yellow]")
+    console.print(f"wrote {len(result.manifest)} rows to {output} ({len(result.rejected)} files rejected)")
+
+
+@corpus_app.command("detect")
+def corpus_detect(root: Annotated[Path, typer.Argument(help="A folder holding a corpus.")]) -> None:
+    """Guess which corpus a folder holds.
+
+    Example: emoshield corpus detect ../shared/corpora/ravdess
+    """
+    from emoshield.corpora import detect_corpus
+
+    found = detect_corpus(root)
+    if found is None:
+        console.print(f"{root}: no known corpus layout recognised")
+        raise typer.Exit(1)
+    typer.echo(found.value)
+
+
+@corpus_app.command("synthetic")
+def corpus_synthetic(
+    out_dir: Annotated[Path, typer.Argument(help="Folder for wav/ and manifest.csv.")],
+    speakers: Annotated[int, typer.Option(help="Number of speakers (split by gender and language).")] = 12,
+    utterances: Annotated[int, typer.Option(help="Utterances per speaker.")] = 24,
+    seed: Annotated[int, typer.Option(help="Random seed: same seed, same corpus.")] = 0,
+) -> None:
+    """Generate the embedded synthetic corpus (speech-like audio with speakers, genders, languages, emotions).
+
+    Example: emoshield corpus synthetic synth/ --speakers 12 --utterances 24
+    """
+    manifest = _generate_synthetic(out_dir, speakers, utterances, seed)
+    _print_summary(manifest)
+    console.print(f"wrote {len(manifest)} files and {out_dir / 'manifest.csv'}")
+
+
+@features_app.command("extract")
+def features_extract(
+    manifest: Annotated[Path, typer.Argument(help="Manifest (.csv or .parquet).")],
+    feature_set: Annotated[str, typer.Option("--set", help="compare2016, egemaps, is09, mfcc or logmel.")] = "compare2016",
+    output: Annotated[Path, typer.Option("-o", "--output", help="Feature file to write (.parquet).")] = Path(
+        "features.parquet"
+    ),
+    workers: Annotated[Optional[int], typer.Option(help="Parallel processes (default: all cores).")] = None,
+    cache_dir: Annotated[Optional[Path], typer.Option(help="Feature cache (default: $EMOSHIELD_CACHE or ~/.cache/emoshield/features).")] = None,
+) -> None:
+    """Extract features for every file of a manifest, in parallel, cached, listing failures.
+
+    Example: emoshield features extract emodb.csv --set compare2016 -o emodb.parquet
+    """
+    from emoshield.manifest import read_manifest
+
+    frame = read_manifest(manifest)
+    _extract(frame, feature_set, output, workers, cache_dir)
+
+
+@app.command("evaluate")
+def evaluate(
+    features: Annotated[Path, typer.Argument(help="Functional features (.parquet) from `features extract`.")],
+    manifest: Annotated[Path, typer.Argument(help="The manifest the features were extracted from.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Folder for report.json, report.md, plots.")] = Path(
+        "report"
+    ),
+    methods: Annotated[str, typer.Option(help="Comma-separated representation methods.")] = "raw,pca",
+    target: Annotated[str, typer.Option(help="valence (binary, seed 000) or emotion (categories).")] = "valence",
+    repeats: Annotated[int, typer.Option(help="Repeats with different seeds (mean ± sd).")] = 5,
+    attackers: Annotated[str, typer.Option(help="Attacker panel (add gboost for a stronger, slower panel).")] = "logreg,svm,mlp,knn",
+    emotion_folds: Annotated[Optional[int], typer.Option(help="k speaker folds for emotion instead of leave-one-speaker-out.")] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the first repeat.")] = 0,
+) -> None:
+    """Emotion UAR and gender/language/speaker leakage of each method, speaker-independent.
+
+    Example: emoshield evaluate emodb.parquet emodb.csv --methods raw,pca -o runs/emodb
+    """
+    from emoshield.evaluation import EvaluationSettings
+    from emoshield.features import read_features
+    from emoshield.manifest import read_manifest
+    from emoshield.types import Target
+
+    settings = EvaluationSettings(
+        methods=_split(methods),
+        target=_choice(Target, target, "--target"),
+        repeats=repeats,
+        attackers=_split(attackers),
+        emotion_folds=emotion_folds,
+        seed=seed,
+    )
+    _evaluate(read_features(features), read_manifest(manifest), settings, output, str(features))
+
+
+@app.command("demo")
+def demo(
+    output: Annotated[Path, typer.Option("-o", "--output", help="Folder for the corpus, features and report.")] = Path(
+        "demo-out"
+    ),
+    speakers: Annotated[int, typer.Option(help="Synthetic speakers.")] = 12,
+    utterances: Annotated[int, typer.Option(help="Utterances per speaker.")] = 24,
+    repeats: Annotated[int, typer.Option(help="Evaluation repeats.")] = 5,
+    workers: Annotated[Optional[int], typer.Option(help="Feature extraction processes.")] = None,
+    seed: Annotated[int, typer.Option(help="Corpus and evaluation seed.")] = 0,
+) -> None:
+    """The whole slice on a fresh synthetic corpus: audio, ComParE features, the privacy/utility table.
+
+    Example: emoshield demo -o demo-out
+    """
+    from emoshield.evaluation import EvaluationSettings
+
+    manifest = _generate_synthetic(output / "corpus", speakers, utterances, seed)
+    frame = _extract(manifest, "compare2016", output / "features.parquet", workers, output / "cache")
+    settings = EvaluationSettings(methods=("raw", "pca"), repeats=repeats, seed=seed)
+    _evaluate(frame, manifest, settings, output / "report", "compare2016 (synthetic)")
+
+
+# --- shared steps -------------------------------------------------------------
+
+
+def _generate_synthetic(out_dir: Path, speakers: int, utterances: int, seed: int):
+    from emoshield.synthetic import SyntheticSpec, generate_corpus
+
+    spec = SyntheticSpec(n_speakers=speakers, utterances_per_speaker=utterances, seed=seed)
+    with progress_bar("synthesising", speakers * utterances) as advance:
+        return generate_corpus(out_dir, spec, progress=advance)
+
+
+def _extract(manifest, feature_set: str, output: Path, workers: int | None, cache_dir: Path | None):
+    from emoshield.features import FeatureSet, extract_features, write_failures, write_features
+
+    chosen = _choice(FeatureSet, feature_set, "--set")
+    files = manifest["file"].tolist()
+    with progress_bar(f"extracting {chosen.value}", len(files)) as advance:
+        result = extract_features(files, chosen, workers=workers or os.cpu_count(), cache_dir=cache_dir, progress=advance)
+    write_features(result.frame, output)
+    failures_path = write_failures(result.failures, output)
+    for file, note in result.notes[:5]:
+        console.print(f"[cyan]note[/cyan] {file}: {note}")
+    if len(result.notes) > 5:
+        console.print(f"[cyan]... {len(result.notes)} notes in all[/cyan]")
+    for failure in result.failures[:20]:
+        console.print(f"[yellow]failed[/yellow] {failure.file}: {failure.reason}")
+    done = len(files) - len(result.failures)
+    console.print(
+        f"wrote {chosen.value} features of {done}/{len(files)} files to {output}"
+        + (f"; failures listed in {failures_path}" if result.failures else "")
+    )
+    return result.frame
+
+
+def _evaluate(frame, manifest, settings, output: Path, feature_label: str) -> None:
+    from emoshield.evaluation import evaluate_methods, write_report
+    from emoshield.evaluation.protocol import count_steps, Dataset
+    from emoshield.evaluation.report import markdown_table
+    from emoshield.features import align_features, feature_set_of
+
+    manifest, X = align_features(frame, manifest, allow_missing_failed=True)
+    data = Dataset.from_manifest(X, manifest, settings.target)
+    with progress_bar("evaluating", count_steps(data, settings)) as advance:
+        results = evaluate_methods(X, manifest, settings, progress=advance)
+    context = {
+        "data": {
+            "features": feature_label,
+            "feature_set": feature_set_of(frame),
+            "n_features": int(X.shape[1]),
+            "n_utterances": int(len(manifest)),
+            "n_speakers": int(manifest["speaker"].nunique()),
+            "languages": sorted(manifest["language"].unique()),
+            "classes": sorted(c for c in manifest[settings.target.value].unique() if c),
+        },
+        "settings": {
+            "methods": list(settings.methods),
+            "target": settings.target.value,
+            "repeats": settings.repeats,
+            "attackers": list(settings.attackers),
+            "leakage_folds": settings.leakage_folds,
+            "utterance_folds": settings.utterance_folds,
+            "emotion_protocol": "loso" if settings.emotion_folds is None else f"{settings.emotion_folds} speaker folds",
+            "seed": settings.seed,
+        },
+    }
+    path = write_report(output, results, context)
+    console.print(markdown_table(results), markup=False)
+    console.print(f"report: {path} (and report.md, metrics.png, attackers.png)")
+
+
+def _print_summary(manifest) -> None:
+    from emoshield.manifest import summarise
+
+    table = Table(title=f"{len(manifest)} utterances")
+    table.add_column("column")
+    table.add_column("counts")
+    for column, counts in summarise(manifest).items():
+        shown = ", ".join(f"{k or '(none)'}: {v}" for k, v in list(counts.items())[:30])
+        table.add_row(column, shown + (" ..." if len(counts) > 30 else ""))
+    console.print(table)
+
+
+def _split(text: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in text.split(",") if part.strip())
+
+
+def _choice(enum, value: str, option: str):
+    try:
+        return enum(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r}; choose one of {', '.join(e.value for e in enum)}", param_hint=option) from None
+
+
+if __name__ == "__main__":
+    main()

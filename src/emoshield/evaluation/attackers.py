@@ -1,0 +1,105 @@
+"""The attacker panel: classifiers trained after the fact on a released representation.
+
+A defence that only fools the adversary it was trained with is not a defence,
+so leakage is the score of the strongest attacker of a varied panel.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Protocol, Sequence
+
+import numpy as np
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.neural_network import MLPClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from emoshield.errors import ConfigError
+from emoshield.evaluation.svm import RbfSvmGrid
+
+
+class Attacker(Protocol):
+    def fit(self, X: np.ndarray, y: np.ndarray, groups: np.ndarray | None = None) -> "Attacker": ...
+
+    def predict(self, X: np.ndarray) -> np.ndarray: ...
+
+
+class SklearnAttacker:
+    """Adapts an sklearn classifier (which ignores speaker groups) to the panel."""
+
+    def __init__(self, estimator) -> None:
+        self.estimator = estimator
+
+    def fit(self, X: np.ndarray, y: np.ndarray, groups: np.ndarray | None = None) -> "SklearnAttacker":
+        self.estimator.fit(X, y)
+        return self
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        return self.estimator.predict(X)
+
+
+class SvmAttacker:
+    """RBF SVM with a grid search on the attacker's own speaker-grouped folds."""
+
+    def __init__(self, seed: int) -> None:
+        self.model = RbfSvmGrid(random_state=seed)
+
+    def fit(self, X: np.ndarray, y: np.ndarray, groups: np.ndarray | None = None) -> "SvmAttacker":
+        self.model.fit(X, y, groups)
+        return self
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        return self.model.predict(X)
+
+
+def _logreg(seed: int) -> Attacker:
+    return SklearnAttacker(
+        make_pipeline(StandardScaler(), LogisticRegression(C=0.1, max_iter=300, random_state=seed))
+    )
+
+
+def _mlp(seed: int) -> Attacker:
+    """Seed 000's attacker: two dense layers (400 units here, as its adversary heads)."""
+    return SklearnAttacker(
+        make_pipeline(
+            StandardScaler(),
+            MLPClassifier(
+                hidden_layer_sizes=(400, 400),
+                alpha=1e-3,
+                max_iter=100,
+                early_stopping=True,
+                n_iter_no_change=8,
+                random_state=seed,
+            ),
+        )
+    )
+
+
+def _knn(seed: int) -> Attacker:
+    return SklearnAttacker(make_pipeline(StandardScaler(), KNeighborsClassifier(n_neighbors=5)))
+
+
+def _gboost(seed: int) -> Attacker:
+    return SklearnAttacker(HistGradientBoostingClassifier(max_iter=100, random_state=seed))
+
+
+ATTACKERS: dict[str, Callable[[int], Attacker]] = {
+    "logreg": _logreg,
+    "svm": SvmAttacker,
+    "mlp": _mlp,
+    "knn": _knn,
+    "gboost": _gboost,
+}
+
+#: The default panel; ``gboost`` is slow on thousands of features and is opt-in.
+DEFAULT_PANEL: tuple[str, ...] = ("logreg", "svm", "mlp", "knn")
+
+
+def make_panel(names: Sequence[str], seed: int) -> dict[str, Attacker]:
+    """Fresh attackers by name; ConfigError lists the known names."""
+    unknown = [n for n in names if n not in ATTACKERS]
+    if unknown:
+        raise ConfigError(f"unknown attacker(s) {unknown}; known: {', '.join(ATTACKERS)}")
+    return {name: ATTACKERS[name](seed) for name in names}

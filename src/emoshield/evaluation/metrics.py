@@ -1,0 +1,51 @@
+"""Metrics: unweighted average recall, equal error rate, summaries over repeats."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Sequence
+
+import numpy as np
+from sklearn.metrics import recall_score, roc_curve
+
+
+def uar(y_true: Sequence, y_pred: Sequence) -> float:
+    """Unweighted average recall: the mean of per-class recalls over the true classes."""
+    labels = np.unique(np.asarray(y_true))
+    return float(recall_score(y_true, y_pred, labels=labels, average="macro", zero_division=0))
+
+
+def equal_error_rate(scores: np.ndarray, same: np.ndarray) -> float:
+    """EER of verification trials: ``scores`` higher means "same speaker"; ``same`` marks target trials."""
+    same = np.asarray(same, dtype=bool)
+    if same.all() or not same.any():
+        raise ValueError("EER needs both target and non-target trials")
+    false_accept, true_accept, _ = roc_curve(same, scores)
+    false_reject = 1.0 - true_accept
+    i = int(np.nanargmin(np.abs(false_reject - false_accept)))
+    return float((false_reject[i] + false_accept[i]) / 2.0)
+
+
+@dataclass(frozen=True)
+class MetricSummary:
+    """A metric over repeats, beside the level a guess would reach."""
+
+    mean: float
+    sd: float
+    n: int
+    chance: float
+
+    def as_dict(self) -> dict[str, float | int]:
+        return asdict(self)
+
+    def __str__(self) -> str:
+        return f"{100 * self.mean:.1f} ± {100 * self.sd:.1f}"
+
+
+def summarise(values: Sequence[float], chance: float) -> MetricSummary:
+    """Mean and sample standard deviation (0 for one value) of repeated measurements."""
+    array = np.asarray(values, dtype=float)
+    if array.size == 0:
+        raise ValueError("no values to summarise")
+    sd = float(array.std(ddof=1)) if array.size > 1 else 0.0
+    return MetricSummary(float(array.mean()), sd, int(array.size), float(chance))

@@ -1,0 +1,62 @@
+"""Plots of an evaluation: metrics per method beside chance, and every attacker's score."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from emoshield.evaluation.protocol import MethodResult  # noqa: E402
+from emoshield.evaluation.report import COLUMNS  # noqa: E402
+
+
+def plot_metrics(results: Sequence[MethodResult], path: Path) -> Path:
+    """Grouped bars: one group per metric, one bar per method, chance as a dashed line."""
+    metrics = [m for m in COLUMNS if any(m in r.metrics for r in results)]
+    width = 0.8 / max(len(results), 1)
+    fig, ax = plt.subplots(figsize=(1.6 + 1.5 * len(metrics), 3.6))
+    for k, r in enumerate(results):
+        x = np.arange(len(metrics)) + (k - (len(results) - 1) / 2) * width
+        means = [100 * r.metrics[m].mean if m in r.metrics else np.nan for m in metrics]
+        sds = [100 * r.metrics[m].sd if m in r.metrics else 0 for m in metrics]
+        ax.bar(x, means, width, yerr=sds, capsize=2, label=r.method)
+    for i, m in enumerate(metrics):
+        chance = next(r.metrics[m].chance for r in results if m in r.metrics)
+        ax.hlines(100 * chance, i - 0.45, i + 0.45, colors="k", linestyles="dashed", linewidth=1)
+    ax.set_xticks(np.arange(len(metrics)), [COLUMNS[m] for m in metrics], rotation=15)
+    ax.set_ylabel("% (dashed: chance)")
+    ax.set_ylim(0, 100)
+    ax.legend(fontsize=8)
+    ax.set_title("Utility (emotion) and leakage per method")
+    return _save(fig, path)
+
+
+def plot_attackers(results: Sequence[MethodResult], path: Path) -> Path:
+    """Each attacker's score per leakage metric and method: the panel behind the maximum."""
+    metrics = [m for m in ("gender_leakage", "language_leakage", "speaker_id_acc") if m in results[0].attackers]
+    fig, axes = plt.subplots(1, len(metrics), figsize=(4 * len(metrics), 3.4), squeeze=False)
+    for ax, metric in zip(axes[0], metrics):
+        names = list(results[0].attackers[metric])
+        width = 0.8 / len(results)
+        for k, r in enumerate(results):
+            x = np.arange(len(names)) + (k - (len(results) - 1) / 2) * width
+            ax.bar(x, [100 * r.attackers[metric][n].mean for n in names], width, label=r.method)
+        ax.axhline(100 * results[0].metrics[metric].chance, color="k", linestyle="dashed", linewidth=1)
+        ax.set_xticks(np.arange(len(names)), names)
+        ax.set_title(COLUMNS[metric])
+        ax.set_ylim(0, 100)
+    axes[0][0].set_ylabel("%")
+    axes[0][-1].legend(fontsize=8)
+    return _save(fig, path)
+
+
+def _save(fig, path: Path) -> Path:
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path

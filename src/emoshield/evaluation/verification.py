@@ -1,0 +1,64 @@
+"""Speaker verification on speakers the scorer never saw: trials, scorers, EER.
+
+VoicePrivacy convention: an EER of 50% is perfect privacy, 0% full linkability.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+from sklearn.decomposition import PCA
+from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+MAX_TRIALS_PER_FOLD = 200_000
+
+
+def trial_pairs(n: int, rng: np.random.Generator, limit: int = MAX_TRIALS_PER_FOLD) -> tuple[np.ndarray, np.ndarray]:
+    """All unordered pairs of n utterances, subsampled to ``limit``."""
+    i, j = np.triu_indices(n, k=1)
+    if len(i) > limit:
+        keep = rng.choice(len(i), size=limit, replace=False)
+        i, j = i[keep], j[keep]
+    return i, j
+
+
+def _cosine(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    a = a / np.maximum(np.linalg.norm(a, axis=1, keepdims=True), 1e-12)
+    b = b / np.maximum(np.linalg.norm(b, axis=1, keepdims=True), 1e-12)
+    return (a * b).sum(1)
+
+
+def _standardised(train: np.ndarray, speakers: np.ndarray, seed: int):
+    return StandardScaler().fit(train)
+
+
+def _lda(train: np.ndarray, speakers: np.ndarray, seed: int):
+    """PCA to at most 200 dimensions, then LDA between the training speakers."""
+    n_pca = max(1, min(200, train.shape[0] - len(np.unique(speakers)), train.shape[1]))
+    return make_pipeline(
+        StandardScaler(), PCA(n_components=n_pca, random_state=seed), LinearDiscriminantAnalysis()
+    ).fit(train, speakers)
+
+
+#: Each scorer learns an embedding on training speakers; trials are cosine scores.
+SCORERS: dict[str, Callable] = {"cosine": _standardised, "lda": _lda}
+
+
+def verification_scores(
+    train: np.ndarray,
+    train_speakers: np.ndarray,
+    test: np.ndarray,
+    test_speakers: np.ndarray,
+    seed: int,
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """For each scorer: (scores, same-speaker flags) of trials among the test utterances."""
+    i, j = trial_pairs(len(test), np.random.default_rng(seed))
+    same = test_speakers[i] == test_speakers[j]
+    result = {}
+    for name, learn in SCORERS.items():
+        embedding = learn(train, train_speakers, seed).transform(test)
+        result[name] = (_cosine(embedding[i], embedding[j]), same)
+    return result

@@ -1,0 +1,206 @@
+"""Batch extraction: many files, one feature set, parallel, cached, failures listed."""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from emoshield.audio import load_audio
+from emoshield.errors import EmoshieldError, FeatureError
+from emoshield.features.base import Extractor
+from emoshield.features.cache import CacheEntry, FeatureCache, default_cache_dir, file_digest
+from emoshield.features.registry import FeatureSet, feature_set_of, get_extractor
+
+#: How every file is loaded before extraction (part of the cache key).
+AUDIO_SETTINGS: dict[str, float] = {"target_rate": 16000, "max_seconds": 600.0, "min_seconds": 0.1}
+
+#: ``None``: the default cache folder; ``False``: no cache; a path: that folder.
+CacheOption = str | Path | Literal[False] | None
+
+
+@dataclass
+class Failure:
+    """A file that gave no features, and why."""
+
+    file: str
+    reason: str
+
+
+@dataclass
+class ExtractionResult:
+    """Features of the files that worked, the ones that did not, and what loading changed."""
+
+    frame: pd.DataFrame
+    failures: list[Failure]
+    notes: list[tuple[str, str]]
+    cached: int = 0  #: how many files were read from the cache
+
+
+@dataclass
+class _Outcome:
+    file: str
+    entry: CacheEntry | None
+    reason: str = ""
+    cached: bool = False
+
+
+class _Worker:
+    """One extractor and cache: turns a file into an outcome, never raising for a bad file."""
+
+    def __init__(self, feature_set: FeatureSet, cache_root: Path | None) -> None:
+        self.extractor = get_extractor(feature_set)
+        settings = {"extractor": self.extractor.settings, "audio": AUDIO_SETTINGS}
+        self.cache = FeatureCache(cache_root, self.extractor.name, settings) if cache_root else None
+
+    def run(self, file: str) -> _Outcome:
+        try:
+            digest = file_digest(file) if self.cache else ""
+            if self.cache:
+                entry = self.cache.load(digest)
+                if entry is not None and self._fits(entry):
+                    return _Outcome(file, entry, cached=True)
+            audio = load_audio(file, **AUDIO_SETTINGS)
+            entry = CacheEntry(self.extractor(audio), audio.duration, audio.notes)
+            if self.cache:
+                self.cache.store(digest, entry)
+            return _Outcome(file, entry)
+        except Exception as exc:  # one bad file must not stop the rest
+            return _Outcome(file, None, _reason(file, exc))
+
+    def _fits(self, entry: CacheEntry) -> bool:
+        return entry.values.ndim == 2 and entry.values.shape[1] == len(self.extractor.feature_names)
+
+
+def _reason(file: str, exc: Exception) -> str:
+    text = str(exc) if isinstance(exc, EmoshieldError) else f"{type(exc).__name__}: {exc}"
+    for prefix in (f"{file}: ", f"{Path(file)}: "):
+        text = text.removeprefix(prefix)
+    return text
+
+
+_POOL_WORKER: _Worker | None = None
+
+
+def _init_pool(feature_set: str, cache_root: Path | None) -> None:
+    global _POOL_WORKER
+    _POOL_WORKER = _Worker(FeatureSet(feature_set), cache_root)
+
+
+def _run_chunk(files: list[str]) -> list[_Outcome]:
+    assert _POOL_WORKER is not None, "pool initializer did not run"
+    return [_POOL_WORKER.run(f) for f in files]
+
+
+def extract_features(
+    files: Sequence[str | Path],
+    feature_set: FeatureSet | str,
+    workers: int | None = None,
+    cache_dir: CacheOption = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> ExtractionResult:
+    """Extract ``feature_set`` from every file (duplicates once), in input order.
+
+    ``workers`` processes (default: CPU count; 1 runs in this process). ``cache_dir``:
+    None for :func:`default_cache_dir`, False for no cache. ``progress(done, total)``
+    is called as files finish. Failed files are listed in the result; FeatureError
+    only if none succeeds.
+    """
+    chosen = feature_set_of(feature_set)
+    paths = list(dict.fromkeys(str(f) for f in files))
+    if not paths:
+        raise FeatureError("no audio files given")
+    count = (os.cpu_count() or 1) if workers is None else workers
+    if count < 1:
+        raise FeatureError(f"workers must be at least 1, got {count}")
+    root = None if cache_dir is False else Path(cache_dir or default_cache_dir())
+    report = progress or (lambda done, total: None)
+    if count == 1:
+        worker = _Worker(chosen, root)
+        outcomes = []
+        for done, path in enumerate(paths, 1):
+            outcomes.append(worker.run(path))
+            report(done, len(paths))
+        extractor = worker.extractor
+    else:
+        outcomes = _run_pool(paths, chosen, root, count, report)
+        extractor = get_extractor(chosen)
+    return _result(extractor, outcomes)
+
+
+def _run_pool(
+    paths: list[str],
+    chosen: FeatureSet,
+    root: Path | None,
+    workers: int,
+    report: Callable[[int, int], None],
+) -> list[_Outcome]:
+    size = max(1, min(8, math.ceil(len(paths) / (workers * 4))))
+    chunks = [paths[i : i + size] for i in range(0, len(paths), size)]
+    results: dict[int, list[_Outcome]] = {}
+    pool = ProcessPoolExecutor(
+        max_workers=min(workers, len(chunks)),
+        mp_context=get_context("spawn"),
+        initializer=_init_pool,
+        initargs=(chosen.value, root),
+    )
+    try:
+        pending: dict[Future[list[_Outcome]], int] = {
+            pool.submit(_run_chunk, chunk): i for i, chunk in enumerate(chunks)
+        }
+        done_files = 0
+        while pending:
+            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for future in finished:
+                index = pending.pop(future)
+                results[index] = future.result()
+                done_files += len(results[index])
+                report(done_files, len(paths))
+    except BrokenProcessPool as exc:
+        raise FeatureError(f"feature worker processes died ({exc})") from exc
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    return [outcome for i in range(len(chunks)) for outcome in results[i]]
+
+
+def _result(extractor: Extractor, outcomes: list[_Outcome]) -> ExtractionResult:
+    good = [o for o in outcomes if o.entry is not None]
+    failures = [Failure(o.file, o.reason) for o in outcomes if o.entry is None]
+    if not good:
+        first = failures[0]
+        raise FeatureError(
+            f"all {len(failures)} file(s) failed {extractor.name} extraction; "
+            f"first: {first.file}: {first.reason}"
+        )
+    notes = [(o.file, note) for o in good for note in o.entry.notes]  # type: ignore[union-attr]
+    frame = _frame(extractor, good)
+    return ExtractionResult(frame, failures, notes, sum(o.cached for o in good))
+
+
+def _frame(extractor: Extractor, good: list[_Outcome]) -> pd.DataFrame:
+    entries = [o.entry for o in good]
+    values = np.vstack([e.values for e in entries])  # type: ignore[union-attr]
+    if extractor.frame_level:
+        times = [extractor.frame_times(len(e.values), e.duration) for e in entries]  # type: ignore[union-attr]
+        index = pd.MultiIndex.from_arrays(
+            [
+                np.repeat([o.file for o in good], [len(t[0]) for t in times]),
+                np.concatenate([t[0] for t in times]),
+                np.concatenate([t[1] for t in times]),
+            ],
+            names=["file", "start", "end"],
+        )
+    else:
+        index = pd.Index([o.file for o in good], name="file")
+    frame = pd.DataFrame(values, index=index, columns=extractor.feature_names)
+    frame.attrs["feature_set"] = extractor.name
+    return frame

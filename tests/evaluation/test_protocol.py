@@ -1,0 +1,89 @@
+"""The protocol on Gaussian data whose leakage is known by construction."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from emoshield.errors import ConfigError, ManifestError
+from emoshield.evaluation import EvaluationSettings, evaluate_methods, write_report
+
+
+def _data(gender_strength: float, speaker_strength: float, seed: int = 0):
+    """8 speakers (4 per gender, 2 languages), 2 valence classes carried by feature 0."""
+    rng = np.random.default_rng(seed)
+    rows, X = [], []
+    for s in range(8):
+        gender = "female" if s % 2 else "male"
+        language = "en" if s < 4 else "it"
+        offset = rng.normal(size=12) * speaker_strength
+        for u in range(16):
+            valence = "positive" if u % 2 else "negative"
+            x = rng.normal(size=12) + offset
+            x[0] += 3.0 if valence == "positive" else -3.0
+            x[1] += gender_strength if gender == "female" else -gender_strength
+            X.append(x)
+            rows.append(
+                dict(file=f"/x/{s}_{u}.wav", corpus="t", speaker=f"t:{s}", gender=gender, language=language,
+                     emotion="happiness" if valence == "positive" else "anger", valence=valence)
+            )
+    return np.array(X), pd.DataFrame(rows)
+
+
+FAST = dict(repeats=2, attackers=("logreg", "knn", "svm"), leakage_folds=4, utterance_folds=3)
+
+
+def test_strong_gender_signal_leaks_and_absent_one_does_not():
+    X, manifest = _data(gender_strength=4.0, speaker_strength=0.0)
+    leaky = evaluate_methods(X, manifest, EvaluationSettings(methods=("raw",), **FAST))[0]
+    X, manifest = _data(gender_strength=0.0, speaker_strength=0.0)
+    clean = evaluate_methods(X, manifest, EvaluationSettings(methods=("raw",), **FAST))[0]
+    assert leaky.metrics["gender_leakage"].mean > 0.95
+    assert clean.metrics["gender_leakage"].mean < 0.75
+    assert leaky.metrics["emotion_uar"].mean > 0.9 and clean.metrics["emotion_uar"].mean > 0.9
+    assert leaky.metrics["gender_leakage"].chance == 0.5
+
+
+def test_speaker_offsets_make_speakers_identifiable_and_linkable():
+    X, manifest = _data(gender_strength=0.0, speaker_strength=3.0)
+    result = evaluate_methods(X, manifest, EvaluationSettings(methods=("raw", "pca"), **FAST))
+    for r in result:
+        assert r.metrics["speaker_id_acc"].mean > 0.8
+        assert r.metrics["speaker_id_acc"].chance == pytest.approx(1 / 8)
+        assert r.metrics["speaker_eer"].mean < 0.3
+        assert "language_leakage" in r.metrics
+        assert r.metrics["emotion_uar"].n == 2
+        assert set(r.attackers["gender_leakage"]) == {"logreg", "knn", "svm"}
+
+
+def test_strongest_attacker_is_reported():
+    X, manifest = _data(gender_strength=1.0, speaker_strength=0.5)
+    r = evaluate_methods(X, manifest, EvaluationSettings(methods=("raw",), **FAST))[0]
+    best = max(s.mean for s in r.attackers["gender_leakage"].values())
+    assert r.metrics["gender_leakage"].mean == best
+    assert r.strongest["gender_leakage"] in r.attackers["gender_leakage"]
+
+
+def test_unknown_method_and_too_few_speakers_are_clear_errors():
+    X, manifest = _data(1.0, 0.0)
+    with pytest.raises(ConfigError, match="unknown method 'nope'"):
+        evaluate_methods(X, manifest, EvaluationSettings(methods=("nope",), **FAST))
+    few = manifest["speaker"].isin(["t:0", "t:1", "t:2"])
+    with pytest.raises(ManifestError, match="at least 4 speakers"):
+        evaluate_methods(X[few.to_numpy()], manifest[few].reset_index(drop=True), EvaluationSettings(**FAST))
+
+
+def test_report_files_and_keys(tmp_path):
+    X, manifest = _data(2.0, 1.0)
+    results = evaluate_methods(X, manifest, EvaluationSettings(methods=("raw", "pca"), **FAST))
+    write_report(tmp_path, results, {"data": {"n_utterances": len(X)}, "settings": {"target": "valence"}})
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert [r["method"] for r in report["results"]] == ["raw", "pca"]
+    for entry in report["results"]:
+        for metric in ("emotion_uar", "gender_leakage", "language_leakage", "speaker_id_acc", "speaker_eer"):
+            assert set(entry["metrics"][metric]) == {"mean", "sd", "n", "chance"}
+    table = (tmp_path / "report.md").read_text()
+    assert "| raw |" in table and "| chance |" in table
+    assert (tmp_path / "metrics.png").stat().st_size > 1000
+    assert (tmp_path / "attackers.png").stat().st_size > 1000
