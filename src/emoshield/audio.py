@@ -12,7 +12,6 @@ from pathlib import Path
 
 import numpy as np
 import soundfile as sf
-from scipy.signal import resample_poly
 
 from emoshield.errors import AudioError
 
@@ -93,5 +92,7 @@ def _check_length(path: Path, frames: int, rate: int, low: float, high: float) -
 
 
 def _resample(samples: np.ndarray, rate: int, target: int) -> np.ndarray:
+    from scipy.signal import resample_poly  # slow to import; most files need no resampling
+
     divisor = gcd(rate, target)
     return resample_poly(samples, target // divisor, rate // divisor).astype(np.float32)

@@ -1,7 +1,7 @@
 """Cross-module contracts: manifest columns, label vocabularies, named choices.
 
 The emotion vocabulary is shared by every corpus; the valence mapping follows
-seed 000, Table I, extended (documented in docs/labels.md) for emotions the
+seed 000, Table I, extended (documented in docs/corpora.md) for emotions the
 table does not list.
 """
 

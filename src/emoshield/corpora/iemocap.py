@@ -90,7 +90,8 @@ class _Parser:
             raise Reject(f"unknown emotion code {code!r} in {label_file}")
         speaker = f"{session}{who}"
         emotion = EMOTIONS[code]
-        return make_row(path, NAME, speaker, GENDERS[who], LANGUAGE, emotion, spontaneity=spontaneity)
+        gender = GENDERS[who]
+        return make_row(path, NAME, speaker, gender, LANGUAGE, emotion, spontaneity=spontaneity)
 
 
 def load(root: str | Path) -> LoadResult:

@@ -48,7 +48,7 @@ def parse(path: Path) -> dict[str, object]:
     """One manifest row for a SAVEE file, or Reject."""
     fields = _fields(path)
     if fields is None:
-        raise Reject("name does not match SAVEE's <speaker>_<emotion><nn>.wav or <speaker>/<emotion><nn>.wav")
+        raise Reject("name does not match SAVEE's <spk>_<code><nn>.wav or <spk>/<code><nn>.wav")
     speaker, code, number = fields
     if speaker not in SPEAKERS:
         raise Reject(f"unknown speaker {speaker} (SAVEE has {', '.join(SPEAKERS)})")

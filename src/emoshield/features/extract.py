@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import math
+import multiprocessing
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Literal
 
@@ -96,6 +96,15 @@ def _init_pool(feature_set: str, cache_root: Path | None) -> None:
     _POOL_WORKER = _Worker(FeatureSet(feature_set), cache_root)
 
 
+def _context() -> multiprocessing.context.BaseContext:
+    """forkserver (no fork of a threaded parent; imports paid once), else spawn."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
+    return context
+
+
 def _run_chunk(files: list[str]) -> list[_Outcome]:
     assert _POOL_WORKER is not None, "pool initializer did not run"
     return [_POOL_WORKER.run(f) for f in files]
@@ -149,7 +158,7 @@ def _run_pool(
     results: dict[int, list[_Outcome]] = {}
     pool = ProcessPoolExecutor(
         max_workers=min(workers, len(chunks)),
-        mp_context=get_context("spawn"),
+        mp_context=_context(),
         initializer=_init_pool,
         initargs=(chosen.value, root),
     )
@@ -173,7 +182,7 @@ def _run_pool(
 
 
 def _result(extractor: Extractor, outcomes: list[_Outcome]) -> ExtractionResult:
-    good = [o for o in outcomes if o.entry is not None]
+    good = [(o.file, o.entry) for o in outcomes if o.entry is not None]
     failures = [Failure(o.file, o.reason) for o in outcomes if o.entry is None]
     if not good:
         first = failures[0]
@@ -181,26 +190,26 @@ def _result(extractor: Extractor, outcomes: list[_Outcome]) -> ExtractionResult:
             f"all {len(failures)} file(s) failed {extractor.name} extraction; "
             f"first: {first.file}: {first.reason}"
         )
-    notes = [(o.file, note) for o in good for note in o.entry.notes]  # type: ignore[union-attr]
-    frame = _frame(extractor, good)
-    return ExtractionResult(frame, failures, notes, sum(o.cached for o in good))
+    notes = [(file, note) for file, entry in good for note in entry.notes]
+    cached = sum(o.cached for o in outcomes)
+    return ExtractionResult(_frame(extractor, good), failures, notes, cached)
 
 
-def _frame(extractor: Extractor, good: list[_Outcome]) -> pd.DataFrame:
-    entries = [o.entry for o in good]
-    values = np.vstack([e.values for e in entries])  # type: ignore[union-attr]
+def _frame(extractor: Extractor, good: list[tuple[str, CacheEntry]]) -> pd.DataFrame:
+    files = [file for file, _ in good]
+    values = np.vstack([entry.values for _, entry in good])
     if extractor.frame_level:
-        times = [extractor.frame_times(len(e.values), e.duration) for e in entries]  # type: ignore[union-attr]
+        times = [extractor.frame_times(len(entry.values), entry.duration) for _, entry in good]
         index = pd.MultiIndex.from_arrays(
             [
-                np.repeat([o.file for o in good], [len(t[0]) for t in times]),
-                np.concatenate([t[0] for t in times]),
-                np.concatenate([t[1] for t in times]),
+                np.repeat(files, [len(starts) for starts, _ in times]),
+                np.concatenate([starts for starts, _ in times]),
+                np.concatenate([ends for _, ends in times]),
             ],
             names=["file", "start", "end"],
         )
     else:
-        index = pd.Index([o.file for o in good], name="file")
+        index = pd.Index(files, name="file")
     frame = pd.DataFrame(values, index=index, columns=extractor.feature_names)
     frame.attrs["feature_set"] = extractor.name
     return frame

@@ -63,7 +63,7 @@ class OpenSmileExtractor(Extractor):
     def __init__(
         self,
         name: str,
-        feature_set: opensmile.FeatureSet | Path,
+        feature_set: opensmile.FeatureSet | str,
         feature_level: opensmile.FeatureLevel | str,
         window_seconds: float = 0.0,
         hop_seconds: float = 0.0,
@@ -106,4 +106,4 @@ def egemaps() -> OpenSmileExtractor:
 
 def is09() -> OpenSmileExtractor:
     """IS09 emotion LLDs + deltas: 32 per 10 ms frame (25 ms window)."""
-    return OpenSmileExtractor("is09", is09_config(), "lld_all", 0.025, 0.010)
+    return OpenSmileExtractor("is09", str(is09_config()), "lld_all", 0.025, 0.010)

@@ -32,7 +32,8 @@ def pad_batch(
         raise FeatureError("pad_batch needs at least one sequence")
     dims = {a.shape[1] for a in arrays if a.ndim == 2}
     if len(dims) != 1 or any(a.ndim != 2 for a in arrays):
-        raise FeatureError(f"pad_batch needs (T, d) arrays of one d; got shapes {[a.shape for a in arrays][:5]}")
+        shapes = [a.shape for a in arrays][:5]
+        raise FeatureError(f"pad_batch needs (T, d) arrays of one d; got shapes {shapes}")
     lengths = np.array([len(a) for a in arrays], dtype=np.int64)
     batch = np.full((len(arrays), int(lengths.max()), dims.pop()), pad_value, dtype=np.float32)
     for i, values in enumerate(arrays):

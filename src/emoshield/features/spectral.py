@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import numpy as np
 from scipy.fft import dct
-from scipy.signal import get_window
 
 from emoshield.audio import Audio
 from emoshield.errors import FeatureError
@@ -26,7 +25,9 @@ def mel_to_hz(mel: np.ndarray | float) -> np.ndarray:
     return 700.0 * (10.0 ** (np.asarray(mel, dtype=float) / 2595.0) - 1.0)
 
 
-def mel_filterbank(n_mels: int, n_fft: int, rate: int, fmin: float = 0.0, fmax: float | None = None) -> np.ndarray:
+def mel_filterbank(
+    n_mels: int, n_fft: int, rate: int, fmin: float = 0.0, fmax: float | None = None
+) -> np.ndarray:
     """Triangular filters, shape (n_mels, n_fft // 2 + 1), equally spaced in mel."""
     edges = mel_to_hz(np.linspace(hz_to_mel(fmin), hz_to_mel(fmax or rate / 2), n_mels + 2))
     bins = np.fft.rfftfreq(n_fft, 1.0 / rate)
@@ -36,11 +37,21 @@ def mel_filterbank(n_mels: int, n_fft: int, rate: int, fmin: float = 0.0, fmax: 
     return np.maximum(0.0, np.minimum(rising, falling))
 
 
+def periodic_window(kind: str, size: int) -> np.ndarray:
+    """Periodic (FFT) Hann or Hamming window of ``size`` samples."""
+    alpha = {"hann": 0.5, "hamming": 0.54}.get(kind)
+    if alpha is None:
+        raise FeatureError(f"unknown window {kind!r}; choose hann or hamming")
+    return alpha - (1 - alpha) * np.cos(2 * np.pi * np.arange(size) / size)
+
+
 def power_frames(samples: np.ndarray, window: np.ndarray, hop: int, n_fft: int) -> np.ndarray:
     """Power spectrum of each windowed frame, shape (T, n_fft // 2 + 1)."""
     size = len(window)
     if len(samples) < size:
-        raise FeatureError(f"signal of {len(samples)} samples is shorter than one {size}-sample frame")
+        raise FeatureError(
+            f"signal of {len(samples)} samples is shorter than one {size}-sample frame"
+        )
     frames = np.lib.stride_tricks.sliding_window_view(samples, size)[::hop]
     return np.abs(np.fft.rfft(frames * window, n=n_fft)) ** 2
 
@@ -65,7 +76,7 @@ class MelExtractor(Extractor):
         self._size = round(window_seconds * self.rate)
         self._hop = round(hop_seconds * self.rate)
         self._n_fft = 1 << (self._size - 1).bit_length()
-        self._window = get_window(window, self._size, fftbins=True)
+        self._window = periodic_window(window, self._size)
         self._filters = mel_filterbank(n_mels, self._n_fft, self.rate)
         self._n_ceps = n_ceps
         self._preemphasis = preemphasis

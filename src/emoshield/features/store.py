@@ -27,7 +27,8 @@ def write_features(frame: pd.DataFrame, path: str | Path) -> Path:
         "frame_level": isinstance(frame.index, pd.MultiIndex),
     }
     table = pa.Table.from_pandas(frame, preserve_index=True)
-    table = table.replace_schema_metadata({**(table.schema.metadata or {}), _META_KEY: json.dumps(meta)})
+    metadata = {**(table.schema.metadata or {}), _META_KEY: json.dumps(meta).encode()}
+    table = table.replace_schema_metadata(metadata)
     partial = path.with_name(path.name + ".partial")
     pq.write_table(table, partial)
     partial.replace(path)
@@ -97,8 +98,12 @@ def _checked_files(
 
 
 def _name_difference(got: list[str], expected: list[str]) -> str:
-    first = next((i for i, (a, b) in enumerate(zip(got, expected)) if a != b), min(len(got), len(expected)))
-    shown = lambda names: repr(names[first]) if first < len(names) else "nothing"  # noqa: E731
+    pairs = zip(got, expected)
+    first = next((i for i, (a, b) in enumerate(pairs) if a != b), min(len(got), len(expected)))
+
+    def shown(names: list[str]) -> str:
+        return repr(names[first]) if first < len(names) else "nothing"
+
     return (
         f"feature names differ: {len(got)} column(s), {len(expected)} expected; "
         f"first difference at position {first}: {shown(got)} instead of {shown(expected)}"
@@ -110,4 +115,6 @@ def _check_finite(values: np.ndarray, files: Sequence[str]) -> None:
     if bad_rows.any():
         first = files[int(np.argmax(bad_rows))]
         count = int((~np.isfinite(values)).sum())
-        raise FeatureError(f"{count} non-finite feature value(s) in {int(bad_rows.sum())} row(s); first: {first}")
+        raise FeatureError(
+            f"{count} non-finite feature value(s) in {int(bad_rows.sum())} row(s); first: {first}"
+        )

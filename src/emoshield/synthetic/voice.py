@@ -206,7 +206,9 @@ def synthesize_utterance(speaker: Speaker, syllables: Sequence[Syllable] | int =
         speech[lo:hi] += level * env * sosfilt(sos, rng.normal(0, 1, hi - lo))
     freq, gain_db = speaker.channel
     speech = _peaking_eq(speech, freq, gain_db, sr)
-    hiss = lfilter([1.0], [1, -0.9], rng.normal(0, 1, n)) * 10 ** ((-62 + rng.uniform(-3, 3)) / 20)
+    noise_db, colour = speaker.room
+    hiss = lfilter([np.sqrt(1 - colour**2)], [1, -colour], rng.normal(0, 1, n))
+    hiss *= 10 ** ((noise_db + rng.uniform(-2, 2)) / 20)
     out = speech + hiss
     peak = np.max(np.abs(out))
     if peak > 0.95:
