@@ -54,6 +54,13 @@ def test_above_full_scale_float_is_scaled_down(tmp_path: Path) -> None:
     assert any("scaled down" in n for n in audio.notes)
 
 
+def test_16_bit_extremes_are_kept_exactly(tmp_path: Path) -> None:
+    data = np.array([-32768, 32767, 0, 1000] * 4000, dtype=np.int16)
+    audio = load_audio(write(tmp_path / "edge.wav", data, subtype="PCM_16"))
+    assert audio.notes == []
+    np.testing.assert_array_equal(audio.samples, data / np.float32(32768))
+
+
 def _bad(tmp_path: Path, kind: str) -> Path:
     path = tmp_path / f"{kind}.wav"
     if kind == "corrupt":

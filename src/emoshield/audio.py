@@ -17,7 +17,8 @@ from emoshield.errors import AudioError
 
 #: A peak amplitude below this (of full scale 1.0) counts as silence.
 SILENCE_PEAK = 1e-5
-#: Largest amplitude openSMILE's 16-bit conversion takes without wrapping.
+#: Largest positive amplitude openSMILE's 16-bit conversion (x * 32768) takes
+#: without wrapping; the negative limit is -1.0, as in 16-bit PCM.
 FULL_SCALE = 32767 / 32768
 
 
@@ -74,10 +75,10 @@ def load_audio(
     if rate != target_rate:
         samples = _resample(samples, rate, target_rate)
         notes.append(f"resampled {rate}→{target_rate} Hz")
-    peak = float(np.max(np.abs(samples)))
-    if peak > FULL_SCALE:
-        samples = samples * (FULL_SCALE / peak)
-        notes.append(f"scaled down from peak {peak:.3g} to full scale")
+    gain = _headroom_gain(samples)
+    if gain < 1.0:
+        samples = samples * gain
+        notes.append(f"scaled down by {gain:.3g} to fit 16-bit full scale")
     return Audio(np.ascontiguousarray(samples, dtype=np.float32), target_rate, notes, str(path))
 
 
@@ -89,6 +90,12 @@ def _check_length(path: Path, frames: int, rate: int, low: float, high: float) -
         raise AudioError(f"{path}: too short ({seconds * 1000:.0f} ms < {low * 1000:.0f} ms)")
     if seconds > high:
         raise AudioError(f"{path}: too long ({seconds:.1f} s > {high:g} s)")
+
+
+def _headroom_gain(samples: np.ndarray) -> float:
+    """Gain (at most 1) that keeps samples within [-1, FULL_SCALE]."""
+    high, low = float(samples.max()), float(samples.min())
+    return min(FULL_SCALE / max(high, FULL_SCALE), 1.0 / max(-low, 1.0))
 
 
 def _resample(samples: np.ndarray, rate: int, target: int) -> np.ndarray:

@@ -150,7 +150,7 @@ def evaluate(
         emotion_folds=emotion_folds,
         seed=seed,
     )
-    _evaluate(read_features(features), read_manifest(manifest), settings, output, str(features))
+    _evaluate(read_features(features), read_manifest(manifest), features, settings, output)
 
 
 @app.command("demo")
@@ -171,9 +171,10 @@ def demo(
     from emoshield.evaluation import EvaluationSettings
 
     manifest = _generate_synthetic(output / "corpus", speakers, utterances, seed)
-    frame = _extract(manifest, "compare2016", output / "features.parquet", workers, output / "cache")
+    features = output / "features.parquet"
+    frame = _extract(manifest, "compare2016", features, workers, output / "cache")
     settings = EvaluationSettings(methods=("raw", "pca"), repeats=repeats, seed=seed)
-    _evaluate(frame, manifest, settings, output / "report", "compare2016 (synthetic)")
+    _evaluate(frame, manifest, features, settings, output / "report")
 
 
 # --- shared steps -------------------------------------------------------------
@@ -210,20 +211,24 @@ def _extract(manifest, feature_set: str, output: Path, workers: int | None, cach
     return result.frame
 
 
-def _evaluate(frame, manifest, settings, output: Path, feature_label: str) -> None:
+def _evaluate(frame, manifest, features: Path, settings, output: Path) -> None:
     from emoshield.evaluation import evaluate_methods, write_report
-    from emoshield.evaluation.protocol import count_steps, Dataset
+    from emoshield.evaluation.protocol import Dataset, count_steps
     from emoshield.evaluation.report import markdown_table
-    from emoshield.features import align_features, feature_set_of
+    from emoshield.features import align_features, drop_failed
 
-    manifest, X = align_features(frame, manifest, allow_missing_failed=True)
+    manifest, dropped = drop_failed(manifest, features)
+    if dropped:
+        console.print(f"[yellow]left out {len(dropped)} file(s) whose extraction failed[/yellow] (listed beside {features})")
+    X = align_features(frame, manifest)
     data = Dataset.from_manifest(X, manifest, settings.target)
     with progress_bar("evaluating", count_steps(data, settings)) as advance:
         results = evaluate_methods(X, manifest, settings, progress=advance)
     context = {
         "data": {
-            "features": feature_label,
-            "feature_set": feature_set_of(frame),
+            "features": str(features),
+            "feature_set": frame.attrs.get("feature_set", ""),
+            "left_out_failed": len(dropped),
             "n_features": int(X.shape[1]),
             "n_utterances": int(len(manifest)),
             "n_speakers": int(manifest["speaker"].nunique()),

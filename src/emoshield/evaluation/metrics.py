@@ -6,13 +6,16 @@ from dataclasses import asdict, dataclass
 from typing import Sequence
 
 import numpy as np
-from sklearn.metrics import recall_score, roc_curve
+from sklearn.metrics import roc_curve
 
 
 def uar(y_true: Sequence, y_pred: Sequence) -> float:
     """Unweighted average recall: the mean of per-class recalls over the true classes."""
-    labels = np.unique(np.asarray(y_true))
-    return float(recall_score(y_true, y_pred, labels=labels, average="macro", zero_division=0))
+    truth, predicted = np.asarray(y_true), np.asarray(y_pred)
+    if truth.shape != predicted.shape or truth.size == 0:
+        raise ValueError(f"uar needs equal, non-empty label arrays, got {truth.shape} and {predicted.shape}")
+    labels = np.unique(truth)
+    return float(np.mean([(predicted[truth == label] == label).mean() for label in labels]))
 
 
 def equal_error_rate(scores: np.ndarray, same: np.ndarray) -> float:

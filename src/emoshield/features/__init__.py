@@ -12,7 +12,14 @@ from emoshield.features.cache import CACHE_VERSION, default_cache_dir
 from emoshield.features.extract import ExtractionResult, Failure, extract_features
 from emoshield.features.registry import FeatureSet, get_extractor
 from emoshield.features.sequences import pad_batch, to_sequences
-from emoshield.features.store import align_features, align_sequences, read_features, write_features
+from emoshield.features.store import (
+    align_features,
+    align_sequences,
+    drop_failed,
+    read_features,
+    write_failures,
+    write_features,
+)
 
 __all__ = [
     "CACHE_VERSION",
@@ -23,10 +30,12 @@ __all__ = [
     "align_features",
     "align_sequences",
     "default_cache_dir",
+    "drop_failed",
     "extract_features",
     "get_extractor",
     "pad_batch",
     "read_features",
     "to_sequences",
+    "write_failures",
     "write_features",
 ]

@@ -119,10 +119,10 @@ def extract_features(
 ) -> ExtractionResult:
     """Extract ``feature_set`` from every file (duplicates once), in input order.
 
-    ``workers`` processes (default: CPU count; 1 runs in this process). ``cache_dir``:
-    None for :func:`default_cache_dir`, False for no cache. ``progress(done, total)``
-    is called as files finish. Failed files are listed in the result; FeatureError
-    only if none succeeds.
+    ``workers`` processes (default: CPU count; 1, or a single file, runs in this
+    process). ``cache_dir``: None for :func:`default_cache_dir`, False for no cache.
+    ``progress(done, total)`` is called as files finish. Failed files are listed in
+    the result; FeatureError only if none succeeds.
     """
     chosen = feature_set_of(feature_set)
     paths = list(dict.fromkeys(str(f) for f in files))
@@ -133,7 +133,7 @@ def extract_features(
         raise FeatureError(f"workers must be at least 1, got {count}")
     root = None if cache_dir is False else Path(cache_dir or default_cache_dir())
     report = progress or (lambda done, total: None)
-    if count == 1:
+    if count == 1 or len(paths) == 1:
         worker = _Worker(chosen, root)
         outcomes = []
         for done, path in enumerate(paths, 1):

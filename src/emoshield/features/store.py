@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -13,6 +14,9 @@ import pyarrow.parquet as pq
 
 from emoshield.errors import FeatureError
 from emoshield.features.sequences import to_sequences
+
+if TYPE_CHECKING:
+    from emoshield.features.extract import Failure
 
 _META_KEY = b"emoshield"
 
@@ -53,6 +57,35 @@ def read_features(path: str | Path) -> pd.DataFrame:
         raise FeatureError(f"{path}: columns do not match the stored feature names")
     frame.attrs["feature_set"] = meta["feature_set"]
     return frame
+
+
+def failures_path(features_path: str | Path) -> Path:
+    """Where the failure list of a feature file lives: beside it, ``NAME.failures.csv``."""
+    path = Path(features_path)
+    return path.with_name(path.stem + ".failures.csv")
+
+
+def write_failures(failures: Sequence["Failure"], features_path: str | Path) -> Path | None:
+    """List the files that got no features beside the feature file (removing a stale list)."""
+    target = failures_path(features_path)
+    if not failures:
+        target.unlink(missing_ok=True)
+        return None
+    table = pd.DataFrame({"file": [f.file for f in failures], "reason": [f.reason for f in failures]})
+    partial = target.with_name(target.name + ".partial")
+    table.to_csv(partial, index=False)
+    partial.replace(target)
+    return target
+
+
+def drop_failed(manifest: pd.DataFrame, features_path: str | Path) -> tuple[pd.DataFrame, list[str]]:
+    """The manifest without the rows whose extraction failed (as listed beside the features)."""
+    listed = failures_path(features_path)
+    if not listed.is_file():
+        return manifest, []
+    failed = set(pd.read_csv(listed, dtype=str)["file"])
+    keep = ~manifest["file"].isin(failed)
+    return manifest[keep].reset_index(drop=True), manifest.loc[~keep, "file"].tolist()
 
 
 def align_features(

@@ -132,15 +132,15 @@ def sample_speaker(name: str, gender: Gender | str, language: str,
         name=name, gender=Gender(gender), language=language,
         f0=u(180, 240) if female else u(95, 135),
         f0_range=u(2.5, 4.5),
-        vtl=u(1.13, 1.22) if female else u(0.95, 1.04),
-        formant_scale=tuple(1 + rng.normal(0, 0.05, 5)),  # type: ignore[arg-type]
+        vtl=u(1.14, 1.24) if female else u(0.94, 1.03),
+        formant_scale=tuple(1 + rng.normal(0, [0.03, 0.03, 0.03, 0.07, 0.07])),  # type: ignore[arg-type]
         bandwidth=u(0.8, 1.3),
         open_quotient=u(0.58, 0.7) if female else u(0.45, 0.58),
         breathiness=u(0.12, 0.25) if female else u(0.05, 0.14),
         tilt=u(0.2, 0.55),
         jitter=u(0.004, 0.012), shimmer=u(0.03, 0.08),
         rate=u(*lang.rate), gain_db=u(-3, 3),
-        channel=(float(np.exp(u(np.log(300), np.log(3000)))), u(-6, 6)),
+        channel=(float(np.exp(u(np.log(300), np.log(3000)))), u(-4, 4)),
         room=(u(-68, -54), u(0.0, 0.97)),
         expressiveness=u(0.75, 1.2),
     )
