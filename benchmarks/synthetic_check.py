@@ -9,7 +9,7 @@ never seen in training):
 - valence UAR and emotion UAR (min-max scaling + RBF SVM) on held-out speakers
 - speaker identification accuracy on held-out utterances (utterance-disjoint)
 
-Run:  python benchmarks/synthetic_check.py [--feature-set ComParE_2016|eGeMAPSv02] [--seed 0]
+Run:  python benchmarks/synthetic_check.py [--feature-set ComParE_2016|eGeMAPSv02] [--seeds 0 1 2]
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
-from pathlib import Path
 
 import numpy as np
 import opensmile
@@ -39,48 +38,60 @@ def extract(files: list[str], feature_set: str) -> np.ndarray:
     return np.nan_to_num(values)
 
 
+def evaluate(manifest: pd.DataFrame, x: np.ndarray) -> dict[str, float]:
+    """Held-out-speaker gender/language/valence/emotion and utterance-disjoint speaker ID."""
+    groups = manifest["speaker"].to_numpy()
+    by_speaker = GroupKFold(n_splits=manifest.speaker.nunique())  # leave one speaker out
+    by_utterance = StratifiedKFold(4, shuffle=True, random_state=0)
+    svm = make_pipeline(MinMaxScaler(), SVC(kernel="rbf", C=10.0, gamma="scale"))
+    linear = make_pipeline(StandardScaler(), LogisticRegression(C=0.1, max_iter=2000))
+
+    def score(model: object, target: str, uar: bool = False, speakers_held_out: bool = True) -> float:
+        y = manifest[target].to_numpy()
+        if speakers_held_out:
+            pred = cross_val_predict(model, x, y, groups=groups, cv=by_speaker)
+        else:
+            pred = cross_val_predict(model, x, y, cv=by_utterance)
+        return float(balanced_accuracy_score(y, pred) if uar else np.mean(pred == y))
+
+    return {
+        "gender acc, linear, held-out speakers": score(linear, "gender"),
+        "gender acc, RBF SVM, held-out speakers": score(svm, "gender"),
+        "language acc, RBF SVM, held-out speakers": score(svm, "language"),
+        "valence UAR, RBF SVM, held-out speakers": score(svm, "valence", uar=True),
+        "emotion UAR, RBF SVM, held-out speakers": score(svm, "emotion", uar=True),
+        "speaker ID acc, RBF SVM, held-out utterances": score(svm, "speaker", speakers_held_out=False),
+        "speaker ID acc, linear, held-out utterances":
+            score(linear, "speaker", speakers_held_out=False),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--feature-set", default="ComParE_2016",
                         choices=["ComParE_2016", "eGeMAPSv02"])
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--out", type=Path, default=None, help="corpus folder (default: temporary)")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0])
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory() as tmp:
-        out = args.out or Path(tmp)
-        start = time.perf_counter()
-        manifest = generate_corpus(out, SyntheticSpec(seed=args.seed))
-        gen_s = time.perf_counter() - start
-        start = time.perf_counter()
-        x = extract(list(manifest["file"]), args.feature_set)
-        feat_s = time.perf_counter() - start
-    print(f"corpus: {len(manifest)} files, {manifest.speaker.nunique()} speakers, "
-          f"generated in {gen_s:.1f} s; {args.feature_set} ({x.shape[1]} features) in {feat_s:.1f} s")
-
-    groups = manifest["speaker"].to_numpy()
-    folds = GroupKFold(n_splits=manifest.speaker.nunique())  # leave one speaker out
-    svm = make_pipeline(MinMaxScaler(), SVC(kernel="rbf", C=10.0, gamma="scale"))
-    linear = make_pipeline(StandardScaler(), LogisticRegression(C=0.1, max_iter=2000))
-
-    def held_out(model: object, target: str, cv: object = folds) -> tuple[float, float]:
-        y = manifest[target].to_numpy()
-        pred = cross_val_predict(model, x, y, groups=groups, cv=cv)
-        return float(np.mean(pred == y)), float(balanced_accuracy_score(y, pred))
-
-    results = {
-        "gender, linear, held-out speakers (acc)": held_out(linear, "gender")[0],
-        "gender, RBF SVM, held-out speakers (acc)": held_out(svm, "gender")[0],
-        "language, RBF SVM, held-out speakers (acc)": held_out(svm, "language")[0],
-        "valence, RBF SVM, held-out speakers (UAR)": held_out(svm, "valence")[1],
-        "emotion, RBF SVM, held-out speakers (UAR)": held_out(svm, "emotion")[1],
-        "speaker ID, RBF SVM, held-out utterances (acc)":
-            held_out(svm, "speaker", StratifiedKFold(4, shuffle=True, random_state=0))[0],
-    }
-    chance = {"gender": 0.5, "language": 0.5, "valence": 0.5,
-              "emotion": 1 / manifest.emotion.nunique(), "speaker": 1 / manifest.speaker.nunique()}
-    table = pd.DataFrame({"value": results})
-    table["chance"] = [chance[k.split(",")[0].split()[0]] for k in results]
+    columns: dict[str, dict[str, float]] = {}
+    for seed in args.seeds:
+        with tempfile.TemporaryDirectory() as tmp:
+            start = time.perf_counter()
+            manifest = generate_corpus(tmp, SyntheticSpec(seed=seed))
+            gen_s = time.perf_counter() - start
+            start = time.perf_counter()
+            x = extract(list(manifest["file"]), args.feature_set)
+            feat_s = time.perf_counter() - start
+        print(f"seed {seed}: {len(manifest)} files, {manifest.speaker.nunique()} speakers, "
+              f"generated in {gen_s:.1f} s; {args.feature_set} ({x.shape[1]} features) "
+              f"in {feat_s:.1f} s", flush=True)
+        columns[f"seed {seed}"] = evaluate(manifest, x)
+    table = pd.DataFrame(columns)
+    if len(args.seeds) > 1:
+        table["mean"], table["sd"] = table.mean(axis=1), table.std(axis=1)
+    n_emotions, n_speakers = manifest.emotion.nunique(), manifest.speaker.nunique()
+    table["chance"] = [1 / n_speakers if k.startswith("speaker") else
+                       1 / n_emotions if k.startswith("emotion") else 0.5 for k in table.index]
     print(table.round(3).to_string())
 
 

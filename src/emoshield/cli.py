@@ -132,6 +132,7 @@ def evaluate(
     attackers: Annotated[str, typer.Option(help="Attacker panel (add gboost for a stronger, slower panel).")] = "logreg,svm,mlp,knn",
     emotion_folds: Annotated[Optional[int], typer.Option(help="k speaker folds for emotion instead of leave-one-speaker-out.")] = None,
     seed: Annotated[int, typer.Option(help="Seed of the first repeat.")] = 0,
+    workers: Annotated[Optional[int], typer.Option(help="Parallel fold fits (default: all cores).")] = None,
 ) -> None:
     """Emotion UAR and gender/language/speaker leakage of each method, speaker-independent.
 
@@ -149,6 +150,7 @@ def evaluate(
         attackers=_split(attackers),
         emotion_folds=emotion_folds,
         seed=seed,
+        workers=workers or os.cpu_count() or 1,
     )
     _evaluate(read_features(features), read_manifest(manifest), features, settings, output)
 
@@ -173,7 +175,9 @@ def demo(
     manifest = _generate_synthetic(output / "corpus", speakers, utterances, seed)
     features = output / "features.parquet"
     frame = _extract(manifest, "compare2016", features, workers, output / "cache")
-    settings = EvaluationSettings(methods=("raw", "pca"), repeats=repeats, seed=seed)
+    settings = EvaluationSettings(
+        methods=("raw", "pca"), repeats=repeats, seed=seed, workers=workers or os.cpu_count() or 1
+    )
     _evaluate(frame, manifest, features, settings, output / "report")
 
 

@@ -33,3 +33,17 @@ def test_summarise_mean_sd_n_chance():
     assert (s.mean, s.n, s.chance) == (pytest.approx(0.7), 2, 0.5)
     assert s.sd == pytest.approx(np.std([0.6, 0.8], ddof=1))
     assert summarise([0.3], 0.5).sd == 0.0
+
+
+def test_gram_pca_matches_sklearn_pca_up_to_sign():
+    from sklearn.decomposition import PCA
+
+    from emoshield.evaluation.gram_pca import GramPca
+
+    rng = np.random.default_rng(0)
+    for shape in ((40, 300), (300, 20)):  # fewer samples than features, and the reverse
+        X = rng.normal(size=shape) @ np.diag(np.linspace(1, 3, shape[1]))
+        ours = GramPca(n_components=10).fit(X)
+        theirs = PCA(n_components=10, svd_solver="full").fit(X)
+        np.testing.assert_allclose(np.abs(ours.transform(X)), np.abs(theirs.transform(X)), atol=1e-8)
+        np.testing.assert_allclose(ours.explained_variance_, theirs.explained_variance_, rtol=1e-8)

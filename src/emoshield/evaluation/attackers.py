@@ -13,11 +13,32 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.neural_network import MLPClassifier
-from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from emoshield.errors import ConfigError
+from emoshield.evaluation.gram_pca import GramPca
 from emoshield.evaluation.svm import RbfSvmGrid
+
+
+class AttackerView:
+    """What every attacker is trained on: standardised features rotated onto the training span.
+
+    With fewer training utterances than dimensions (6373 ComParE functionals,
+    a few hundred utterances), the rotation onto the n-1 dimensional span of
+    the centred training data loses nothing the training data can teach:
+    L2 logistic regression and k-NN give exactly the same predictions on it, and
+    the other attackers see the same information. It makes the panel an order
+    of magnitude faster and is computed once per fold for the whole panel.
+    """
+
+    def fit(self, X: np.ndarray) -> "AttackerView":
+        self.scaler_ = StandardScaler().fit(X)
+        self.pca_ = GramPca().fit(self.scaler_.transform(X)) if X.shape[0] <= X.shape[1] else None
+        return self
+
+    def transform(self, X: np.ndarray) -> np.ndarray:
+        Z = self.scaler_.transform(X)
+        return Z if self.pca_ is None else self.pca_.transform(Z)
 
 
 class Attacker(Protocol):
@@ -55,30 +76,25 @@ class SvmAttacker:
 
 
 def _logreg(seed: int) -> Attacker:
-    return SklearnAttacker(
-        make_pipeline(StandardScaler(), LogisticRegression(C=0.1, max_iter=300, random_state=seed))
-    )
+    return SklearnAttacker(LogisticRegression(C=0.1, max_iter=500, random_state=seed))
 
 
 def _mlp(seed: int) -> Attacker:
     """Seed 000's attacker: two dense layers (400 units here, as its adversary heads)."""
     return SklearnAttacker(
-        make_pipeline(
-            StandardScaler(),
-            MLPClassifier(
-                hidden_layer_sizes=(400, 400),
-                alpha=1e-3,
-                max_iter=100,
-                early_stopping=True,
-                n_iter_no_change=8,
-                random_state=seed,
-            ),
+        MLPClassifier(
+            hidden_layer_sizes=(400, 400),
+            alpha=1e-3,
+            max_iter=200,
+            early_stopping=True,
+            n_iter_no_change=10,
+            random_state=seed,
         )
     )
 
 
 def _knn(seed: int) -> Attacker:
-    return SklearnAttacker(make_pipeline(StandardScaler(), KNeighborsClassifier(n_neighbors=5)))
+    return SklearnAttacker(KNeighborsClassifier(n_neighbors=5))
 
 
 def _gboost(seed: int) -> Attacker:

@@ -11,10 +11,10 @@ from typing import Callable, Protocol
 
 import numpy as np
 import pandas as pd
-from sklearn.decomposition import PCA
 from sklearn.preprocessing import MinMaxScaler
 
 from emoshield.errors import ConfigError
+from emoshield.evaluation.gram_pca import GramPca
 
 #: Seed 000 compresses to 512 components.
 PCA_COMPONENTS = 512
@@ -52,7 +52,7 @@ class MinMaxPca:
     def fit(self, X: np.ndarray, attributes: pd.DataFrame | None = None) -> "MinMaxPca":
         self.scaler_ = MinMaxScaler().fit(X)
         n = min(self.n_components, X.shape[0] - 1, X.shape[1])
-        self.pca_ = PCA(n_components=n, random_state=self.seed).fit(self.scaler_.transform(X))
+        self.pca_ = GramPca(n_components=n).fit(self.scaler_.transform(X))
         return self
 
     def transform(self, X: np.ndarray) -> np.ndarray:

@@ -19,10 +19,12 @@ from typing import Callable
 
 import numpy as np
 import pandas as pd
+from joblib import Parallel, delayed
+from threadpoolctl import threadpool_limits
 
 from emoshield.corpora.splits import leave_one_speaker_out, speaker_folds, utterance_folds
 from emoshield.errors import ManifestError
-from emoshield.evaluation.attackers import DEFAULT_PANEL, make_panel
+from emoshield.evaluation.attackers import DEFAULT_PANEL, AttackerView, make_panel
 from emoshield.evaluation.methods import make_method
 from emoshield.evaluation.metrics import MetricSummary, equal_error_rate, summarise, uar
 from emoshield.evaluation.svm import RbfSvmGrid
@@ -48,6 +50,7 @@ class EvaluationSettings:
     utterance_folds: int = 5
     emotion_folds: int | None = None  # None: leave one speaker out
     seed: int = 0
+    workers: int = 1
 
 
 @dataclass
@@ -112,80 +115,78 @@ def check_dataset(data: Dataset) -> None:
         raise ManifestError(f"gender leakage needs two genders with 2+ speakers each, got {per_gender}")
 
 
+def _attacker_view(z_train: np.ndarray, z_test: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    view = AttackerView().fit(z_train)
+    return view.transform(z_train), view.transform(z_test)
+
+
 def _fit_method(name: str, seed: int, data: Dataset, train: np.ndarray):
     return make_method(name, seed).fit(data.X[train], data.attributes(train))
 
 
-class _Run:
-    """One repeat of one method: collects the raw measurements."""
+@dataclass(frozen=True)
+class FoldTask:
+    """One fit of one method on one fold: the unit of parallel work."""
 
-    def __init__(self, data: Dataset, settings: EvaluationSettings, seed: int, progress: Progress) -> None:
-        self.data, self.settings, self.seed, self.progress = data, settings, seed, progress
+    kind: str  # "emotion", "leakage" or "identification"
+    repeat: int
+    method: str
+    seed: int
+    train: np.ndarray
+    test: np.ndarray
+    attackers: tuple[str, ...]
 
-    def emotion_uar(self, method: str, folds: Folds) -> float:
-        labelled = self.data.labels != ""
-        truth, predicted = [], []
-        for train, test in folds:
-            train, test = train[labelled[train]], test[labelled[test]]
-            if len(test):
-                model = _fit_method(method, self.seed, self.data, train)
-                svm = RbfSvmGrid(random_state=self.seed).fit(
-                    model.transform(self.data.X[train]), self.data.labels[train], self.data.speakers[train]
-                )
-                truth.append(self.data.labels[test])
-                predicted.append(svm.predict(model.transform(self.data.X[test])))
-            self.progress(f"{method}: emotion")
-        return uar(np.concatenate(truth), np.concatenate(predicted))
 
-    def leakage(self, method: str, folds: Folds) -> dict[str, dict[str, float]]:
-        """Per metric and attacker: gender/language UAR on held-out speakers, EER per scorer."""
-        targets = {"gender_leakage": self.data.genders}
-        if self.data.has_languages:
-            targets["language_leakage"] = self.data.languages
-        truth: dict[str, list] = defaultdict(list)
-        predicted: dict[tuple[str, str], list] = defaultdict(list)
-        trials: dict[str, list] = defaultdict(list)
-        for train, test in folds:
-            model = _fit_method(method, self.seed, self.data, train)
-            z_train, z_test = model.transform(self.data.X[train]), model.transform(self.data.X[test])
-            for metric, y in targets.items():
-                truth[metric].append(y[test])
-                for name, attacker in make_panel(self.settings.attackers, self.seed).items():
-                    attacker.fit(z_train, y[train], self.data.speakers[train])
-                    predicted[metric, name].append(attacker.predict(z_test))
-            scores = verification_scores(
-                z_train, self.data.speakers[train], z_test, self.data.speakers[test], self.seed
-            )
-            for scorer, pair in scores.items():
-                trials[scorer].append(pair)
-            self.progress(f"{method}: leakage")
-        result: dict[str, dict[str, float]] = {
-            metric: {
-                name: uar(np.concatenate(truth[metric]), np.concatenate(predicted[metric, name]))
-                for name in self.settings.attackers
-            }
-            for metric in targets
-        }
-        result["speaker_eer"] = {
-            scorer: equal_error_rate(
-                np.concatenate([s for s, _ in pairs]), np.concatenate([t for _, t in pairs])
-            )
-            for scorer, pairs in trials.items()
-        }
-        return result
+def run_task(data: Dataset, task: FoldTask) -> dict:
+    """Fit the method on the fold's training part and return the raw measurements."""
+    with threadpool_limits(limits=1):
+        return _RUNNERS[task.kind](data, task)
 
-    def speaker_identification(self, method: str, folds: Folds) -> dict[str, float]:
-        """Closed-set accuracy per attacker on utterances held out from known speakers."""
-        correct: dict[str, int] = defaultdict(int)
-        for train, test in folds:
-            model = _fit_method(method, self.seed, self.data, train)
-            z_train, z_test = model.transform(self.data.X[train]), model.transform(self.data.X[test])
-            for name, attacker in make_panel(self.settings.attackers, self.seed).items():
-                attacker.fit(z_train, self.data.speakers[train])
-                correct[name] += int((attacker.predict(z_test) == self.data.speakers[test]).sum())
-            self.progress(f"{method}: speaker id")
-        total = sum(len(test) for _, test in folds)
-        return {name: correct[name] / total for name in self.settings.attackers}
+
+def _emotion_fold(data: Dataset, task: FoldTask) -> dict:
+    """Predictions of the grid-searched SVM for the held-out speakers' labelled utterances."""
+    labelled = data.labels != ""
+    train, test = task.train[labelled[task.train]], task.test[labelled[task.test]]
+    if not len(test):
+        return {"truth": np.array([], dtype=str), "predicted": np.array([], dtype=str)}
+    model = _fit_method(task.method, task.seed, data, train)
+    svm = RbfSvmGrid(random_state=task.seed).fit(
+        model.transform(data.X[train]), data.labels[train], data.speakers[train]
+    )
+    return {"truth": data.labels[test], "predicted": svm.predict(model.transform(data.X[test]))}
+
+
+def _leakage_fold(data: Dataset, task: FoldTask) -> dict:
+    """Every attacker's predictions of gender (and language) for held-out speakers; EER trials."""
+    targets = {"gender_leakage": data.genders}
+    if data.has_languages:
+        targets["language_leakage"] = data.languages
+    train, test = task.train, task.test
+    model = _fit_method(task.method, task.seed, data, train)
+    z_train, z_test = model.transform(data.X[train]), model.transform(data.X[test])
+    a_train, a_test = _attacker_view(z_train, z_test)
+    out: dict = {"truth": {m: y[test] for m, y in targets.items()}, "predicted": {}}
+    for metric, y in targets.items():
+        for name, attacker in make_panel(task.attackers, task.seed).items():
+            attacker.fit(a_train, y[train], data.speakers[train])
+            out["predicted"][metric, name] = attacker.predict(a_test)
+    out["trials"] = verification_scores(z_train, data.speakers[train], z_test, data.speakers[test], task.seed)
+    return out
+
+
+def _identification_fold(data: Dataset, task: FoldTask) -> dict:
+    """How many held-out utterances of known speakers each attacker names correctly."""
+    train, test = task.train, task.test
+    model = _fit_method(task.method, task.seed, data, train)
+    a_train, a_test = _attacker_view(model.transform(data.X[train]), model.transform(data.X[test]))
+    correct = {}
+    for name, attacker in make_panel(task.attackers, task.seed).items():
+        attacker.fit(a_train, data.speakers[train])
+        correct[name] = int((attacker.predict(a_test) == data.speakers[test]).sum())
+    return {"correct": correct, "n": len(test)}
+
+
+_RUNNERS = {"emotion": _emotion_fold, "leakage": _leakage_fold, "identification": _identification_fold}
 
 
 @dataclass
@@ -228,6 +229,25 @@ def chance_levels(data: Dataset) -> dict[str, float]:
     }
 
 
+def plan_tasks(data: Dataset, settings: EvaluationSettings) -> list[FoldTask]:
+    """Every fold fit of the whole evaluation; all methods of a repeat share its folds."""
+    tasks = []
+    for repeat in range(settings.repeats):
+        seed = settings.seed + repeat
+        plan = FoldPlan.make(data, settings, seed)
+        for method in settings.methods:
+            for kind, folds in (
+                ("emotion", plan.emotion),
+                ("leakage", plan.leakage),
+                ("identification", plan.utterances),
+            ):
+                tasks += [
+                    FoldTask(kind, repeat, method, seed, train, test, tuple(settings.attackers))
+                    for train, test in folds
+                ]
+    return tasks
+
+
 def count_steps(data: Dataset, settings: EvaluationSettings) -> int:
     """How many fold fits the whole evaluation makes (for progress bars)."""
     return settings.repeats * len(settings.methods) * FoldPlan.make(data, settings, settings.seed).steps
@@ -239,28 +259,59 @@ def evaluate_methods(
     settings: EvaluationSettings = EvaluationSettings(),
     progress: Progress | None = None,
 ) -> list[MethodResult]:
-    """Run the protocol on features aligned with the manifest; one result per method."""
+    """Run the protocol on features aligned with the manifest; one result per method.
+
+    Fold fits run in ``settings.workers`` processes, each with one BLAS thread.
+    """
     data = Dataset.from_manifest(X, manifest, settings.target)
     check_dataset(data)
     for method in settings.methods:
         make_method(method, settings.seed)  # fail fast on an unknown name
+    make_panel(settings.attackers, settings.seed)
+    tasks = plan_tasks(data, settings)
     report = progress or (lambda _: None)
-    values: dict[str, dict[str, dict[str, list[float]]]] = {
-        m: defaultdict(lambda: defaultdict(list)) for m in settings.methods
-    }
-    for repeat in range(settings.repeats):
-        seed = settings.seed + repeat
-        folds = FoldPlan.make(data, settings, seed)
-        for method in settings.methods:
-            run = _Run(data, settings, seed, report)
-            values[method]["emotion_uar"]["svm"].append(run.emotion_uar(method, folds.emotion))
-            for metric, scores in run.leakage(method, folds.leakage).items():
-                for name, score in scores.items():
-                    values[method][metric][name].append(score)
-            for name, score in run.speaker_identification(method, folds.utterances).items():
-                values[method]["speaker_id_acc"][name].append(score)
+    outputs: list[dict] = [{} for _ in tasks]
+    jobs = Parallel(n_jobs=settings.workers, return_as="generator_unordered")(
+        delayed(_indexed)(i, data, task) for i, task in enumerate(tasks)
+    )
+    for i, output in jobs:
+        outputs[i] = output
+        report(f"{tasks[i].method}: {tasks[i].kind}")
+    values = _collect(tasks, outputs, settings)
     chance = chance_levels(data)
     return [_summarise(method, values[method], chance) for method in settings.methods]
+
+
+def _indexed(i: int, data: Dataset, task: FoldTask) -> tuple[int, dict]:
+    return i, run_task(data, task)
+
+
+def _collect(tasks: list[FoldTask], outputs: list[dict], settings: EvaluationSettings):
+    """Pool each repeat's fold outputs into per-repeat scores: method -> metric -> attacker -> values."""
+    values: dict = {m: defaultdict(lambda: defaultdict(list)) for m in settings.methods}
+    for repeat in range(settings.repeats):
+        for method in settings.methods:
+            mine = [(t, o) for t, o in zip(tasks, outputs) if t.repeat == repeat and t.method == method]
+            emotion = [o for t, o in mine if t.kind == "emotion"]
+            values[method]["emotion_uar"]["svm"].append(
+                uar(np.concatenate([o["truth"] for o in emotion]), np.concatenate([o["predicted"] for o in emotion]))
+            )
+            leakage = [o for t, o in mine if t.kind == "leakage"]
+            for metric in leakage[0]["truth"]:
+                truth = np.concatenate([o["truth"][metric] for o in leakage])
+                for name in settings.attackers:
+                    predicted = np.concatenate([o["predicted"][metric, name] for o in leakage])
+                    values[method][metric][name].append(uar(truth, predicted))
+            for scorer in leakage[0]["trials"]:
+                scores = np.concatenate([o["trials"][scorer][0] for o in leakage])
+                same = np.concatenate([o["trials"][scorer][1] for o in leakage])
+                values[method]["speaker_eer"][scorer].append(equal_error_rate(scores, same))
+            identification = [o for t, o in mine if t.kind == "identification"]
+            total = sum(o["n"] for o in identification)
+            for name in settings.attackers:
+                correct = sum(o["correct"][name] for o in identification)
+                values[method]["speaker_id_acc"][name].append(correct / total)
+    return values
 
 
 def _summarise(method: str, values: dict[str, dict[str, list[float]]], chance: dict[str, float]) -> MethodResult:

@@ -8,10 +8,11 @@ from __future__ import annotations
 from typing import Callable
 
 import numpy as np
-from sklearn.decomposition import PCA
 from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+
+from emoshield.evaluation.gram_pca import GramPca
 
 MAX_TRIALS_PER_FOLD = 200_000
 
@@ -35,16 +36,23 @@ def _standardised(train: np.ndarray, speakers: np.ndarray, seed: int):
     return StandardScaler().fit(train)
 
 
-def _lda(train: np.ndarray, speakers: np.ndarray, seed: int):
+def _pca_lda(train: np.ndarray, speakers: np.ndarray) -> list:
     """PCA to at most 200 dimensions, then LDA between the training speakers."""
     n_pca = max(1, min(200, train.shape[0] - len(np.unique(speakers)), train.shape[1]))
-    return make_pipeline(
-        StandardScaler(), PCA(n_components=n_pca, random_state=seed), LinearDiscriminantAnalysis()
-    ).fit(train, speakers)
+    return [GramPca(n_components=n_pca), LinearDiscriminantAnalysis()]
+
+
+def _lda(train: np.ndarray, speakers: np.ndarray, seed: int):
+    return make_pipeline(StandardScaler(), *_pca_lda(train, speakers)).fit(train, speakers)
+
+
+def _lda_unscaled(train: np.ndarray, speakers: np.ndarray, seed: int):
+    """As ``lda`` without standardising: keeps the representation's own scale (e.g. PCA variances)."""
+    return make_pipeline(*_pca_lda(train, speakers)).fit(train, speakers)
 
 
 #: Each scorer learns an embedding on training speakers; trials are cosine scores.
-SCORERS: dict[str, Callable] = {"cosine": _standardised, "lda": _lda}
+SCORERS: dict[str, Callable] = {"cosine": _standardised, "lda": _lda, "lda_unscaled": _lda_unscaled}
 
 
 def verification_scores(

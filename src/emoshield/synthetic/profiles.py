@@ -141,7 +141,7 @@ def sample_speaker(name: str, gender: Gender | str, language: str,
         jitter=u(0.004, 0.012), shimmer=u(0.03, 0.08),
         rate=u(*lang.rate), gain_db=u(-3, 3),
         channel=(float(np.exp(u(np.log(300), np.log(3000)))), u(-4, 4)),
-        room=(u(-68, -54), u(0.0, 0.97)),
+        room=(u(-72, -58), u(0.0, 0.97)),
         expressiveness=u(0.75, 1.2),
     )
 

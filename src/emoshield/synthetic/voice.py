@@ -16,7 +16,7 @@ from dataclasses import fields, replace
 from functools import lru_cache
 
 import numpy as np
-from scipy.signal import butter, lfilter, sosfilt
+from scipy.signal import butter, lfilter, oaconvolve, sosfilt
 
 from emoshield.synthetic.profiles import (
     CONSONANTS, EMOTIONS, LANGUAGES, SCHWA, VOWELS, EmotionStyle, Speaker, Syllable, sentence,
@@ -30,8 +30,8 @@ _LOG_FIELDS = {"f0_range", "rate", "breath", "jitter"}  # scaled in the log doma
 def realise_style(emotion: str, speaker: Speaker, rng: np.random.Generator) -> EmotionStyle:
     """The emotion's style at a random per-utterance intensity, with cue noise."""
     target, neutral = EMOTIONS[emotion], EMOTIONS["neutral"]
-    k = speaker.expressiveness * rng.uniform(0.55, 1.15)
-    noise = {"f0_st": 0.8, "f0_range": 0.2, "rate": 0.05, "gain_db": 1.5, "open_quotient": 0.03,
+    k = speaker.expressiveness * rng.uniform(0.45, 1.15)
+    noise = {"f0_st": 1.0, "f0_range": 0.25, "rate": 0.05, "gain_db": 2.0, "open_quotient": 0.03,
              "tilt": 0.05, "breath": 0.2, "jitter": 0.2, "peak": 0.1, "declination": 1.0,
              "final": 1.0}
     values: dict[str, object] = {}
@@ -92,7 +92,7 @@ def _bandpass(lo: int, hi: int, sr: int) -> np.ndarray:
 def _smooth(x: np.ndarray, width: int) -> np.ndarray:
     """Hann-window moving average (ramps for piecewise-constant envelopes)."""
     w = np.hanning(max(width, 3))
-    return np.convolve(x, w / w.sum(), mode="same")
+    return oaconvolve(x, w / w.sum(), mode="same")
 
 
 def synthesize_utterance(speaker: Speaker, syllables: Sequence[Syllable] | int = 0,
@@ -124,7 +124,7 @@ def synthesize_utterance(speaker: Speaker, syllables: Sequence[Syllable] | int =
             continue
         size = speaker.f0_range * style.f0_range * rng.uniform(0.7, 1.2)
         size *= 1.0 if syllables[i].stressed else 0.25
-        peak, width = a + style.peak * (b - a), 0.2 + 0.35 * (b - a)
+        peak, width = a + style.peak * (b - a), 0.04 + 0.4 * (b - a)
         lo, hi = int((peak - 3 * width) * sr), int((peak + 3 * width) * sr)
         lo, hi = max(lo, 0), min(hi, n)
         st[lo:hi] += size * np.exp(-0.5 * ((t[lo:hi] - peak) / width) ** 2)
