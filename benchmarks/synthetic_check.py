@@ -46,7 +46,8 @@ def evaluate(manifest: pd.DataFrame, x: np.ndarray) -> dict[str, float]:
     svm = make_pipeline(MinMaxScaler(), SVC(kernel="rbf", C=10.0, gamma="scale"))
     linear = make_pipeline(StandardScaler(), LogisticRegression(C=0.1, max_iter=2000))
 
-    def score(model: object, target: str, uar: bool = False, speakers_held_out: bool = True) -> float:
+    def score(model: object, target: str, uar: bool = False,
+              speakers_held_out: bool = True) -> float:
         y = manifest[target].to_numpy()
         if speakers_held_out:
             pred = cross_val_predict(model, x, y, groups=groups, cv=by_speaker)
@@ -60,7 +61,8 @@ def evaluate(manifest: pd.DataFrame, x: np.ndarray) -> dict[str, float]:
         "language acc, RBF SVM, held-out speakers": score(svm, "language"),
         "valence UAR, RBF SVM, held-out speakers": score(svm, "valence", uar=True),
         "emotion UAR, RBF SVM, held-out speakers": score(svm, "emotion", uar=True),
-        "speaker ID acc, RBF SVM, held-out utterances": score(svm, "speaker", speakers_held_out=False),
+        "speaker ID acc, RBF SVM, held-out utterances":
+            score(svm, "speaker", speakers_held_out=False),
         "speaker ID acc, linear, held-out utterances":
             score(linear, "speaker", speakers_held_out=False),
     }

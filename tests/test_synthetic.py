@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +14,12 @@ import soundfile as sf
 from emoshield.errors import ConfigError
 from emoshield.manifest import read_manifest
 from emoshield.synthetic import (
-    SyntheticSpec, generate_corpus, make_speakers, sample_speaker, sentence, synthesize_utterance,
+    SyntheticSpec,
+    generate_corpus,
+    make_speakers,
+    sample_speaker,
+    sentence,
+    synthesize_utterance,
 )
 from emoshield.synthetic.profiles import VOWELS
 from emoshield.types import MANIFEST_COLUMNS, valence_of
@@ -61,7 +67,7 @@ def test_manifest_contract_and_balance(corpus: tuple[Path, pd.DataFrame]) -> Non
     # every sentence is said in every emotion by its speaker
     cells = manifest.groupby(["speaker", "sentence"])["emotion"].nunique()
     assert cells.eq(len(SMALL.emotions)).all()
-    for file, speaker in zip(manifest["file"], manifest["speaker"]):
+    for file, speaker in zip(manifest["file"], manifest["speaker"], strict=True):
         path = Path(file)
         assert path.is_absolute() and path.is_file()
         assert path.parent == out.resolve() / "wav" / speaker.split(":")[1]
@@ -71,9 +77,10 @@ def test_manifest_contract_and_balance(corpus: tuple[Path, pd.DataFrame]) -> Non
 
 def test_wav_format_and_durations(corpus: tuple[Path, pd.DataFrame]) -> None:
     _, manifest = corpus
-    for file, duration in zip(manifest["file"], manifest["duration"]):
+    for file, duration in zip(manifest["file"], manifest["duration"], strict=True):
         info = sf.info(file)
-        assert (info.samplerate, info.channels, info.subtype, info.format) == (SR, 1, "PCM_16", "WAV")
+        assert (info.samplerate, info.channels) == (SR, 1)
+        assert (info.subtype, info.format) == ("PCM_16", "WAV")
         assert 1.0 <= info.duration <= 2.5
         assert info.duration == pytest.approx(duration, abs=1e-3)
 
@@ -94,8 +101,8 @@ def test_same_seed_identical_other_seed_differs(tmp_path: Path) -> None:
     spec = SyntheticSpec(n_speakers=2, utterances_per_speaker=2, seed=7)
     a = generate_corpus(tmp_path / "a", spec)
     b = generate_corpus(tmp_path / "b", spec)
-    c = generate_corpus(tmp_path / "c", SyntheticSpec(n_speakers=2, utterances_per_speaker=2, seed=8))
-    for fa, fb, fc in zip(a["file"], b["file"], c["file"]):
+    c = generate_corpus(tmp_path / "c", replace(spec, seed=8))
+    for fa, fb, fc in zip(a["file"], b["file"], c["file"], strict=True):
         assert Path(fa).read_bytes() == Path(fb).read_bytes()
         assert Path(fa).read_bytes() != Path(fc).read_bytes()
     assert make_speakers(spec) == make_speakers(spec)
@@ -122,6 +129,14 @@ def test_six_emotions_balanced(tmp_path: Path) -> None:
 def test_invalid_spec_rejected(kwargs: dict[str, object]) -> None:
     with pytest.raises(ConfigError):
         SyntheticSpec(**kwargs)  # type: ignore[arg-type]
+
+
+def test_synthesize_rejects_unknown_emotion() -> None:
+    speaker = make_speakers(SyntheticSpec(n_speakers=1))[0]
+    with pytest.raises(ConfigError, match="joy"):
+        synthesize_utterance(speaker, 0, "joy")
+    with pytest.raises(ConfigError):
+        synthesize_utterance(speaker, (), "neutral")
 
 
 def test_speakers_differ_in_f0_and_match_their_base() -> None:

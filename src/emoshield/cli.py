@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from rich.console import Console
 from rich.table import Table
 
 from emoshield.errors import EmoshieldError
@@ -17,6 +18,9 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+#: Results go to stdout; progress, notes and errors to stderr (``console``).
+stdout = Console()
+
 corpus_app = typer.Typer(help="Turn corpora on disk into manifests.", no_args_is_help=True)
 features_app = typer.Typer(help="Extract acoustic features.", no_args_is_help=True)
 app.add_typer(corpus_app, name="corpus")
@@ -251,7 +255,7 @@ def _evaluate(frame, manifest, features: Path, settings, output: Path) -> None:
         },
     }
     path = write_report(output, results, context)
-    console.print(markdown_table(results), markup=False)
+    stdout.print(markdown_table(results), markup=False, soft_wrap=True)
     console.print(f"report: {path} (and report.md, metrics.png, attackers.png)")
 
 
@@ -264,7 +268,7 @@ def _print_summary(manifest) -> None:
     for column, counts in summarise(manifest).items():
         shown = ", ".join(f"{k or '(none)'}: {v}" for k, v in list(counts.items())[:30])
         table.add_row(column, shown + (" ..." if len(counts) > 30 else ""))
-    console.print(table)
+    stdout.print(table)
 
 
 def _split(text: str) -> tuple[str, ...]:

@@ -18,7 +18,12 @@ import soundfile as sf
 from emoshield.errors import ConfigError
 from emoshield.manifest import build_manifest, write_manifest
 from emoshield.synthetic.profiles import (
-    EMOTIONS, LANGUAGES, Speaker, Syllable, sample_speaker, sentence,
+    EMOTIONS,
+    LANGUAGES,
+    Speaker,
+    Syllable,
+    sample_speaker,
+    sentence,
 )
 from emoshield.synthetic.voice import synthesize_utterance
 from emoshield.types import Emotion, Gender, valence_of
@@ -77,7 +82,10 @@ def make_speakers(spec: SyntheticSpec) -> list[Speaker]:
 
 def generate_corpus(out_dir: str | Path, spec: SyntheticSpec = SyntheticSpec(),
                     progress: Callable[[int, int], None] | None = None) -> pd.DataFrame:
-    """Write ``out_dir/wav/<speaker>/<name>.wav`` and ``out_dir/manifest.csv``; return the manifest."""
+    """Write ``out_dir/wav/<speaker>/<name>.wav`` and ``out_dir/manifest.csv``.
+
+    Returns the manifest; ``progress(done, total)`` is called after each file.
+    """
     out = Path(out_dir).resolve()
     speakers = make_speakers(spec)
     total = spec.n_speakers * spec.utterances_per_speaker

@@ -18,8 +18,17 @@ from functools import lru_cache
 import numpy as np
 from scipy.signal import butter, lfilter, oaconvolve, sosfilt
 
+from emoshield.errors import ConfigError
 from emoshield.synthetic.profiles import (
-    CONSONANTS, EMOTIONS, LANGUAGES, SCHWA, VOWELS, EmotionStyle, Speaker, Syllable, sentence,
+    CONSONANTS,
+    EMOTIONS,
+    LANGUAGES,
+    SCHWA,
+    VOWELS,
+    EmotionStyle,
+    Speaker,
+    Syllable,
+    sentence,
 )
 
 _BANDWIDTHS = np.array([80.0, 100.0, 150.0, 250.0, 300.0])
@@ -39,7 +48,7 @@ def realise_style(emotion: str, speaker: Speaker, rng: np.random.Generator) -> E
         t, n = getattr(target, f.name), getattr(neutral, f.name)
         if f.name == "formants":
             values[f.name] = tuple(float(a * (b / a) ** k * rng.normal(1, 0.01))
-                                   for a, b in zip(n, t))
+                                   for a, b in zip(n, t, strict=True))
         elif f.name in _LOG_FIELDS:
             values[f.name] = float(n * (t / n) ** k * np.exp(rng.normal(0, noise[f.name])))
         else:
@@ -48,7 +57,8 @@ def realise_style(emotion: str, speaker: Speaker, rng: np.random.Generator) -> E
 
 
 def _segments(syllables: Sequence[Syllable], speaker: Speaker, style: EmotionStyle,
-              rng: np.random.Generator, lead: float, trail: float) -> list[tuple[str, int, float, float]]:
+              rng: np.random.Generator, lead: float,
+              trail: float) -> list[tuple[str, int, float, float]]:
     """(symbol, syllable index, start s, end s) for every consonant and vowel."""
     lang = LANGUAGES[speaker.language]
     durs = np.array([(lang.stress_gain if s.stressed else lang.unstressed_gain)
@@ -57,7 +67,7 @@ def _segments(syllables: Sequence[Syllable], speaker: Speaker, style: EmotionSty
     durs[-1] *= 1.3  # final lengthening
     durs *= min(1.0, (2.45 - lead - trail) / durs.sum())  # keep utterances <= 2.5 s
     out, t = [], lead
-    for i, (syl, d) in enumerate(zip(syllables, durs)):
+    for i, (syl, d) in enumerate(zip(syllables, durs, strict=True)):
         parts = [(syl.onset, 0.33)] if syl.onset else []
         parts.append((syl.vowel, 0.0))
         if syl.coda:
@@ -70,7 +80,8 @@ def _segments(syllables: Sequence[Syllable], speaker: Speaker, style: EmotionSty
     return out
 
 
-def _resonator_cascade(freqs: np.ndarray, bws: np.ndarray, sr: int) -> tuple[np.ndarray, np.ndarray]:
+def _resonator_cascade(freqs: np.ndarray, bws: np.ndarray,
+                       sr: int) -> tuple[np.ndarray, np.ndarray]:
     """Denominators (frames x 11) and unit-DC-gain numerators of 5 cascaded resonators."""
     r = np.exp(-np.pi * bws / sr)
     c1, c2 = -2 * r * np.cos(2 * np.pi * freqs / sr), r**2
@@ -106,6 +117,9 @@ def synthesize_utterance(speaker: Speaker, syllables: Sequence[Syllable] | int =
     sr = sample_rate
     if isinstance(syllables, int):
         syllables = sentence(speaker.language, syllables)
+    if emotion not in EMOTIONS or not syllables:
+        raise ConfigError(f"synthetic: unknown emotion {emotion!r} or no syllables; "
+                          f"emotions: {sorted(EMOTIONS)}")
     lang = LANGUAGES[speaker.language]
     style = realise_style(emotion, speaker, rng)
     lead, trail = rng.uniform(0.08, 0.2), rng.uniform(0.1, 0.25)

@@ -1,0 +1,83 @@
+"""The command line, run as a user runs it: a real process, real files, exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+
+def emoshield(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "emoshield.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=900
+    )
+
+
+def test_help_lists_commands(tmp_path):
+    result = emoshield("--help", cwd=tmp_path)
+    assert result.returncode == 0
+    for command in ("corpus", "features", "evaluate", "demo"):
+        assert command in result.stdout
+
+
+@pytest.mark.slow
+def test_demo_end_to_end_writes_a_complete_report(tmp_path):
+    result = emoshield(
+        "demo", "-o", "out", "--speakers", "8", "--utterances", "10", "--repeats", "2", "--workers", "2",
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads((tmp_path / "out/report/report.json").read_text())
+    assert [r["method"] for r in report["results"]] == ["raw", "pca"]
+    assert report["data"]["n_utterances"] == 80 and report["data"]["n_features"] == 6373
+    for entry in report["results"]:
+        metrics = entry["metrics"]
+        assert set(metrics) >= {"emotion_uar", "gender_leakage", "language_leakage", "speaker_id_acc", "speaker_eer"}
+        assert all(m["n"] == 2 for m in metrics.values())
+        # the synthetic corpus is built so that gender leaks from raw features, as in real speech
+    raw = report["results"][0]["metrics"]
+    assert raw["gender_leakage"]["mean"] > 0.8
+    assert raw["emotion_uar"]["mean"] > raw["emotion_uar"]["chance"]
+    assert "| raw |" in result.stdout
+    assert (tmp_path / "out/report/metrics.png").exists()
+
+
+def test_missing_corpus_root_is_one_clear_error(tmp_path):
+    result = emoshield("corpus", "manifest", "emodb", str(tmp_path / "nowhere"), cwd=tmp_path)
+    assert result.returncode == 1
+    assert "nowhere" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_manifest_with_unknown_label_names_the_column(tmp_path):
+    bad = tmp_path / "m.csv"
+    pd.DataFrame(
+        [dict(file="a.wav", corpus="x", speaker="x:1", gender="female", language="en", emotion="joyful", valence="")]
+    ).to_csv(bad, index=False)
+    result = emoshield("features", "extract", str(bad), "-o", str(tmp_path / "f.parquet"), cwd=tmp_path)
+    assert result.returncode == 1
+    assert "emotion" in result.stderr and "joyful" in result.stderr
+
+
+def test_features_that_do_not_match_the_manifest_are_refused(tmp_path):
+    from emoshield.synthetic import SyntheticSpec, generate_corpus
+
+    manifest = generate_corpus(tmp_path / "c", SyntheticSpec(n_speakers=4, utterances_per_speaker=2))
+    first = tmp_path / "first.csv"
+    manifest.iloc[:4].to_csv(first, index=False)
+    done = emoshield("features", "extract", str(first), "--set", "egemaps", "-o", "f.parquet", "--workers", "1",
+                     cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    result = emoshield("evaluate", "f.parquet", str(tmp_path / "c/manifest.csv"), "-o", "r", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "have no features" in result.stderr
+    assert not (tmp_path / "r/report.json").exists()
+
+
+def test_unknown_feature_set_is_rejected(tmp_path):
+    result = emoshield("features", "extract", "m.csv", "--set", "nope", cwd=tmp_path)
+    assert result.returncode != 0
+    assert "nope" in result.stderr
