@@ -117,10 +117,11 @@ def features_extract(
 
     Example: emoshield features extract emodb.csv --set compare2016 -o emodb.parquet
     """
+    from emoshield.features import FeatureSet
     from emoshield.manifest import read_manifest
 
-    frame = read_manifest(manifest)
-    _extract(frame, feature_set, output, workers, cache_dir)
+    chosen = _choice(FeatureSet, feature_set, "--set")
+    _extract(read_manifest(manifest), chosen, output, workers, cache_dir)
 
 
 @app.command("evaluate")
@@ -175,10 +176,11 @@ def demo(
     Example: emoshield demo -o demo-out
     """
     from emoshield.evaluation import EvaluationSettings
+    from emoshield.features import FeatureSet
 
     manifest = _generate_synthetic(output / "corpus", speakers, utterances, seed)
     features = output / "features.parquet"
-    frame = _extract(manifest, "compare2016", features, workers, output / "cache")
+    frame = _extract(manifest, FeatureSet.COMPARE2016, features, workers, output / "cache")
     settings = EvaluationSettings(
         methods=("raw", "pca"), repeats=repeats, seed=seed, workers=workers or os.cpu_count() or 1
     )
@@ -196,10 +198,9 @@ def _generate_synthetic(out_dir: Path, speakers: int, utterances: int, seed: int
         return generate_corpus(out_dir, spec, progress=advance)
 
 
-def _extract(manifest, feature_set: str, output: Path, workers: int | None, cache_dir: Path | None):
-    from emoshield.features import FeatureSet, extract_features, write_failures, write_features
+def _extract(manifest, chosen, output: Path, workers: int | None, cache_dir: Path | None):
+    from emoshield.features import extract_features, write_failures, write_features
 
-    chosen = _choice(FeatureSet, feature_set, "--set")
     files = manifest["file"].tolist()
     with progress_bar(f"extracting {chosen.value}", len(files)) as advance:
         result = extract_features(files, chosen, workers=workers or os.cpu_count(), cache_dir=cache_dir, progress=advance)
