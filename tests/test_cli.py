@@ -81,3 +81,24 @@ def test_unknown_feature_set_is_rejected(tmp_path):
     result = emoshield("features", "extract", "m.csv", "--set", "nope", cwd=tmp_path)
     assert result.returncode != 0
     assert "nope" in result.stderr
+
+
+def test_a_corrupt_file_is_listed_and_the_rest_is_evaluated(tmp_path):
+    from emoshield.synthetic import SyntheticSpec, generate_corpus
+
+    manifest = generate_corpus(tmp_path / "c", SyntheticSpec(n_speakers=4, utterances_per_speaker=8))
+    broken = Path(manifest["file"].iloc[3])
+    broken.write_bytes(b"RIFF not really a wave file")
+    manifest_path = str(tmp_path / "c/manifest.csv")
+    done = emoshield("features", "extract", manifest_path, "--set", "egemaps", "-o", "f.parquet", "--workers", "2",
+                     cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert broken.name in done.stderr and "31/32" in done.stderr
+    failures = pd.read_csv(tmp_path / "f.failures.csv")
+    assert failures["file"].tolist() == [str(broken)]
+    result = emoshield("evaluate", "f.parquet", manifest_path, "-o", "r", "--repeats", "2", "--attackers", "logreg,knn",
+                       cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "left out 1 file" in result.stderr
+    report = json.loads((tmp_path / "r/report.json").read_text())
+    assert report["data"]["n_utterances"] == 31 and report["data"]["left_out_failed"] == 1

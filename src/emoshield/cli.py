@@ -19,7 +19,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 #: Results go to stdout; progress, notes and errors to stderr (``console``).
-stdout = Console()
+stdout = Console(soft_wrap=True)
 
 corpus_app = typer.Typer(help="Turn corpora on disk into manifests.", no_args_is_help=True)
 features_app = typer.Typer(help="Extract acoustic features.", no_args_is_help=True)

@@ -8,7 +8,7 @@ from typing import Callable, Iterator
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)
 
 
 @contextmanager
@@ -30,3 +30,5 @@ def progress_bar(description: str, total: int) -> Iterator[Callable[..., None]]:
             bar.update(task, advance=1, description=f"{description}: {label}" if label else description)
 
         yield advance
+        bar.update(task, description=description)
+        bar.refresh()

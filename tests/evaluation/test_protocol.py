@@ -87,3 +87,19 @@ def test_report_files_and_keys(tmp_path):
     assert "| raw |" in table and "| chance |" in table
     assert (tmp_path / "metrics.png").stat().st_size > 1000
     assert (tmp_path / "attackers.png").stat().st_size > 1000
+
+
+def test_leakage_folds_train_on_every_gender_and_language_and_test_two_speakers():
+    from emoshield.evaluation.protocol import Dataset, leakage_folds
+    from emoshield.types import Target
+
+    X, manifest = _data(1.0, 0.0)
+    four = manifest["speaker"].isin(["t:0", "t:1", "t:4", "t:5"]).to_numpy()  # one speaker per gender x language
+    data = Dataset.from_manifest(X[four], manifest[four].reset_index(drop=True), Target.VALENCE)
+    folds = leakage_folds(data, k=5, seed=3)
+    assert len(folds) == 2
+    for train, test in folds:
+        assert set(data.genders[train]) == {"female", "male"}
+        assert set(data.languages[train]) == {"en", "it"}
+        assert len(set(data.speakers[test])) == 2
+    assert [t.tolist() for _, t in folds] == [t.tolist() for _, t in leakage_folds(data, k=5, seed=3)]

@@ -199,7 +199,6 @@ class FoldPlan:
 
     @classmethod
     def make(cls, data: Dataset, settings: EvaluationSettings, seed: int) -> "FoldPlan":
-        strata = np.char.add(np.char.add(data.genders, "/"), data.languages)
         emotion = (
             leave_one_speaker_out(data.speakers)
             if settings.emotion_folds is None
@@ -207,13 +206,44 @@ class FoldPlan:
         )
         return cls(
             emotion=emotion,
-            leakage=speaker_folds(data.speakers, settings.leakage_folds, seed, stratify=strata),
+            leakage=leakage_folds(data, settings.leakage_folds, seed),
             utterances=utterance_folds(data.speakers, settings.utterance_folds, seed),
         )
 
     @property
     def steps(self) -> int:
         return len(self.emotion) + len(self.leakage) + len(self.utterances)
+
+
+def leakage_folds(data: Dataset, k: int, seed: int, tries: int = 200) -> Folds:
+    """Speaker-disjoint folds, stratified by gender x language, fit for attacks.
+
+    Every training part must hold both genders (and every language), so each
+    attacker can learn them, and every test part two or more speakers, so
+    verification has non-target trials. ``k`` shrinks to half the speakers at
+    most; the first of a seeded sequence of splits that qualifies is used
+    (stratified ones first, then plain shuffles, which small corpora may need).
+    """
+    n_speakers = len(np.unique(data.speakers))
+    k = max(2, min(k, n_speakers // 2))
+    strata = np.char.add(np.char.add(data.genders, "/"), data.languages)
+    for attempt in range(tries):
+        stratify = strata if attempt < tries // 2 else None
+        folds = speaker_folds(data.speakers, k, seed * tries + attempt, stratify=stratify)
+        if all(_attackable(data, train, test) for train, test in folds):
+            return folds
+    raise ManifestError(
+        f"cannot split {n_speakers} speakers into {k} folds whose training parts hold every gender "
+        "and language and whose test parts hold 2+ speakers; add speakers"
+    )
+
+
+def _attackable(data: Dataset, train: np.ndarray, test: np.ndarray) -> bool:
+    return (
+        len(np.unique(data.speakers[test])) >= 2
+        and len(np.unique(data.genders[train])) == len(np.unique(data.genders))
+        and len(np.unique(data.languages[train])) == len(np.unique(data.languages))
+    )
 
 
 def chance_levels(data: Dataset) -> dict[str, float]:

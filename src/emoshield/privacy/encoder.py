@@ -1,0 +1,178 @@
+"""``AdversarialEncoder``: the scikit-learn face of the adversarial autoencoder.
+
+>>> enc = AdversarialEncoder(alpha=1.0, seed=0).fit(X_train, attributes)
+>>> Z = enc.transform(X_test)                      # latent code, float32
+>>> Pipeline([("enc", AdversarialEncoder()), ("svm", SVC())]).fit(X, y, enc__attributes=attributes)
+
+``attributes`` is a DataFrame with one row per utterance and the columns of
+the evaluation's ``Method`` protocol: ``speaker``, ``gender``, ``language``
+(private attributes the encoder learns to hide) and ``label`` (the emotion
+target, ``""`` when unlabelled; the emotion head keeps it in the code).
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+import torch
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+from emoshield.errors import ConfigError, FeatureError
+from emoshield.privacy.model import ATTRIBUTES, EMOTION, AdversarialAutoencoder, EncoderConfig
+from emoshield.privacy.train import MISSING, Schedule, TrainSettings, seeded, torch_threads, train
+
+
+class AdversarialEncoder(TransformerMixin, BaseEstimator):
+    """Min-max scaling then the encoder of an autoencoder trained against private-attribute adversaries.
+
+    Parameters
+    ----------
+    config: layer sizes (``EncoderConfig()`` when None; ``EncoderConfig.seed000()`` for the paper's).
+    alpha: gradient reversal strength; 0 trains a plain autoencoder (with the emotion head if on).
+    adversaries: which of ``speaker``, ``gender``, ``language`` get a reversed head. An attribute
+        missing from ``attributes`` or with a single value gets none.
+    emotion_weight: weight of the emotion head's cross-entropy; 0 = no emotion head.
+    schedule: ``"dann"`` (lambda ramps from 0 to alpha) or ``"constant"``.
+    epochs, batch_size, lr, weight_decay: Adam training settings.
+    seed: seeds weights, dropout and batch order (deterministic with ``threads=1``).
+    threads: torch intra-op threads during fit and transform (1 inside evaluation workers).
+    """
+
+    def __init__(
+        self,
+        config: EncoderConfig | None = None,
+        alpha: float = 1.0,
+        adversaries: Sequence[str] = ATTRIBUTES,
+        emotion_weight: float = 1.0,
+        schedule: str = Schedule.DANN.value,
+        epochs: int = 30,
+        batch_size: int = 32,
+        lr: float = 1e-3,
+        weight_decay: float = 0.0,
+        seed: int = 0,
+        threads: int = 1,
+    ) -> None:
+        self.config = config
+        self.alpha = alpha
+        self.adversaries = adversaries
+        self.emotion_weight = emotion_weight
+        self.schedule = schedule
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.seed = seed
+        self.threads = threads
+
+    def fit(self, X, y=None, attributes: pd.DataFrame | None = None) -> "AdversarialEncoder":
+        """Train on ``X`` (array or feature frame); ``y`` = emotion labels, or the attributes frame.
+
+        A DataFrame passed as ``y`` is taken as ``attributes`` (the evaluation's
+        ``Method.fit(X, attributes)``); in a Pipeline pass ``enc__attributes=``.
+        """
+        if isinstance(y, pd.DataFrame) and attributes is None:
+            y, attributes = None, y
+        settings = self._settings()
+        values = self._record_features(X)
+        if attributes is not None and len(attributes) != len(values):
+            raise ConfigError(f"{len(attributes)} attribute rows for {len(values)} feature rows")
+        if settings.alpha > 0 and self.adversaries and attributes is None:
+            raise ConfigError("adversarial training needs attributes= (speaker, gender, language per utterance)")
+        self.data_min_ = values.min(axis=0)
+        span = values.max(axis=0) - self.data_min_
+        self.data_scale_ = np.where(span > 0, span, 1.0).astype(np.float32)
+        targets = self._targets(attributes, y, settings)
+        self.heads_ = {name: int(t.max()) + 1 for name, t in targets.items()}
+        with torch_threads(self.threads), seeded(self.seed):
+            self.model_ = AdversarialAutoencoder(values.shape[1], self.heads_, self.config or EncoderConfig())
+            self.history_ = train(self.model_, self._scale(values), targets, settings, self.seed)
+        return self
+
+    def transform(self, X) -> np.ndarray:
+        """The latent code (n x latent, float32); a DataFrame's columns are checked against the fit's."""
+        check_is_fitted(self, "model_")
+        if isinstance(X, pd.DataFrame):
+            self.check_features(list(X.columns))
+        values = _as_float32(X)
+        if values.ndim != 2 or values.shape[1] != self.n_features_in_:
+            raise FeatureError(f"expected {self.n_features_in_} features per row, got shape {values.shape}")
+        with torch_threads(self.threads), torch.no_grad():
+            self.model_.eval()
+            return self.model_.encoder(torch.as_tensor(self._scale(values))).numpy()
+
+    def check_features(self, names: Sequence[str]) -> None:
+        """FeatureError naming the first difference when ``names`` are not the features of the fit."""
+        check_is_fitted(self, "model_")
+        names = [str(n) for n in names]
+        if len(names) != self.n_features_in_:
+            raise FeatureError(f"expected {self.n_features_in_} features, got {len(names)}")
+        expected = getattr(self, "feature_names_in_", None)
+        if expected is None:
+            return
+        for i, (want, got) in enumerate(zip(expected, names)):
+            if want != got:
+                raise FeatureError(f"feature {i} is {got!r}, the encoder was trained with {want!r}")
+
+    def _settings(self) -> TrainSettings:
+        return TrainSettings(
+            alpha=self.alpha,
+            schedule=self.schedule,
+            emotion_weight=self.emotion_weight,
+            epochs=self.epochs,
+            batch_size=self.batch_size,
+            lr=self.lr,
+            weight_decay=self.weight_decay,
+        )
+
+    def _record_features(self, X) -> np.ndarray:
+        """Float32 values of ``X``; names and feature set when it is a feature frame."""
+        values = _as_float32(X)
+        if values.ndim != 2 or len(values) < 2:
+            raise FeatureError(f"need a 2-D feature matrix with 2+ rows, got shape {values.shape}")
+        self.n_features_in_ = values.shape[1]
+        if isinstance(X, pd.DataFrame):
+            self.feature_names_in_ = np.array([str(c) for c in X.columns], dtype=object)
+        elif hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_
+        self.feature_set_ = X.attrs.get("feature_set") if isinstance(X, pd.DataFrame) else None
+        return values
+
+    def _targets(self, attributes: pd.DataFrame | None, y, settings: TrainSettings) -> dict[str, np.ndarray]:
+        """Integer codes per head: reversed attributes with 2+ values; emotion if weighted and labelled."""
+        for name in self.adversaries:
+            if name not in ATTRIBUTES:
+                raise ConfigError(f"unknown adversary {name!r}; known: {', '.join(ATTRIBUTES)}")
+        columns = {} if attributes is None else {c: attributes[c].to_numpy(dtype=str) for c in attributes}
+        wanted = [a for a in self.adversaries if a in columns] if settings.alpha > 0 else []
+        targets = {name: _codes(columns[name]) for name in wanted}
+        labels = columns.get("label", None if y is None else np.asarray(y).astype(str))
+        if settings.emotion_weight > 0 and labels is not None:
+            targets[EMOTION] = _codes(labels)
+        return {name: t for name, t in targets.items() if t.max() >= 1}
+
+    def _scale(self, values: np.ndarray) -> np.ndarray:
+        return (values - self.data_min_) / self.data_scale_
+
+
+def autoencoder(**params) -> AdversarialEncoder:
+    """Seed 000's baseline: the same network trained only to reconstruct (no adversaries, no emotion head)."""
+    return AdversarialEncoder(**{"alpha": 0.0, "adversaries": (), "emotion_weight": 0.0, **params})
+
+
+def _as_float32(X) -> np.ndarray:
+    values = np.asarray(X, dtype=np.float32)
+    if values.size and not np.isfinite(values).all():
+        raise FeatureError("features hold NaN or infinite values")
+    return values
+
+
+def _codes(values: np.ndarray) -> np.ndarray:
+    """Integer class codes, ``MISSING`` for empty strings."""
+    present = values != ""
+    codes = np.full(len(values), MISSING, dtype=np.int64)
+    if present.any():
+        _, codes[present] = np.unique(values[present], return_inverse=True)
+    return codes

@@ -1,0 +1,126 @@
+"""Training of the adversarial autoencoder: one loss, the gradient reversal does the min-max.
+
+Per batch the loss is ``MSE(x, x_hat) + emotion_weight * CE_emotion + sum_k CE_k``
+over the adversary heads k. The heads minimise their cross-entropy; through the
+reversal layer (lambda = alpha * schedule(progress)) the encoder receives the
+gradient of ``MSE + emotion_weight * CE_emotion - lambda * sum_k CE_k``, i.e.
+seed 000's objective (2). ``alpha = 0`` is the plain autoencoder.
+"""
+
+from __future__ import annotations
+
+import math
+from contextlib import contextmanager
+from dataclasses import dataclass
+from enum import Enum
+from typing import Iterator, Mapping
+
+import numpy as np
+import torch
+from torch.nn import functional as F
+
+from emoshield.errors import ConfigError
+from emoshield.privacy.model import EMOTION, AdversarialAutoencoder
+
+#: Target value of an utterance without a label for a head (e.g. no emotion label).
+MISSING = -1
+
+
+class Schedule(str, Enum):
+    """How the reversal strength grows from 0 to ``alpha`` over training."""
+
+    CONSTANT = "constant"  # alpha from the first step
+    DANN = "dann"  # alpha * (2 / (1 + exp(-10 p)) - 1), p = progress in [0, 1] (Ganin et al.)
+
+
+def reversal_strength(schedule: Schedule | str, alpha: float, progress: float) -> float:
+    """The GRL lambda at ``progress`` (0 = first step, 1 = last) of training."""
+    schedule = Schedule(schedule)
+    if schedule is Schedule.CONSTANT:
+        return alpha
+    return alpha * (2.0 / (1.0 + math.exp(-10.0 * progress)) - 1.0)
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    """Optimisation settings (Adam); see ``AdversarialEncoder`` for their meaning."""
+
+    alpha: float = 1.0
+    schedule: Schedule = Schedule.DANN
+    emotion_weight: float = 1.0
+    epochs: int = 30
+    batch_size: int = 32
+    lr: float = 1e-3
+    weight_decay: float = 0.0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "schedule", Schedule(self.schedule))
+        if self.alpha < 0 or self.emotion_weight < 0 or self.weight_decay < 0:
+            raise ConfigError(f"alpha, emotion_weight and weight_decay must be >= 0: {self}")
+        if self.epochs < 1 or self.batch_size < 1 or self.lr <= 0:
+            raise ConfigError(f"epochs and batch_size must be >= 1 and lr > 0: {self}")
+
+
+@contextmanager
+def torch_threads(n: int) -> Iterator[None]:
+    """Run torch with ``n`` intra-op threads, restoring the previous count afterwards."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(max(1, int(n)))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+@contextmanager
+def seeded(seed: int) -> Iterator[None]:
+    """Seed torch's global generator (weights, dropout) without changing it for the caller."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        yield
+
+
+def _cross_entropy(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Mean cross-entropy over the labelled rows; 0 when the batch has none."""
+    if not bool((target != MISSING).any()):
+        return logits.sum() * 0.0
+    return F.cross_entropy(logits, target, ignore_index=MISSING)
+
+
+def train(
+    model: AdversarialAutoencoder,
+    X: np.ndarray,
+    targets: Mapping[str, np.ndarray],
+    settings: TrainSettings,
+    seed: int = 0,
+) -> list[dict[str, float]]:
+    """Train ``model`` on scaled features ``X`` and integer ``targets`` per head; per-epoch mean losses."""
+    x_all = torch.as_tensor(np.asarray(X, dtype=np.float32))
+    y_all = {name: torch.as_tensor(np.asarray(targets[name], dtype=np.int64)) for name in model.heads}
+    optimiser = torch.optim.Adam(model.parameters(), lr=settings.lr, weight_decay=settings.weight_decay)
+    rng = np.random.default_rng(seed)
+    n = len(x_all)
+    steps_per_epoch = math.ceil(n / settings.batch_size)
+    total = settings.epochs * steps_per_epoch
+    history = []
+    model.train()
+    for epoch in range(settings.epochs):
+        sums: dict[str, float] = {}
+        order = torch.as_tensor(rng.permutation(n))
+        for step, batch in enumerate(order.split(settings.batch_size)):
+            progress = (epoch * steps_per_epoch + step) / max(total - 1, 1)
+            model.reversal.lambda_ = reversal_strength(settings.schedule, settings.alpha, progress)
+            x = x_all[batch]
+            _, reconstruction, logits = model(x)
+            losses = {"reconstruction": F.mse_loss(reconstruction, x)}
+            losses |= {name: _cross_entropy(out, y_all[name][batch]) for name, out in logits.items()}
+            weights = {EMOTION: settings.emotion_weight}
+            loss = sum(weights.get(name, 1.0) * value for name, value in losses.items())
+            optimiser.zero_grad(set_to_none=True)
+            loss.backward()
+            optimiser.step()
+            for name, value in losses.items():
+                sums[name] = sums.get(name, 0.0) + float(value.detach()) * len(batch)
+        history.append({name: total_ / n for name, total_ in sums.items()})
+    model.eval()
+    return history
