@@ -68,7 +68,7 @@ class AdversarialEncoder(TransformerMixin, BaseEstimator):
         self.threads = threads
 
     def fit(self, X, y=None, attributes: pd.DataFrame | None = None) -> "AdversarialEncoder":
-        """Train on ``X`` (array or feature frame); ``y`` = emotion labels, or the attributes frame.
+        """Train on ``X`` (array or feature frame); ``y`` = emotion labels (else ``attributes.label``).
 
         A DataFrame passed as ``y`` is taken as ``attributes`` (the evaluation's
         ``Method.fit(X, attributes)``); in a Pipeline pass ``enc__attributes=``.
@@ -148,7 +148,7 @@ class AdversarialEncoder(TransformerMixin, BaseEstimator):
         columns = {} if attributes is None else {c: attributes[c].to_numpy(dtype=str) for c in attributes}
         wanted = [a for a in self.adversaries if a in columns] if settings.alpha > 0 else []
         targets = {name: _codes(columns[name]) for name in wanted}
-        labels = columns.get("label", None if y is None else np.asarray(y).astype(str))
+        labels = columns.get("label") if y is None else np.asarray(y).astype(str)
         if settings.emotion_weight > 0 and labels is not None:
             targets[EMOTION] = _codes(labels)
         return {name: t for name, t in targets.items() if t.max() >= 1}

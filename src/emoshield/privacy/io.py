@@ -1,0 +1,119 @@
+"""A fitted encoder as a folder: ``config.json`` (plain JSON) and ``weights.pt`` (tensors only).
+
+``weights.pt`` is a ``torch.save`` of a flat ``{name: tensor}`` dict and is read
+with ``torch.load(weights_only=True)``, which refuses anything but tensors and
+plain containers: loading a folder cannot run code. Neither file names the
+training speakers (heads keep only their number of classes).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+import torch
+from sklearn.utils.validation import check_is_fitted
+
+from emoshield import __version__
+from emoshield.errors import EmoshieldError
+from emoshield.privacy.encoder import AdversarialEncoder
+from emoshield.privacy.model import AdversarialAutoencoder, EncoderConfig
+from emoshield.privacy.train import Schedule, torch_threads
+
+CONFIG_FILE = "config.json"
+WEIGHTS_FILE = "weights.pt"
+FORMAT = "emoshield.privacy.AdversarialEncoder"
+_SCALING = ("data_min_", "data_scale_")
+
+
+def save_encoder(encoder: AdversarialEncoder, folder: str | Path) -> Path:
+    """Write a fitted encoder to ``folder`` (created if needed); returns the folder."""
+    check_is_fitted(encoder, "model_")
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    params = encoder.get_params()
+    params["config"] = asdict(params["config"] or EncoderConfig())
+    params["adversaries"] = list(params["adversaries"])
+    params["schedule"] = Schedule(params["schedule"]).value
+    names = getattr(encoder, "feature_names_in_", None)
+    meta = {
+        "format": FORMAT,
+        "emoshield_version": __version__,
+        "params": params,
+        "heads": encoder.heads_,
+        "n_features": encoder.n_features_in_,
+        "feature_names": None if names is None else [str(n) for n in names],
+        "feature_set": encoder.feature_set_,
+        "history": encoder.history_,
+    }
+    tensors = {f"model.{k}": v.detach().clone() for k, v in encoder.model_.state_dict().items()}
+    tensors |= {f"scaling.{a}": torch.as_tensor(getattr(encoder, a)) for a in _SCALING}
+    torch.save(tensors, folder / WEIGHTS_FILE)
+    (folder / CONFIG_FILE).write_text(json.dumps(meta, indent=2, default=_plain))
+    return folder
+
+
+def load_encoder(folder: str | Path) -> AdversarialEncoder:
+    """Read a folder written by ``save_encoder``; EmoshieldError naming the file when it cannot."""
+    folder = Path(folder)
+    meta = _read_config(folder / CONFIG_FILE)
+    params = dict(meta["params"])
+    config = EncoderConfig(**params.pop("config"))
+    encoder = AdversarialEncoder(config=config, **{**params, "adversaries": tuple(params["adversaries"])})
+    tensors = _read_weights(folder / WEIGHTS_FILE)
+    encoder.heads_ = {k: int(v) for k, v in meta["heads"].items()}
+    encoder.n_features_in_ = int(meta["n_features"])
+    if meta["feature_names"] is not None:
+        encoder.feature_names_in_ = np.array(meta["feature_names"], dtype=object)
+    encoder.feature_set_ = meta["feature_set"]
+    encoder.history_ = meta.get("history", [])
+    for name in _SCALING:
+        setattr(encoder, name, tensors.pop(f"scaling.{name}").numpy())
+    with torch_threads(encoder.threads):
+        model = AdversarialAutoencoder(encoder.n_features_in_, encoder.heads_, config)
+        state = {k.removeprefix("model."): v for k, v in tensors.items()}
+        try:
+            model.load_state_dict(state)
+        except RuntimeError as exc:
+            raise EmoshieldError(f"{folder / WEIGHTS_FILE}: weights do not match {CONFIG_FILE} ({exc})") from exc
+    encoder.model_ = model.eval()
+    return encoder
+
+
+def _read_config(path: Path) -> dict:
+    if not path.is_file():
+        raise EmoshieldError(f"{path}: no such file; not a saved encoder folder")
+    try:
+        meta = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise EmoshieldError(f"{path}: cannot read encoder config ({exc})") from exc
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise EmoshieldError(f"{path}: not an emoshield encoder config (format {FORMAT!r} expected)")
+    saved = str(meta.get("emoshield_version", ""))
+    if saved.split(".")[0] != __version__.split(".")[0]:
+        raise EmoshieldError(f"{path}: saved by emoshield {saved or '?'}, this is {__version__} (major differs)")
+    return meta
+
+
+def _read_weights(path: Path) -> dict[str, torch.Tensor]:
+    if not path.is_file():
+        raise EmoshieldError(f"{path}: no such file; the encoder folder has no weights")
+    try:
+        tensors = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises several types for a bad or unsafe file
+        raise EmoshieldError(f"{path}: cannot read encoder weights ({exc})") from exc
+    if not isinstance(tensors, dict) or not all(isinstance(v, torch.Tensor) for v in tensors.values()):
+        raise EmoshieldError(f"{path}: not a flat dict of tensors")
+    missing = [f"scaling.{a}" for a in _SCALING if f"scaling.{a}" not in tensors]
+    if missing:
+        raise EmoshieldError(f"{path}: missing {', '.join(missing)}")
+    return tensors
+
+
+def _plain(value):
+    """JSON for numpy scalars given as parameters."""
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
