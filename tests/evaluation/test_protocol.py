@@ -10,13 +10,13 @@ from emoshield.errors import ConfigError, ManifestError
 from emoshield.evaluation import EvaluationSettings, evaluate_methods, write_report
 
 
-def _data(gender_strength: float, speaker_strength: float, seed: int = 0):
-    """8 speakers (4 per gender, 2 languages), 2 valence classes carried by feature 0."""
+def _data(gender_strength: float, speaker_strength: float, seed: int = 0, n_speakers: int = 8):
+    """Speakers (half per gender, 2 languages), 2 valence classes carried by feature 0."""
     rng = np.random.default_rng(seed)
     rows, X = [], []
-    for s in range(8):
+    for s in range(n_speakers):
         gender = "female" if s % 2 else "male"
-        language = "en" if s < 4 else "it"
+        language = "en" if s < n_speakers // 2 else "it"
         offset = rng.normal(size=12) * speaker_strength
         for u in range(16):
             valence = "positive" if u % 2 else "negative"
@@ -81,7 +81,8 @@ def test_report_files_and_keys(tmp_path):
     report = json.loads((tmp_path / "report.json").read_text())
     assert [r["method"] for r in report["results"]] == ["raw", "pca"]
     for entry in report["results"]:
-        for metric in ("emotion_uar", "gender_leakage", "language_leakage", "speaker_id_acc", "speaker_eer"):
+        for metric in ("emotion_uar", "gender_leakage", "language_leakage", "speaker_id_acc", "speaker_eer",
+                       "membership_auc", "gender_acc_seed000"):
             assert set(entry["metrics"][metric]) == {"mean", "sd", "n", "chance"}
     table = (tmp_path / "report.md").read_text()
     assert "| raw |" in table and "| chance |" in table
@@ -103,3 +104,29 @@ def test_leakage_folds_train_on_every_gender_and_language_and_test_two_speakers(
         assert set(data.languages[train]) == {"en", "it"}
         assert len(set(data.speakers[test])) == 2
     assert [t.tolist() for _, t in folds] == [t.tolist() for _, t in leakage_folds(data, k=5, seed=3)]
+
+
+def test_membership_of_a_memorising_method_is_detected_and_of_raw_features_is_not():
+    """A method that marks its training data is caught; plain min-max is at chance."""
+    from emoshield.evaluation.methods import METHODS, MinMaxRaw
+
+    class Memoriser(MinMaxRaw):
+        def fit(self, X, attributes=None):
+            super().fit(X)
+            self.seen_ = {x.tobytes() for x in X}
+            return self
+
+        def transform(self, X):
+            flag = np.array([[x.tobytes() in self.seen_] for x in X], dtype=float)
+            return np.hstack([super().transform(X), 5 * flag])
+
+    METHODS["memoriser"] = Memoriser
+    try:
+        X, manifest = _data(1.0, 0.5, n_speakers=16)
+        settings = EvaluationSettings(methods=("raw", "memoriser"), **FAST)
+        raw, memo = evaluate_methods(X, manifest, settings)
+    finally:
+        del METHODS["memoriser"]
+    assert memo.metrics["membership_auc"].mean > 0.95
+    assert raw.metrics["membership_auc"].mean < 0.75
+    assert raw.metrics["membership_auc"].chance == 0.5

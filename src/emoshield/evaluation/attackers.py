@@ -46,33 +46,36 @@ class Attacker(Protocol):
 
     def predict(self, X: np.ndarray) -> np.ndarray: ...
 
+    def score_positive(self, X: np.ndarray) -> np.ndarray: ...
+
 
 class SklearnAttacker:
-    """Adapts an sklearn classifier (which ignores speaker groups) to the panel."""
+    """Adapts an sklearn classifier to the panel; ``grouped`` ones get the speakers for inner folds."""
 
-    def __init__(self, estimator) -> None:
+    def __init__(self, estimator, grouped: bool = False) -> None:
         self.estimator = estimator
+        self.grouped = grouped
 
     def fit(self, X: np.ndarray, y: np.ndarray, groups: np.ndarray | None = None) -> "SklearnAttacker":
-        self.estimator.fit(X, y)
+        if self.grouped:
+            self.estimator.fit(X, y, groups)
+        else:
+            self.estimator.fit(X, y)
         return self
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         return self.estimator.predict(X)
 
+    def score_positive(self, X: np.ndarray) -> np.ndarray:
+        """A score that grows with the second class's likelihood (binary attacks, for AUC)."""
+        if hasattr(self.estimator, "predict_proba"):
+            return self.estimator.predict_proba(X)[:, 1]
+        return self.estimator.decision_function(X)
 
-class SvmAttacker:
+
+def _svm(seed: int) -> Attacker:
     """RBF SVM with a grid search on the attacker's own speaker-grouped folds."""
-
-    def __init__(self, seed: int) -> None:
-        self.model = RbfSvmGrid(random_state=seed)
-
-    def fit(self, X: np.ndarray, y: np.ndarray, groups: np.ndarray | None = None) -> "SvmAttacker":
-        self.model.fit(X, y, groups)
-        return self
-
-    def predict(self, X: np.ndarray) -> np.ndarray:
-        return self.model.predict(X)
+    return SklearnAttacker(RbfSvmGrid(random_state=seed), grouped=True)
 
 
 def _logreg(seed: int) -> Attacker:
@@ -103,7 +106,7 @@ def _gboost(seed: int) -> Attacker:
 
 ATTACKERS: dict[str, Callable[[int], Attacker]] = {
     "logreg": _logreg,
-    "svm": SvmAttacker,
+    "svm": _svm,
     "mlp": _mlp,
     "knn": _knn,
     "gboost": _gboost,

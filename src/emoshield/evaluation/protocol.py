@@ -20,6 +20,8 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
+from sklearn.metrics import roc_auc_score
+from sklearn.model_selection import StratifiedShuffleSplit
 from threadpoolctl import threadpool_limits
 
 from emoshield.corpora.splits import leave_one_speaker_out, speaker_folds, utterance_folds
@@ -35,6 +37,7 @@ Folds = list[tuple[np.ndarray, np.ndarray]]
 Progress = Callable[[str], None]
 
 #: Metrics where a lower value means more leakage (the strongest attacker is the minimum).
+#: (For membership AUC, an AUC below 0.5 also carries information; the panel's maximum is reported.)
 LOWER_IS_STRONGER = frozenset({"speaker_eer"})
 
 
@@ -171,7 +174,63 @@ def _leakage_fold(data: Dataset, task: FoldTask) -> dict:
             attacker.fit(a_train, y[train], data.speakers[train])
             out["predicted"][metric, name] = attacker.predict(a_test)
     out["trials"] = verification_scores(z_train, data.speakers[train], z_test, data.speakers[test], task.seed)
+    out["membership"] = membership_aucs(data, task, z_train, z_test)
+    out["weak_gender"] = weak_gender_attack(data.genders[test], z_test, task.seed)
     return out
+
+
+def membership_aucs(data: Dataset, task: FoldTask, z_train: np.ndarray, z_test: np.ndarray) -> dict[str, list[float]]:
+    """Membership inference: was this utterance's speaker in the method's training set?
+
+    Members are the fold's training speakers, non-members its held-out speakers.
+    Both are halved by speaker; each attacker learns member vs non-member on one
+    half (members subsampled to as many utterances as non-members) and is scored
+    by ROC AUC on the other half, then the halves swap. 0.5 = cannot tell.
+    """
+    rng = np.random.default_rng(task.seed)
+    member_half = _speaker_halves(data.speakers[task.train], rng)
+    outsider_half = _speaker_halves(data.speakers[task.test], rng)
+    Z = np.vstack([z_train, z_test])
+    is_member = np.r_[np.ones(len(z_train), int), np.zeros(len(z_test), int)]
+    half = np.r_[member_half, outsider_half]
+    aucs: dict[str, list[float]] = defaultdict(list)
+    for h in (0, 1):
+        learn, judge = np.flatnonzero(half == h), np.flatnonzero(half != h)
+        learn = _balanced(learn, is_member, rng)
+        a_learn, a_judge = _attacker_view(Z[learn], Z[judge])
+        for name, attacker in make_panel(task.attackers, task.seed).items():
+            attacker.fit(a_learn, is_member[learn], np.r_[data.speakers[task.train], data.speakers[task.test]][learn])
+            aucs[name].append(float(roc_auc_score(is_member[judge], attacker.score_positive(a_judge))))
+    return dict(aucs)
+
+
+def _speaker_halves(speakers: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """0/1 per utterance: a random half of the speakers gets 0."""
+    unique = rng.permutation(np.unique(speakers))
+    first = set(unique[: len(unique) // 2])
+    return np.array([0 if s in first else 1 for s in speakers])
+
+
+def _balanced(index: np.ndarray, labels: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Subsample the larger class of ``labels[index]`` to the size of the smaller."""
+    groups = [index[labels[index] == value] for value in np.unique(labels[index])]
+    size = min(len(g) for g in groups)
+    return np.concatenate([rng.choice(g, size=size, replace=False) for g in groups])
+
+
+def weak_gender_attack(genders: np.ndarray, z_test: np.ndarray, seed: int) -> tuple[int, int] | None:
+    """Seed 000's attacker: a two-layer MLP trained on half of the test speakers' representations.
+
+    Returns (correct, scored) on the other half, or None when the held-out speakers share one gender.
+    """
+    if len(np.unique(genders)) < 2:
+        return None
+    learn, judge = next(
+        StratifiedShuffleSplit(n_splits=1, test_size=0.5, random_state=seed).split(z_test, genders)
+    )
+    a_learn, a_judge = _attacker_view(z_test[learn], z_test[judge])
+    attacker = make_panel(("mlp",), seed)["mlp"].fit(a_learn, genders[learn])
+    return int((attacker.predict(a_judge) == genders[judge]).sum()), len(judge)
 
 
 def _identification_fold(data: Dataset, task: FoldTask) -> dict:
@@ -256,6 +315,8 @@ def chance_levels(data: Dataset) -> dict[str, float]:
         "language_leakage": 1.0 / len(np.unique(data.languages)),
         "speaker_id_acc": float(speaker_counts.max() / speaker_counts.sum()),
         "speaker_eer": 0.5,
+        "membership_auc": 0.5,
+        "gender_acc_seed000": float(max(np.mean(data.genders == g) for g in np.unique(data.genders))),
     }
 
 
@@ -332,6 +393,13 @@ def _collect(tasks: list[FoldTask], outputs: list[dict], settings: EvaluationSet
                 for name in settings.attackers:
                     predicted = np.concatenate([o["predicted"][metric, name] for o in leakage])
                     values[method][metric][name].append(uar(truth, predicted))
+            for name in settings.attackers:
+                values[method]["membership_auc"][name].append(
+                    float(np.mean([auc for o in leakage for auc in o["membership"][name]]))
+                )
+            weak = [o["weak_gender"] for o in leakage if o["weak_gender"] is not None]
+            if weak:
+                values[method]["gender_acc_seed000"]["mlp"].append(sum(c for c, _ in weak) / sum(n for _, n in weak))
             for scorer in leakage[0]["trials"]:
                 scores = np.concatenate([o["trials"][scorer][0] for o in leakage])
                 same = np.concatenate([o["trials"][scorer][1] for o in leakage])

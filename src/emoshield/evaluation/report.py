@@ -19,6 +19,7 @@ COLUMNS: dict[str, str] = {
     "speaker_eer": "speaker EER",
     "language_leakage": "language",
     "membership_auc": "membership AUC",
+    "gender_acc_seed000": "gender, seed-000 attacker (acc)",
 }
 
 
@@ -96,7 +97,9 @@ def _markdown_document(results: Sequence[MethodResult], context: dict[str, Any])
         "Values are % (mean ± sd over repeats). Emotion: UAR, leave-one-speaker-out. "
         "Gender/language: UAR of the strongest attacker on held-out speakers (named in brackets "
         "when not the SVM). Speaker ID: closed-set accuracy on held-out utterances. "
-        "Speaker EER: verification among unseen speakers (50 = no linkability).",
+        "Speaker EER: verification among unseen speakers (50 = no linkability). "
+        "Membership AUC: can the panel tell training speakers from others (50 = no). "
+        "Seed-000 attacker: one MLP trained on half of the test speakers' own utterances (accuracy).",
         "",
         markdown_table(results),
         "",

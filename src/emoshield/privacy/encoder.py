@@ -22,7 +22,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from emoshield.errors import ConfigError, FeatureError
 from emoshield.privacy.model import ATTRIBUTES, EMOTION, AdversarialAutoencoder, EncoderConfig
-from emoshield.privacy.train import MISSING, Schedule, TrainSettings, seeded, torch_threads, train
+from emoshield.privacy.train import MISSING, AdversaryLoss, Schedule, TrainSettings, seeded, torch_threads, train
 
 
 class AdversarialEncoder(TransformerMixin, BaseEstimator):
@@ -36,6 +36,8 @@ class AdversarialEncoder(TransformerMixin, BaseEstimator):
         missing from ``attributes`` or with a single value gets none.
     emotion_weight: weight of the emotion head's cross-entropy; 0 = no emotion head.
     schedule: ``"dann"`` (lambda ramps from 0 to alpha) or ``"constant"``.
+    adversary_loss: ``"reversal"`` (seed 000: the encoder maximises the heads' cross-entropy through
+        the gradient reversal layer) or ``"confusion"`` (it pushes their predictions to uniform).
     epochs, batch_size, lr, weight_decay: Adam training settings.
     seed: seeds weights, dropout and batch order (deterministic with ``threads=1``).
     threads: torch intra-op threads during fit and transform (1 inside evaluation workers).
@@ -48,6 +50,7 @@ class AdversarialEncoder(TransformerMixin, BaseEstimator):
         adversaries: Sequence[str] = ATTRIBUTES,
         emotion_weight: float = 1.0,
         schedule: str = Schedule.DANN.value,
+        adversary_loss: str = AdversaryLoss.REVERSAL.value,
         epochs: int = 30,
         batch_size: int = 32,
         lr: float = 1e-3,
@@ -60,6 +63,7 @@ class AdversarialEncoder(TransformerMixin, BaseEstimator):
         self.adversaries = adversaries
         self.emotion_weight = emotion_weight
         self.schedule = schedule
+        self.adversary_loss = adversary_loss
         self.epochs = epochs
         self.batch_size = batch_size
         self.lr = lr
@@ -120,6 +124,7 @@ class AdversarialEncoder(TransformerMixin, BaseEstimator):
         return TrainSettings(
             alpha=self.alpha,
             schedule=self.schedule,
+            adversary_loss=self.adversary_loss,
             emotion_weight=self.emotion_weight,
             epochs=self.epochs,
             batch_size=self.batch_size,

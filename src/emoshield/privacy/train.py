@@ -26,6 +26,13 @@ from emoshield.privacy.model import EMOTION, AdversarialAutoencoder
 MISSING = -1
 
 
+class AdversaryLoss(str, Enum):
+    """What the encoder does to the adversary heads."""
+
+    REVERSAL = "reversal"  # seed 000: maximise their cross-entropy, through the gradient reversal layer
+    CONFUSION = "confusion"  # push their predictions to uniform (the heads themselves still minimise CE)
+
+
 class Schedule(str, Enum):
     """How the reversal strength grows from 0 to ``alpha`` over training."""
 
@@ -47,6 +54,7 @@ class TrainSettings:
 
     alpha: float = 1.0
     schedule: Schedule = Schedule.DANN
+    adversary_loss: AdversaryLoss = AdversaryLoss.REVERSAL
     emotion_weight: float = 1.0
     epochs: int = 30
     batch_size: int = 32
@@ -55,6 +63,7 @@ class TrainSettings:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "schedule", Schedule(self.schedule))
+        object.__setattr__(self, "adversary_loss", AdversaryLoss(self.adversary_loss))
         if self.alpha < 0 or self.emotion_weight < 0 or self.weight_decay < 0:
             raise ConfigError(f"alpha, emotion_weight and weight_decay must be >= 0: {self}")
         if self.epochs < 1 or self.batch_size < 1 or self.lr <= 0:
@@ -87,6 +96,39 @@ def _cross_entropy(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     return F.cross_entropy(logits, target, ignore_index=MISSING)
 
 
+def _confusion(head: torch.nn.Module, z: torch.Tensor) -> torch.Tensor:
+    """Cross-entropy of ``head(z)`` against the uniform distribution, differentiable in ``z`` only."""
+    frozen = {name: p.detach() for name, p in head.named_parameters()}
+    logits = torch.func.functional_call(head, frozen, (z,))
+    return -F.log_softmax(logits, dim=1).mean()
+
+
+def _losses(
+    model: AdversarialAutoencoder, x: torch.Tensor, y: Mapping[str, torch.Tensor], settings: TrainSettings, lambda_: float
+) -> tuple[dict[str, torch.Tensor], dict[str, float]]:
+    """The batch's named loss terms and their weights in the total; ``lambda_`` = adversarial strength now."""
+    if settings.adversary_loss is AdversaryLoss.REVERSAL:
+        model.reversal.lambda_ = lambda_
+        _, reconstruction, logits = model(x)
+        losses = {name: _cross_entropy(out, y[name]) for name, out in logits.items()}
+        weights = {name: 1.0 for name in losses}
+    else:
+        z = model.encoder(x)
+        reconstruction = model.decoder(z)
+        losses, weights = {}, {}
+        for name, head in model.heads.items():
+            losses[name] = _cross_entropy(head(z if name == EMOTION else z.detach()), y[name])
+            weights[name] = 1.0
+            if name != EMOTION:
+                losses[f"{name}_confusion"] = _confusion(head, z)
+                weights[f"{name}_confusion"] = lambda_
+    losses["reconstruction"] = F.mse_loss(reconstruction, x)
+    weights["reconstruction"] = 1.0
+    if EMOTION in weights:
+        weights[EMOTION] = settings.emotion_weight
+    return losses, weights
+
+
 def train(
     model: AdversarialAutoencoder,
     X: np.ndarray,
@@ -109,13 +151,9 @@ def train(
         order = torch.as_tensor(rng.permutation(n))
         for step, batch in enumerate(order.split(settings.batch_size)):
             progress = (epoch * steps_per_epoch + step) / max(total - 1, 1)
-            model.reversal.lambda_ = reversal_strength(settings.schedule, settings.alpha, progress)
-            x = x_all[batch]
-            _, reconstruction, logits = model(x)
-            losses = {"reconstruction": F.mse_loss(reconstruction, x)}
-            losses |= {name: _cross_entropy(out, y_all[name][batch]) for name, out in logits.items()}
-            weights = {EMOTION: settings.emotion_weight}
-            loss = sum(weights.get(name, 1.0) * value for name, value in losses.items())
+            lambda_ = reversal_strength(settings.schedule, settings.alpha, progress)
+            losses, weights = _losses(model, x_all[batch], {k: v[batch] for k, v in y_all.items()}, settings, lambda_)
+            loss = sum(weights[name] * value for name, value in losses.items())
             optimiser.zero_grad(set_to_none=True)
             loss.backward()
             optimiser.step()
