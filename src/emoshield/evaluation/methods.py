@@ -61,9 +61,18 @@ class MinMaxPca:
 
 MethodFactory = Callable[[int], Method]
 
+
+def _leace(seed: int) -> Method:
+    """LEACE concept erasure of gender, language and speaker (a non-adversarial defence)."""
+    from emoshield.privacy.leace import MinMaxLeace
+
+    return MinMaxLeace(seed)
+
+
 METHODS: dict[str, MethodFactory] = {
     "raw": MinMaxRaw,
     "pca": MinMaxPca,
+    "leace": _leace,
 }
 
 

@@ -1,0 +1,81 @@
+"""LEACE: closed-form least-squares concept erasure (Belrose et al., NeurIPS 2023).
+
+A non-adversarial defence. For a concept Z (one-hot labels) it removes from x
+the smallest (in the whitened metric) change that makes the class-conditional
+means of x equal, so that no *linear* classifier trained on the erased
+training data beats a constant guess. Non-linear attackers may still succeed:
+the evaluation's panel says whether they do.
+
+Work happens in the principal-component coordinates of the training data, where
+the covariance is diagonal, so whitening is a per-coordinate scaling.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+from sklearn.preprocessing import MinMaxScaler
+
+from emoshield.errors import ConfigError
+from emoshield.evaluation.gram_pca import GramPca
+
+#: Relative singular-value tolerance when finding the span of the cross-covariance.
+RANK_TOLERANCE = 1e-8
+
+
+def one_hot(labels: Sequence[str]) -> np.ndarray:
+    """Indicator columns, one per distinct label."""
+    values = np.asarray(labels, dtype=str)
+    return (values[:, None] == np.unique(values)[None, :]).astype(np.float64)
+
+
+class LeaceEraser:
+    """Erase the concepts ``attributes[concepts]`` from whitened principal coordinates."""
+
+    def __init__(self, concepts: Sequence[str] = ("gender", "language", "speaker")) -> None:
+        self.concepts = tuple(concepts)
+
+    def fit(self, X: np.ndarray, attributes: pd.DataFrame) -> "LeaceEraser":
+        missing = [c for c in self.concepts if c not in attributes]
+        if missing:
+            raise ConfigError(f"LEACE needs attribute column(s) {missing}")
+        self.pca_ = GramPca().fit(X)
+        coords = self.pca_.transform(X)
+        scale = np.sqrt(np.maximum(self.pca_.explained_variance_, 1e-300))
+        Z = np.hstack([one_hot(attributes[c]) for c in self.concepts])
+        Z = Z - Z.mean(axis=0)
+        cross = (coords / scale).T @ Z / len(X)  # whitened cross-covariance
+        u, s, _ = np.linalg.svd(cross, full_matrices=False)
+        basis = u[:, s > RANK_TOLERANCE * max(s.max(initial=0.0), 1e-300)]
+        self.scale_ = scale
+        self.basis_ = basis  # orthonormal, in whitened coordinates
+        self.mean_ = coords.mean(axis=0)
+        return self
+
+    def transform(self, X: np.ndarray) -> np.ndarray:
+        coords = self.pca_.transform(X)
+        whitened = (coords - self.mean_) / self.scale_
+        removed = (whitened @ self.basis_) @ self.basis_.T
+        return coords - removed * self.scale_
+
+    @property
+    def erased_dimensions_(self) -> int:
+        return int(self.basis_.shape[1])
+
+
+class MinMaxLeace:
+    """The evaluation method ``leace``: min-max normalisation, then LEACE of gender, language, speaker."""
+
+    def __init__(self, seed: int = 0, concepts: Sequence[str] = ("gender", "language", "speaker")) -> None:
+        self.seed = seed
+        self.concepts = tuple(concepts)
+
+    def fit(self, X: np.ndarray, attributes: pd.DataFrame) -> "MinMaxLeace":
+        self.scaler_ = MinMaxScaler().fit(X)
+        self.eraser_ = LeaceEraser(self.concepts).fit(self.scaler_.transform(X), attributes)
+        return self
+
+    def transform(self, X: np.ndarray) -> np.ndarray:
+        return self.eraser_.transform(self.scaler_.transform(X))

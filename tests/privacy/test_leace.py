@@ -1,0 +1,52 @@
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.linear_model import LogisticRegression
+
+from emoshield.errors import ConfigError
+from emoshield.privacy.leace import LeaceEraser, MinMaxLeace
+
+
+def _data(n: int = 400, d: int = 30, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    gender = rng.integers(0, 2, n)
+    emotion = rng.integers(0, 2, n)
+    X = rng.normal(size=(n, d))
+    X[:, 0] += 2.5 * gender
+    X[:, 1] += 2.0 * emotion + 0.5 * gender
+    X[:, 2] += 1.5 * gender
+    attributes = pd.DataFrame({"gender": np.where(gender, "female", "male")})
+    return X, attributes, gender, emotion
+
+
+def test_no_linear_classifier_finds_gender_after_erasure_but_emotion_survives():
+    X, attributes, gender, emotion = _data()
+    before = LogisticRegression(max_iter=1000).fit(X, gender).score(X, gender)
+    erased = LeaceEraser(("gender",)).fit(X, attributes).transform(X)
+    after = LogisticRegression(max_iter=1000).fit(erased, gender).score(erased, gender)
+    majority = max(gender.mean(), 1 - gender.mean())
+    assert before > 0.9
+    assert after < majority + 0.06
+    assert LogisticRegression(max_iter=1000).fit(erased, emotion).score(erased, emotion) > 0.75
+
+
+def test_class_means_are_equal_after_erasure_on_the_training_data():
+    X, attributes, gender, _ = _data(d=50, n=40)  # fewer samples than features: the span route
+    eraser = LeaceEraser(("gender",)).fit(X, attributes)
+    erased = eraser.transform(X)
+    np.testing.assert_allclose(erased[gender == 0].mean(0), erased[gender == 1].mean(0), atol=1e-8)
+    assert eraser.erased_dimensions_ == 1
+
+
+def test_erasing_speakers_removes_one_direction_per_speaker_but_one():
+    rng = np.random.default_rng(1)
+    speakers = np.repeat([f"s{i}" for i in range(6)], 20)
+    X = rng.normal(size=(120, 40)) + np.repeat(rng.normal(size=(6, 40)) * 3, 20, axis=0)
+    attributes = pd.DataFrame({"speaker": speakers})
+    assert LeaceEraser(("speaker",)).fit(X, attributes).erased_dimensions_ == 5
+
+
+def test_method_needs_its_attributes():
+    X, attributes, _, _ = _data()
+    with pytest.raises(ConfigError, match="speaker"):
+        MinMaxLeace().fit(X, attributes)
