@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -98,7 +97,9 @@ def corpus_synthetic(
 
     Example: emoshield corpus synthetic synth/ --speakers 12 --utterances 24
     """
-    manifest = _generate_synthetic(out_dir, speakers, utterances, seed)
+    from emoshield.experiment import synthesise
+
+    manifest = synthesise(out_dir, speakers, utterances, seed)
     _print_summary(manifest)
     console.print(f"wrote {len(manifest)} files and {out_dir / 'manifest.csv'}")
 
@@ -120,8 +121,10 @@ def features_extract(
     from emoshield.features import FeatureSet
     from emoshield.manifest import read_manifest
 
+    from emoshield.experiment import extract
+
     chosen = _choice(FeatureSet, feature_set, "--set")
-    _extract(read_manifest(manifest), chosen, output, workers, cache_dir)
+    extract(read_manifest(manifest), chosen, output, workers, cache_dir)
 
 
 @app.command("evaluate")
@@ -144,6 +147,8 @@ def evaluate(
     Example: emoshield evaluate emodb.parquet emodb.csv --methods raw,pca -o runs/emodb
     """
     from emoshield.evaluation import EvaluationSettings
+    from emoshield.experiment import cores
+    from emoshield.experiment import evaluate as run_evaluation
     from emoshield.features import read_features
     from emoshield.manifest import read_manifest
     from emoshield.types import Target
@@ -155,9 +160,10 @@ def evaluate(
         attackers=_split(attackers),
         emotion_folds=emotion_folds,
         seed=seed,
-        workers=workers or os.cpu_count() or 1,
+        workers=cores(workers),
     )
-    _evaluate(read_features(features), read_manifest(manifest), features, settings, output)
+    results = run_evaluation(read_features(features), read_manifest(manifest), features, settings, output)
+    _print_results(results, output)
 
 
 @app.command("demo")
@@ -175,89 +181,43 @@ def demo(
 
     Example: emoshield demo -o demo-out
     """
-    from emoshield.evaluation import EvaluationSettings
-    from emoshield.features import FeatureSet
+    from emoshield.config import CorpusConfig, EvaluationConfig, FeatureConfig, Recipe
+    from emoshield.experiment import run_recipe
 
-    manifest = _generate_synthetic(output / "corpus", speakers, utterances, seed)
-    features = output / "features.parquet"
-    frame = _extract(manifest, FeatureSet.COMPARE2016, features, workers, output / "cache")
-    settings = EvaluationSettings(
-        methods=("raw", "pca"), repeats=repeats, seed=seed, workers=workers or os.cpu_count() or 1
+    recipe = Recipe(
+        name="demo",
+        corpus=CorpusConfig(name="synthetic", speakers=speakers, utterances=utterances, seed=seed),
+        features=FeatureConfig(set="compare2016", workers=workers or 0),
+        evaluation=EvaluationConfig(methods=("raw", "pca"), repeats=repeats, seed=seed, workers=workers or 0),
+        output=str(output),
     )
-    _evaluate(frame, manifest, features, settings, output / "report")
+    report, results = run_recipe(recipe)
+    _print_results(results, report)
 
 
-# --- shared steps -------------------------------------------------------------
+@app.command("run")
+def run(
+    recipe_path: Annotated[Path, typer.Argument(help="A recipe (YAML) from configs/.")],
+    overrides: Annotated[
+        Optional[list[str]], typer.Option("--set", help="Override a setting: --set evaluation.repeats=1 (repeatable).")
+    ] = None,
+) -> None:
+    """Run a recipe: corpus, features and evaluation as one YAML file describes them.
+
+    Example: emoshield run configs/table2_emodb.yaml --set evaluation.repeats=1
+    """
+    from emoshield.config import load_recipe
+    from emoshield.experiment import run_recipe
+
+    report, results = run_recipe(load_recipe(recipe_path, overrides or []))
+    _print_results(results, report)
 
 
-def _generate_synthetic(out_dir: Path, speakers: int, utterances: int, seed: int):
-    from emoshield.synthetic import SyntheticSpec, generate_corpus
-
-    spec = SyntheticSpec(n_speakers=speakers, utterances_per_speaker=utterances, seed=seed)
-    with progress_bar("synthesising", speakers * utterances) as advance:
-        return generate_corpus(out_dir, spec, progress=advance)
-
-
-def _extract(manifest, chosen, output: Path, workers: int | None, cache_dir: Path | None):
-    from emoshield.features import extract_features, write_failures, write_features
-
-    files = manifest["file"].tolist()
-    with progress_bar(f"extracting {chosen.value}", len(files)) as advance:
-        result = extract_features(files, chosen, workers=workers or os.cpu_count(), cache_dir=cache_dir, progress=advance)
-    write_features(result.frame, output)
-    failures_path = write_failures(result.failures, output)
-    for file, note in result.notes[:5]:
-        console.print(f"[cyan]note[/cyan] {file}: {note}")
-    if len(result.notes) > 5:
-        console.print(f"[cyan]... {len(result.notes)} notes in all[/cyan]")
-    for failure in result.failures[:20]:
-        console.print(f"[yellow]failed[/yellow] {failure.file}: {failure.reason}")
-    done = len(files) - len(result.failures)
-    console.print(
-        f"wrote {chosen.value} features of {done}/{len(files)} files to {output}"
-        + (f"; failures listed in {failures_path}" if result.failures else "")
-    )
-    return result.frame
-
-
-def _evaluate(frame, manifest, features: Path, settings, output: Path) -> None:
-    from emoshield.evaluation import evaluate_methods, write_report
-    from emoshield.evaluation.protocol import Dataset, count_steps
+def _print_results(results, report: Path) -> None:
     from emoshield.evaluation.report import markdown_table
-    from emoshield.features import align_features, drop_failed
 
-    manifest, dropped = drop_failed(manifest, features)
-    if dropped:
-        console.print(f"[yellow]left out {len(dropped)} file(s) whose extraction failed[/yellow] (listed beside {features})")
-    X = align_features(frame, manifest)
-    data = Dataset.from_manifest(X, manifest, settings.target)
-    with progress_bar("evaluating", count_steps(data, settings)) as advance:
-        results = evaluate_methods(X, manifest, settings, progress=advance)
-    context = {
-        "data": {
-            "features": str(features),
-            "feature_set": frame.attrs.get("feature_set", ""),
-            "left_out_failed": len(dropped),
-            "n_features": int(X.shape[1]),
-            "n_utterances": int(len(manifest)),
-            "n_speakers": int(manifest["speaker"].nunique()),
-            "languages": sorted(manifest["language"].unique()),
-            "classes": sorted(c for c in manifest[settings.target.value].unique() if c),
-        },
-        "settings": {
-            "methods": list(settings.methods),
-            "target": settings.target.value,
-            "repeats": settings.repeats,
-            "attackers": list(settings.attackers),
-            "leakage_folds": settings.leakage_folds,
-            "utterance_folds": settings.utterance_folds,
-            "emotion_protocol": "loso" if settings.emotion_folds is None else f"{settings.emotion_folds} speaker folds",
-            "seed": settings.seed,
-        },
-    }
-    path = write_report(output, results, context)
     stdout.print(markdown_table(results), markup=False, soft_wrap=True)
-    console.print(f"report: {path} (and report.md, metrics.png, attackers.png)")
+    console.print(f"report: {report / 'report.json'} (and report.md, metrics.png, attackers.png)")
 
 
 def _print_summary(manifest) -> None:

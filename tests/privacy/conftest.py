@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from emoshield.privacy import EncoderConfig
+from emoshield.privacy.train import torch_threads
 
 #: Small enough that a fit takes a fraction of a second.
 TINY = EncoderConfig(hidden=(32,), latent=8, head_hidden=(32,), dropout=0.1, head_dropout=0.1)
@@ -42,3 +43,10 @@ def make_utterances(
 @pytest.fixture(scope="session")
 def utterances() -> tuple[np.ndarray, pd.DataFrame]:
     return make_utterances()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def one_torch_thread():
+    """Tests share the machine: one intra-op thread, as in the evaluation's workers."""
+    with torch_threads(1):
+        yield

@@ -1,0 +1,135 @@
+"""Experiment recipes: frozen dataclasses loaded from YAML, with dotted overrides.
+
+A recipe names data, not code: nothing in it is executed or imported.
+
+    corpus:     {name: emodb, root: ../shared/corpora/emodb}      # or name: synthetic
+    features:   {set: compare2016}
+    evaluation: {methods: [raw, pca], target: valence, repeats: 5}
+    output: runs/table2-emodb
+
+Overrides use dotted keys: ``evaluation.repeats=1``, ``corpus.speakers=8``,
+``evaluation.methods=raw,pca``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any, Sequence
+
+import yaml
+
+from emoshield.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class CorpusConfig:
+    """Where the utterances come from: a named corpus (or several, joined by '+') or the synthetic one."""
+
+    name: str = "synthetic"
+    root: str = ""  # for several corpora: roots joined by '+', in the same order
+    speakers: int = 12  # synthetic only
+    utterances: int = 24  # synthetic only
+    seed: int = 0  # synthetic only
+
+
+@dataclass(frozen=True)
+class FeatureConfig:
+    set: str = "compare2016"
+    workers: int = 0  # 0: all cores
+
+
+@dataclass(frozen=True)
+class EvaluationConfig:
+    methods: tuple[str, ...] = ("raw", "pca")
+    target: str = "valence"
+    repeats: int = 5
+    attackers: tuple[str, ...] = ("logreg", "svm", "mlp", "knn")
+    emotion_folds: int = 0  # 0: leave one speaker out
+    seed: int = 0
+    workers: int = 0  # 0: all cores
+
+
+@dataclass(frozen=True)
+class SweepConfig:
+    """Optional: vary one method parameter (e.g. ``latent``) over values; empty = no sweep."""
+
+    parameter: str = ""
+    values: tuple[float, ...] = ()
+    method: str = "adversarial"
+
+
+@dataclass(frozen=True)
+class Recipe:
+    name: str = "experiment"
+    corpus: CorpusConfig = field(default_factory=CorpusConfig)
+    features: FeatureConfig = field(default_factory=FeatureConfig)
+    evaluation: EvaluationConfig = field(default_factory=EvaluationConfig)
+    sweep: SweepConfig = field(default_factory=SweepConfig)
+    output: str = "runs/experiment"
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def load_recipe(path: str | Path, overrides: Sequence[str] = ()) -> Recipe:
+    """Read a YAML recipe and apply ``key.sub=value`` overrides; ConfigError names the bad key."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"{path}: no such recipe")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML ({exc})") from exc
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: a recipe is a mapping of sections")
+    for item in overrides:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise ConfigError(f"override {item!r}: expected key=value")
+        _set_dotted(raw, key.strip(), yaml.safe_load(value))
+    return _build(Recipe, raw, str(path))
+
+
+def _set_dotted(tree: dict, key: str, value: Any) -> None:
+    *parents, leaf = key.split(".")
+    for part in parents:
+        tree = tree.setdefault(part, {})
+        if not isinstance(tree, dict):
+            raise ConfigError(f"override {key!r}: {part} is not a section")
+    tree[leaf] = value
+
+
+def _build(cls: type, values: dict, where: str):
+    """Instantiate a frozen dataclass from a mapping, checking names and types."""
+    known = {f.name: f for f in fields(cls)}
+    unknown = sorted(set(values) - set(known))
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) {unknown}; known: {sorted(known)}")
+    kwargs = {}
+    default = cls()
+    for name, value in values.items():
+        current = getattr(default, name)
+        if hasattr(current, "__dataclass_fields__"):
+            if not isinstance(value, dict):
+                raise ConfigError(f"{where}: {name} must be a section")
+            kwargs[name] = _build(type(current), value, f"{where}: {name}")
+        else:
+            kwargs[name] = _coerce(value, current, f"{where}: {name}")
+    return replace(default, **kwargs)
+
+
+def _coerce(value: Any, like: Any, where: str) -> Any:
+    """Convert ``value`` to the type of the default ``like``."""
+    if isinstance(like, tuple):
+        items = value.split(",") if isinstance(value, str) else value
+        if not isinstance(items, (list, tuple)):
+            raise ConfigError(f"{where}: expected a list, got {value!r}")
+        element = type(like[0]) if like else (float if "values" in where else str)
+        return tuple(_coerce(v.strip() if isinstance(v, str) else v, element(), where) for v in items)
+    if isinstance(like, bool) or like is None:
+        return value
+    try:
+        return type(like)(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{where}: expected {type(like).__name__}, got {value!r}") from None

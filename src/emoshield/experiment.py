@@ -1,0 +1,154 @@
+"""The pipeline steps the commands share: corpus -> manifest -> features -> evaluation -> report.
+
+``run_recipe`` runs a whole recipe (``emoshield run``, ``emoshield demo``); the
+steps are also used one by one by the other commands.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from emoshield.config import CorpusConfig, Recipe
+from emoshield.evaluation import EvaluationSettings
+from emoshield.evaluation.protocol import MethodResult
+from emoshield.features import FeatureSet
+from emoshield.progress import console, progress_bar
+from emoshield.types import Target
+
+
+def cores(requested: int | None) -> int:
+    """``requested`` processes, or all cores for 0/None."""
+    return requested or os.cpu_count() or 1
+
+
+def synthesise(out_dir: Path, speakers: int, utterances: int, seed: int) -> pd.DataFrame:
+    """Generate the synthetic corpus with a progress bar."""
+    from emoshield.synthetic import SyntheticSpec, generate_corpus
+
+    spec = SyntheticSpec(n_speakers=speakers, utterances_per_speaker=utterances, seed=seed)
+    with progress_bar("synthesising", speakers * utterances) as advance:
+        return generate_corpus(out_dir, spec, progress=advance)
+
+
+def build_manifest(corpus: CorpusConfig, out_dir: Path) -> pd.DataFrame:
+    """The manifest a recipe's corpus section names (several corpora joined by '+')."""
+    from emoshield.corpora import load_corpus
+    from emoshield.manifest import write_manifest
+
+    if corpus.name == "synthetic":
+        return synthesise(out_dir / "corpus", corpus.speakers, corpus.utterances, corpus.seed)
+    names, roots = corpus.name.split("+"), corpus.root.split("+")
+    if len(names) != len(roots):
+        from emoshield.errors import ConfigError
+
+        raise ConfigError(f"corpus: {len(names)} name(s) but {len(roots)} root(s) ({corpus.name} / {corpus.root})")
+    frames = []
+    for name, root in zip(names, roots):
+        result = load_corpus(name, root)
+        for rejected in result.rejected[:5]:
+            console.print(f"[yellow]rejected[/yellow] {rejected.path}: {rejected.reason}")
+        frames.append(result.manifest)
+    manifest = pd.concat(frames, ignore_index=True)
+    write_manifest(manifest, out_dir / "manifest.csv")
+    return manifest
+
+
+def extract(
+    manifest: pd.DataFrame, feature_set: FeatureSet, output: Path, workers: int | None, cache_dir: Path | None
+) -> pd.DataFrame:
+    """Extract, write the feature file and its failure list, and say what happened."""
+    from emoshield.features import extract_features, write_failures, write_features
+
+    files = manifest["file"].tolist()
+    with progress_bar(f"extracting {feature_set.value}", len(files)) as advance:
+        result = extract_features(files, feature_set, workers=cores(workers), cache_dir=cache_dir, progress=advance)
+    write_features(result.frame, output)
+    failures_path = write_failures(result.failures, output)
+    for file, note in result.notes[:5]:
+        console.print(f"[cyan]note[/cyan] {file}: {note}")
+    if len(result.notes) > 5:
+        console.print(f"[cyan]... {len(result.notes)} notes in all[/cyan]")
+    for failure in result.failures[:20]:
+        console.print(f"[yellow]failed[/yellow] {failure.file}: {failure.reason}")
+    done = len(files) - len(result.failures)
+    console.print(
+        f"wrote {feature_set.value} features of {done}/{len(files)} files to {output}"
+        + (f"; failures listed in {failures_path}" if result.failures else "")
+    )
+    return result.frame
+
+
+def evaluate(
+    frame: pd.DataFrame,
+    manifest: pd.DataFrame,
+    features: Path,
+    settings: EvaluationSettings,
+    output: Path,
+    extra: dict[str, Any] | None = None,
+) -> list[MethodResult]:
+    """Evaluate the methods on the features, write the report, return the results."""
+    from emoshield.evaluation import evaluate_methods, write_report
+    from emoshield.evaluation.protocol import Dataset, count_steps
+    from emoshield.features import align_features, drop_failed
+
+    manifest, dropped = drop_failed(manifest, features)
+    if dropped:
+        console.print(f"[yellow]left out {len(dropped)} file(s) whose extraction failed[/yellow] (listed beside {features})")
+    X = align_features(frame, manifest)
+    data = Dataset.from_manifest(X, manifest, settings.target)
+    with progress_bar("evaluating", count_steps(data, settings)) as advance:
+        results = evaluate_methods(X, manifest, settings, progress=advance)
+    context = {
+        "data": {
+            "features": str(features),
+            "feature_set": frame.attrs.get("feature_set", ""),
+            "left_out_failed": len(dropped),
+            "n_features": int(X.shape[1]),
+            "n_utterances": int(len(manifest)),
+            "n_speakers": int(manifest["speaker"].nunique()),
+            "languages": sorted(manifest["language"].unique()),
+            "classes": sorted(c for c in manifest[settings.target.value].unique() if c),
+        },
+        "settings": {
+            "methods": list(settings.methods),
+            "target": settings.target.value,
+            "repeats": settings.repeats,
+            "attackers": list(settings.attackers),
+            "leakage_folds": settings.leakage_folds,
+            "utterance_folds": settings.utterance_folds,
+            "emotion_protocol": "loso" if settings.emotion_folds is None else f"{settings.emotion_folds} speaker folds",
+            "seed": settings.seed,
+        },
+        **(extra or {}),
+    }
+    write_report(output, results, context)
+    return results
+
+
+def settings_of(recipe: Recipe) -> EvaluationSettings:
+    """The evaluation settings a recipe describes."""
+    section = recipe.evaluation
+    return EvaluationSettings(
+        methods=section.methods,
+        target=Target(section.target),
+        repeats=section.repeats,
+        attackers=section.attackers,
+        emotion_folds=section.emotion_folds or None,
+        seed=section.seed,
+        workers=cores(section.workers),
+    )
+
+
+def run_recipe(recipe: Recipe) -> tuple[Path, list[MethodResult]]:
+    """Corpus, features and evaluation of a recipe, into ``recipe.output``; returns the report folder."""
+    out = Path(recipe.output)
+    settings = settings_of(recipe)  # fail on a bad target before any work
+    manifest = build_manifest(recipe.corpus, out)
+    features = out / "features.parquet"
+    frame = extract(manifest, FeatureSet(recipe.features.set), features, recipe.features.workers, None)
+    results = evaluate(frame, manifest, features, settings, out / "report", {"recipe": recipe.as_dict()})
+    return out / "report", results

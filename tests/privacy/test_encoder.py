@@ -1,0 +1,119 @@
+"""AdversarialEncoder as an sklearn transformer and as an evaluation method."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
+from sklearn.svm import SVC
+
+from emoshield.errors import ConfigError, FeatureError
+from emoshield.evaluation.methods import make_method
+from emoshield.privacy import AdversarialEncoder, EncoderConfig, autoencoder
+
+from .conftest import TINY, make_utterances
+
+FAST = dict(config=TINY, epochs=5, batch_size=32)
+
+
+def test_fit_returns_self_and_transform_gives_the_latent_code(utterances):
+    X, attributes = utterances
+    encoder = AdversarialEncoder(**FAST)
+    assert encoder.fit(X, attributes) is encoder
+    Z = encoder.transform(X)
+    assert Z.shape == (len(X), TINY.latent) and Z.dtype == np.float32
+    assert encoder.heads_ == {"speaker": 12, "gender": 2, "language": 2, "emotion": 2}
+    assert encoder.n_features_in_ == X.shape[1] and len(encoder.history_) == 5
+
+
+def test_unfitted_transform_is_refused():
+    with pytest.raises(NotFittedError):
+        AdversarialEncoder().transform(np.zeros((2, 3)))
+
+
+def test_same_seed_same_code_other_seed_other_code(utterances):
+    X, attributes = utterances
+    first = AdversarialEncoder(**FAST, seed=3).fit(X, attributes).transform(X)
+    again = AdversarialEncoder(**FAST, seed=3).fit(X, attributes).transform(X)
+    other = AdversarialEncoder(**FAST, seed=4).fit(X, attributes).transform(X)
+    assert np.array_equal(first, again)
+    assert not np.allclose(first, other)
+
+
+def test_heads_follow_the_attributes(utterances):
+    X, attributes = utterances
+    one_language = AdversarialEncoder(**FAST).fit(X, attributes.assign(language="de"))
+    assert set(one_language.heads_) == {"speaker", "gender", "emotion"}
+    no_language = AdversarialEncoder(**FAST).fit(X, attributes.drop(columns="language"))
+    assert set(no_language.heads_) == {"speaker", "gender", "emotion"}
+    unlabelled = AdversarialEncoder(**FAST, adversaries=("gender",)).fit(X, attributes.assign(label=""))
+    assert set(unlabelled.heads_) == {"gender"}
+    assert set(AdversarialEncoder(**FAST, alpha=0.0).fit(X, attributes).heads_) == {"emotion"}
+    assert autoencoder(**FAST).fit(X, attributes).heads_ == {}
+
+
+def test_adversarial_training_needs_attributes_and_known_adversaries(utterances):
+    X, attributes = utterances
+    with pytest.raises(ConfigError, match="attributes"):
+        AdversarialEncoder(**FAST).fit(X, attributes["label"].to_numpy())
+    with pytest.raises(ConfigError, match="accent"):
+        AdversarialEncoder(**FAST, adversaries=("accent",)).fit(X, attributes)
+    autoencoder(**FAST).fit(X)  # a plain autoencoder needs nothing but X
+
+
+def _held_out_scores(alpha: float, seed: int) -> tuple[float, float]:
+    """Gender and emotion accuracy of fresh logistic regressions on held-out speakers' codes."""
+    X, attributes = make_utterances(n_speakers=16, gender_strength=3.0, seed=seed)
+    test = attributes["speaker"].isin(["s00", "s01", "s12", "s13", "s14", "s15"]).to_numpy()
+    encoder = AdversarialEncoder(config=TINY, alpha=alpha, epochs=60, adversary_loss="confusion", seed=seed)
+    encoder.fit(X[~test], attributes[~test])
+    train_code, test_code = encoder.transform(X[~test]), encoder.transform(X[test])
+    scores = []
+    for column in ("gender", "label"):
+        attacker = LogisticRegression(max_iter=1000).fit(train_code, attributes[column][~test])
+        scores.append(attacker.score(test_code, attributes[column][test]))
+    return scores[0], scores[1]
+
+
+def test_adversaries_hide_gender_from_a_fresh_attacker_and_the_emotion_head_keeps_emotion():
+    plain = [_held_out_scores(0.0, seed) for seed in (0, 1)]
+    shielded = [_held_out_scores(10.0, seed) for seed in (0, 1)]
+    assert np.mean([g for g, _ in shielded]) < np.mean([g for g, _ in plain]) - 0.1
+    assert min(e for _, e in shielded) > 0.85
+
+
+def test_pipeline_with_an_svm_and_clone(utterances):
+    X, attributes = utterances
+    pipe = Pipeline([("enc", AdversarialEncoder(**FAST)), ("svm", SVC())])
+    pipe.fit(X, attributes["label"], enc__attributes=attributes.drop(columns="label"))
+    assert pipe.predict(X).shape == (len(X),)
+    assert "emotion" in pipe.named_steps["enc"].heads_  # y is the emotion target
+    copy = clone(pipe.named_steps["enc"])
+    assert copy.get_params() == pipe.named_steps["enc"].get_params()
+    assert not hasattr(copy, "model_")
+    copy.set_params(alpha=0.5, config=EncoderConfig(hidden=(8,), latent=4))
+    assert copy.alpha == 0.5 and copy.config.latent == 4
+
+
+def test_feature_frames_are_checked_by_name(utterances):
+    X, attributes = utterances
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
+    frame.attrs["feature_set"] = "toy"
+    encoder = AdversarialEncoder(**FAST).fit(frame, attributes)
+    assert encoder.feature_set_ == "toy"
+    assert np.array_equal(encoder.transform(frame), encoder.transform(X))
+    with pytest.raises(FeatureError, match="feature 3 is 'g3'.*'f3'"):
+        encoder.transform(frame.rename(columns={"f3": "g3"}))
+    with pytest.raises(FeatureError, match="expected 30 features"):
+        encoder.transform(X[:, :-1])
+
+
+def test_registered_as_evaluation_methods(utterances):
+    X, attributes = utterances
+    adversarial, plain = make_method("adversarial", 5), make_method("ae", 5)
+    assert isinstance(adversarial, AdversarialEncoder) and adversarial.seed == 5
+    assert plain.alpha == 0 and plain.emotion_weight == 0
+    small = adversarial.set_params(**FAST)
+    assert small.fit(X, attributes).transform(X).shape == (len(X), TINY.latent)  # Method.fit(X, attributes)
