@@ -166,6 +166,28 @@ def evaluate(
     _print_results(results, output)
 
 
+@app.command("project")
+def project(
+    features: Annotated[Path, typer.Argument(help="Functional features (.parquet).")],
+    manifest: Annotated[Path, typer.Argument(help="The manifest the features were extracted from.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="PNG to write.")] = Path("projection.png"),
+    methods: Annotated[str, typer.Option(help="Comma-separated methods, one column each.")] = "raw,leace",
+    seed: Annotated[int, typer.Option(help="Seed of the speaker split and t-SNE.")] = 0,
+) -> None:
+    """Plot held-out speakers' representations (t-SNE) coloured by gender and emotion, per method.
+
+    Example: emoshield project emodb.parquet emodb.csv --methods raw,adversarial -o emodb-tsne.png
+    """
+    from emoshield.evaluation.projection import project_methods
+    from emoshield.features import align_features, drop_failed, read_features
+    from emoshield.manifest import read_manifest
+
+    frame, table = read_features(features), read_manifest(manifest)
+    table, _ = drop_failed(table, features)
+    path = project_methods(align_features(frame, table), table, _split(methods), output, seed)
+    console.print(f"wrote {path}")
+
+
 @app.command("demo")
 def demo(
     output: Annotated[Path, typer.Option("-o", "--output", help="Folder for the corpus, features and report.")] = Path(

@@ -60,3 +60,35 @@ def _save(fig, path: Path) -> Path:
     fig.savefig(path, dpi=120)
     plt.close(fig)
     return path
+
+
+def plot_projection(
+    embeddings: dict[str, np.ndarray],
+    colourings: dict[str, np.ndarray],
+    path: Path,
+    title: str = "",
+) -> Path:
+    """A grid of 2-D scatter plots: one column per representation, one row per colouring.
+
+    ``embeddings`` map a method name to (n, 2) points; ``colourings`` map an
+    attribute (gender, emotion, ...) to n labels.
+    """
+    rows, cols = len(colourings), len(embeddings)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.4 * cols, 3.1 * rows), squeeze=False)
+    for c, (method, points) in enumerate(embeddings.items()):
+        for r, (attribute, labels) in enumerate(colourings.items()):
+            ax = axes[r][c]
+            for k, value in enumerate(np.unique(labels)):
+                chosen = labels == value
+                ax.scatter(points[chosen, 0], points[chosen, 1], s=6, alpha=0.7, label=value, color=f"C{k}")
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if r == 0:
+                ax.set_title(method)
+            if c == 0:
+                ax.set_ylabel(attribute)
+            if c == cols - 1:
+                ax.legend(fontsize=7, markerscale=2, loc="center left", bbox_to_anchor=(1.0, 0.5))
+    if title:
+        fig.suptitle(title, fontsize=10)
+    return _save(fig, path)

@@ -35,6 +35,7 @@ class AdversarialEncoder(TransformerMixin, BaseEstimator):
     adversaries: which of ``speaker``, ``gender``, ``language`` get a reversed head. An attribute
         missing from ``attributes`` or with a single value gets none.
     emotion_weight: weight of the emotion head's cross-entropy; 0 = no emotion head.
+    reconstruction_weight: weight of the reconstruction MSE (seed 000: 1; 0 skips the decoder).
     schedule: ``"dann"`` (lambda ramps from 0 to alpha) or ``"constant"``.
     adversary_loss: ``"reversal"`` (seed 000: the encoder maximises the heads' cross-entropy through
         the gradient reversal layer) or ``"confusion"`` (it pushes their predictions to uniform).
@@ -49,6 +50,7 @@ class AdversarialEncoder(TransformerMixin, BaseEstimator):
         alpha: float = 1.0,
         adversaries: Sequence[str] = ATTRIBUTES,
         emotion_weight: float = 1.0,
+        reconstruction_weight: float = 1.0,
         schedule: str = Schedule.DANN.value,
         adversary_loss: str = AdversaryLoss.REVERSAL.value,
         epochs: int = 30,
@@ -62,6 +64,7 @@ class AdversarialEncoder(TransformerMixin, BaseEstimator):
         self.alpha = alpha
         self.adversaries = adversaries
         self.emotion_weight = emotion_weight
+        self.reconstruction_weight = reconstruction_weight
         self.schedule = schedule
         self.adversary_loss = adversary_loss
         self.epochs = epochs
@@ -126,6 +129,7 @@ class AdversarialEncoder(TransformerMixin, BaseEstimator):
             schedule=self.schedule,
             adversary_loss=self.adversary_loss,
             emotion_weight=self.emotion_weight,
+            reconstruction_weight=self.reconstruction_weight,
             epochs=self.epochs,
             batch_size=self.batch_size,
             lr=self.lr,

@@ -1,10 +1,19 @@
-"""Training of the adversarial autoencoder: one loss, the gradient reversal does the min-max.
+"""Training of the adversarial autoencoder: one loss per batch, one Adam step.
 
-Per batch the loss is ``MSE(x, x_hat) + emotion_weight * CE_emotion + sum_k CE_k``
-over the adversary heads k. The heads minimise their cross-entropy; through the
-reversal layer (lambda = alpha * schedule(progress)) the encoder receives the
-gradient of ``MSE + emotion_weight * CE_emotion - lambda * sum_k CE_k``, i.e.
-seed 000's objective (2). ``alpha = 0`` is the plain autoencoder.
+Loss = ``reconstruction_weight * MSE(x, x_hat) + emotion_weight * CE_emotion + sum_k CE_k``
+(+ the confusion terms below), k over the adversary heads, which always
+minimise their own cross-entropy. What the encoder does to them, with strength
+``lambda = alpha * schedule(progress)``:
+
+- ``reversal`` (seed 000, objective (2)): the heads read the code through the
+  gradient reversal layer, so the encoder receives the gradient of
+  ``MSE + emotion_weight * CE_emotion - lambda * sum_k CE_k``;
+- ``confusion``: the heads learn on the detached code, and the encoder is
+  pushed to make the (frozen) heads' predictions uniform,
+  ``+ lambda * sum_k CE(head_k(z), uniform)``.
+
+``alpha = 0``: the adversaries never reach the encoder (``AdversarialEncoder`` then builds
+no adversary head): a plain autoencoder, with the emotion head if it is on.
 """
 
 from __future__ import annotations
@@ -56,6 +65,7 @@ class TrainSettings:
     schedule: Schedule = Schedule.DANN
     adversary_loss: AdversaryLoss = AdversaryLoss.REVERSAL
     emotion_weight: float = 1.0
+    reconstruction_weight: float = 1.0
     epochs: int = 30
     batch_size: int = 32
     lr: float = 1e-3
@@ -64,8 +74,9 @@ class TrainSettings:
     def __post_init__(self) -> None:
         object.__setattr__(self, "schedule", Schedule(self.schedule))
         object.__setattr__(self, "adversary_loss", AdversaryLoss(self.adversary_loss))
-        if self.alpha < 0 or self.emotion_weight < 0 or self.weight_decay < 0:
-            raise ConfigError(f"alpha, emotion_weight and weight_decay must be >= 0: {self}")
+        weights = (self.alpha, self.emotion_weight, self.reconstruction_weight, self.weight_decay)
+        if min(weights) < 0:
+            raise ConfigError(f"alpha, emotion_weight, reconstruction_weight and weight_decay must be >= 0: {self}")
         if self.epochs < 1 or self.batch_size < 1 or self.lr <= 0:
             raise ConfigError(f"epochs and batch_size must be >= 1 and lr > 0: {self}")
 
@@ -107,25 +118,20 @@ def _losses(
     model: AdversarialAutoencoder, x: torch.Tensor, y: Mapping[str, torch.Tensor], settings: TrainSettings, lambda_: float
 ) -> tuple[dict[str, torch.Tensor], dict[str, float]]:
     """The batch's named loss terms and their weights in the total; ``lambda_`` = adversarial strength now."""
-    if settings.adversary_loss is AdversaryLoss.REVERSAL:
-        model.reversal.lambda_ = lambda_
-        _, reconstruction, logits = model(x)
-        losses = {name: _cross_entropy(out, y[name]) for name, out in logits.items()}
-        weights = {name: 1.0 for name in losses}
-    else:
-        z = model.encoder(x)
-        reconstruction = model.decoder(z)
-        losses, weights = {}, {}
-        for name, head in model.heads.items():
-            losses[name] = _cross_entropy(head(z if name == EMOTION else z.detach()), y[name])
-            weights[name] = 1.0
-            if name != EMOTION:
-                losses[f"{name}_confusion"] = _confusion(head, z)
-                weights[f"{name}_confusion"] = lambda_
-    losses["reconstruction"] = F.mse_loss(reconstruction, x)
-    weights["reconstruction"] = 1.0
-    if EMOTION in weights:
-        weights[EMOTION] = settings.emotion_weight
+    model.reversal.lambda_ = lambda_
+    z = model.encoder(x)
+    losses, weights = {}, {}
+    if settings.reconstruction_weight > 0:
+        losses["reconstruction"] = F.mse_loss(model.decoder(z), x)
+        weights["reconstruction"] = settings.reconstruction_weight
+    for name, head in model.heads.items():
+        if name == EMOTION:
+            losses[name], weights[name] = _cross_entropy(head(z), y[name]), settings.emotion_weight
+        elif settings.adversary_loss is AdversaryLoss.REVERSAL:
+            losses[name], weights[name] = _cross_entropy(head(model.reversal(z)), y[name]), 1.0
+        else:
+            losses[name], weights[name] = _cross_entropy(head(z.detach()), y[name]), 1.0
+            losses[f"{name}_confusion"], weights[f"{name}_confusion"] = _confusion(head, z), lambda_
     return losses, weights
 
 
