@@ -37,7 +37,6 @@ Folds = list[tuple[np.ndarray, np.ndarray]]
 Progress = Callable[[str], None]
 
 #: Metrics where a lower value means more leakage (the strongest attacker is the minimum).
-#: (For membership AUC, an AUC below 0.5 also carries information; the panel's maximum is reported.)
 LOWER_IS_STRONGER = frozenset({"speaker_eer"})
 
 
@@ -131,7 +130,7 @@ def _fit_method(name: str, seed: int, data: Dataset, train: np.ndarray):
 class FoldTask:
     """One fit of one method on one fold: the unit of parallel work."""
 
-    kind: str  # "emotion", "leakage" or "identification"
+    kind: str  # "emotion", "leakage", "identification" or "membership"
     repeat: int
     method: str
     seed: int
@@ -174,41 +173,42 @@ def _leakage_fold(data: Dataset, task: FoldTask) -> dict:
             attacker.fit(a_train, y[train], data.speakers[train])
             out["predicted"][metric, name] = attacker.predict(a_test)
     out["trials"] = verification_scores(z_train, data.speakers[train], z_test, data.speakers[test], task.seed)
-    out["membership"] = membership_aucs(data, task, z_train, z_test)
     out["weak_gender"] = weak_gender_attack(data.genders[test], z_test, task.seed)
     return out
 
 
-def membership_aucs(data: Dataset, task: FoldTask, z_train: np.ndarray, z_test: np.ndarray) -> dict[str, list[float]]:
+def _membership_fold(data: Dataset, task: FoldTask) -> dict:
     """Membership inference: was this utterance's speaker in the method's training set?
 
-    Members are the fold's training speakers, non-members its held-out speakers.
-    Both are halved by speaker; each attacker learns member vs non-member on one
-    half (members subsampled to as many utterances as non-members) and is scored
-    by ROC AUC on the other half, then the halves swap. 0.5 = cannot tell.
+    The fold halves the speakers: the method is fit on one half (members), the
+    other half are non-members. Members and non-members are each split again
+    by speaker, stratified by gender, into a part the attacker learns from
+    (members subsampled to as many utterances as non-members) and a part it is
+    scored on by ROC AUC; then the parts swap. 0.5 = cannot tell.
     """
+    model = _fit_method(task.method, task.seed, data, task.train)
+    Z = np.vstack([model.transform(data.X[task.train]), model.transform(data.X[task.test])])
+    index = np.r_[task.train, task.test]
+    is_member = np.r_[np.ones(len(task.train), int), np.zeros(len(task.test), int)]
+    part = np.r_[_speaker_halves(data, task.train, task.seed), _speaker_halves(data, task.test, task.seed)]
     rng = np.random.default_rng(task.seed)
-    member_half = _speaker_halves(data.speakers[task.train], rng)
-    outsider_half = _speaker_halves(data.speakers[task.test], rng)
-    Z = np.vstack([z_train, z_test])
-    is_member = np.r_[np.ones(len(z_train), int), np.zeros(len(z_test), int)]
-    half = np.r_[member_half, outsider_half]
     aucs: dict[str, list[float]] = defaultdict(list)
     for h in (0, 1):
-        learn, judge = np.flatnonzero(half == h), np.flatnonzero(half != h)
-        learn = _balanced(learn, is_member, rng)
+        learn = _balanced(np.flatnonzero(part == h), is_member, rng)
+        judge = np.flatnonzero(part != h)
         a_learn, a_judge = _attacker_view(Z[learn], Z[judge])
         for name, attacker in make_panel(task.attackers, task.seed).items():
-            attacker.fit(a_learn, is_member[learn], np.r_[data.speakers[task.train], data.speakers[task.test]][learn])
+            attacker.fit(a_learn, is_member[learn], data.speakers[index[learn]])
             aucs[name].append(float(roc_auc_score(is_member[judge], attacker.score_positive(a_judge))))
-    return dict(aucs)
+    return {"aucs": dict(aucs)}
 
 
-def _speaker_halves(speakers: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """0/1 per utterance: a random half of the speakers gets 0."""
-    unique = rng.permutation(np.unique(speakers))
-    first = set(unique[: len(unique) // 2])
-    return np.array([0 if s in first else 1 for s in speakers])
+def _speaker_halves(data: Dataset, index: np.ndarray, seed: int) -> np.ndarray:
+    """0/1 per utterance of ``index``: two speaker-disjoint halves, balanced by gender."""
+    (_, first), _ = speaker_folds(data.speakers[index], 2, seed, stratify=data.genders[index])
+    half = np.ones(len(index), int)
+    half[first] = 0
+    return half
 
 
 def _balanced(index: np.ndarray, labels: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -245,7 +245,12 @@ def _identification_fold(data: Dataset, task: FoldTask) -> dict:
     return {"correct": correct, "n": len(test)}
 
 
-_RUNNERS = {"emotion": _emotion_fold, "leakage": _leakage_fold, "identification": _identification_fold}
+_RUNNERS = {
+    "emotion": _emotion_fold,
+    "leakage": _leakage_fold,
+    "identification": _identification_fold,
+    "membership": _membership_fold,
+}
 
 
 @dataclass
@@ -255,6 +260,7 @@ class FoldPlan:
     emotion: Folds
     leakage: Folds
     utterances: Folds
+    membership: Folds
 
     @classmethod
     def make(cls, data: Dataset, settings: EvaluationSettings, seed: int) -> "FoldPlan":
@@ -267,11 +273,12 @@ class FoldPlan:
             emotion=emotion,
             leakage=leakage_folds(data, settings.leakage_folds, seed),
             utterances=utterance_folds(data.speakers, settings.utterance_folds, seed),
+            membership=leakage_folds(data, 2, seed),
         )
 
     @property
     def steps(self) -> int:
-        return len(self.emotion) + len(self.leakage) + len(self.utterances)
+        return len(self.emotion) + len(self.leakage) + len(self.utterances) + len(self.membership)
 
 
 def leakage_folds(data: Dataset, k: int, seed: int, tries: int = 200) -> Folds:
@@ -331,6 +338,7 @@ def plan_tasks(data: Dataset, settings: EvaluationSettings) -> list[FoldTask]:
                 ("emotion", plan.emotion),
                 ("leakage", plan.leakage),
                 ("identification", plan.utterances),
+                ("membership", plan.membership),
             ):
                 tasks += [
                     FoldTask(kind, repeat, method, seed, train, test, tuple(settings.attackers))
@@ -393,9 +401,10 @@ def _collect(tasks: list[FoldTask], outputs: list[dict], settings: EvaluationSet
                 for name in settings.attackers:
                     predicted = np.concatenate([o["predicted"][metric, name] for o in leakage])
                     values[method][metric][name].append(uar(truth, predicted))
+            membership = [o for t, o in mine if t.kind == "membership"]
             for name in settings.attackers:
                 values[method]["membership_auc"][name].append(
-                    float(np.mean([auc for o in leakage for auc in o["membership"][name]]))
+                    float(np.mean([auc for o in membership for auc in o["aucs"][name]]))
                 )
             weak = [o["weak_gender"] for o in leakage if o["weak_gender"] is not None]
             if weak:

@@ -12,6 +12,7 @@ target, ``""`` when unlabelled; the emotion head keeps it in the code).
 
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import Sequence
 
 import numpy as np
@@ -22,7 +23,10 @@ from sklearn.utils.validation import check_is_fitted
 
 from emoshield.errors import ConfigError, FeatureError
 from emoshield.privacy.model import ATTRIBUTES, EMOTION, AdversarialAutoencoder, EncoderConfig
-from emoshield.privacy.train import MISSING, AdversaryLoss, Schedule, TrainSettings, seeded, torch_threads, train
+from emoshield.privacy.train import MISSING, TrainSettings, seeded, torch_threads, train
+
+
+_DEFAULT = TrainSettings()
 
 
 class AdversarialEncoder(TransformerMixin, BaseEstimator):
@@ -47,16 +51,16 @@ class AdversarialEncoder(TransformerMixin, BaseEstimator):
     def __init__(
         self,
         config: EncoderConfig | None = None,
-        alpha: float = 1.0,
+        alpha: float = _DEFAULT.alpha,
         adversaries: Sequence[str] = ATTRIBUTES,
-        emotion_weight: float = 1.0,
-        reconstruction_weight: float = 1.0,
-        schedule: str = Schedule.DANN.value,
-        adversary_loss: str = AdversaryLoss.REVERSAL.value,
-        epochs: int = 30,
-        batch_size: int = 32,
-        lr: float = 1e-3,
-        weight_decay: float = 0.0,
+        emotion_weight: float = _DEFAULT.emotion_weight,
+        reconstruction_weight: float = _DEFAULT.reconstruction_weight,
+        schedule: str = _DEFAULT.schedule.value,
+        adversary_loss: str = _DEFAULT.adversary_loss.value,
+        epochs: int = _DEFAULT.epochs,
+        batch_size: int = _DEFAULT.batch_size,
+        lr: float = _DEFAULT.lr,
+        weight_decay: float = _DEFAULT.weight_decay,
         seed: int = 0,
         threads: int = 1,
     ) -> None:
@@ -124,17 +128,7 @@ class AdversarialEncoder(TransformerMixin, BaseEstimator):
                 raise FeatureError(f"feature {i} is {got!r}, the encoder was trained with {want!r}")
 
     def _settings(self) -> TrainSettings:
-        return TrainSettings(
-            alpha=self.alpha,
-            schedule=self.schedule,
-            adversary_loss=self.adversary_loss,
-            emotion_weight=self.emotion_weight,
-            reconstruction_weight=self.reconstruction_weight,
-            epochs=self.epochs,
-            batch_size=self.batch_size,
-            lr=self.lr,
-            weight_decay=self.weight_decay,
-        )
+        return TrainSettings(**{f.name: getattr(self, f.name) for f in fields(TrainSettings)})
 
     def _record_features(self, X) -> np.ndarray:
         """Float32 values of ``X``; names and feature set when it is a feature frame."""
