@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from emoshield.errors import EmoshieldError, FeatureError
-from emoshield.privacy import AdversarialEncoder, load_encoder, save_encoder
+from emoshield.privacy import ATTRIBUTES, AdversarialEncoder, load_encoder, save_encoder
 
 from .conftest import TINY
 
@@ -18,7 +18,7 @@ def fitted(utterances):
     X, attributes = utterances
     frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
     frame.attrs["feature_set"] = "toy"
-    return AdversarialEncoder(config=TINY, epochs=3, seed=2).fit(frame, attributes), frame
+    return AdversarialEncoder(config=TINY, epochs=3, seed=2, adversaries=ATTRIBUTES).fit(frame, attributes), frame
 
 
 def test_round_trip_gives_the_same_code(fitted, tmp_path):

@@ -17,6 +17,11 @@ def test_shapes_of_code_reconstruction_and_heads():
     assert {k: v.shape for k, v in logits.items()} == {"speaker": (11, 5), "gender": (11, 2), "emotion": (11, 3)}
 
 
+def test_default_configuration_is_small():
+    config = EncoderConfig()
+    assert (config.hidden, config.latent) == ((128,), 32)
+
+
 def test_seed000_configuration_is_the_papers():
     config = EncoderConfig.seed000()
     assert (config.hidden, config.latent, config.head_hidden) == ((2000, 1000), 512, (400, 400))
@@ -40,7 +45,8 @@ def _encoder_gradient(model, head, lambda_):
 
 
 def test_adversary_heads_are_reversed_and_the_emotion_head_is_not():
-    model = AdversarialAutoencoder(30, {"gender": 2, "emotion": 2}, EncoderConfig(hidden=(16,), latent=4, dropout=0, head_dropout=0))
+    config = EncoderConfig(hidden=(16,), latent=4, dropout=0, head_dropout=0)
+    model = AdversarialAutoencoder(30, {"gender": 2, "emotion": 2}, config)
     torch.manual_seed(0)
     assert torch.count_nonzero(_encoder_gradient(model, "gender", 0.0)) == 0
     assert torch.count_nonzero(_encoder_gradient(model, "emotion", 0.0)) > 0

@@ -84,7 +84,7 @@ def register_method(name: str, factory: MethodFactory) -> None:
 def make_method(name: str, seed: int) -> Method:
     """Build a fresh, unfitted method by name; ConfigError lists the known names."""
     if name not in METHODS:
-        import emoshield.privacy  # noqa: F401  registers "ae" and "adversarial"; imports torch, so lazily
+        import emoshield.privacy  # noqa: F401  registers "ae", "ae_emotion", "adversarial"; imports torch, so lazily
     try:
         factory = METHODS[name]
     except KeyError:

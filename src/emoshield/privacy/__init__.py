@@ -1,9 +1,10 @@
 """Privacy-enhanced representations: seed 000's adversarial autoencoder with gradient reversal.
 
-Importing this package registers the evaluation methods ``ae`` (plain
-autoencoder) and ``adversarial`` (autoencoder against speaker, gender and
-language adversaries, with an emotion head), so that
-``emoshield evaluate --methods raw,pca,ae,adversarial`` compares them.
+Importing this package registers the evaluation methods ``ae`` (seed 000's
+plain autoencoder), ``ae_emotion`` (the same with the emotion head: the
+ablation of the adversaries) and ``adversarial`` (emotion head and gender and
+language adversaries), so that ``emoshield evaluate --methods
+raw,pca,ae,ae_emotion,adversarial`` compares them.
 """
 
 from __future__ import annotations
@@ -12,12 +13,14 @@ from emoshield.evaluation.methods import register_method
 from emoshield.privacy.encoder import AdversarialEncoder, autoencoder
 from emoshield.privacy.grl import GradientReversal, reverse_gradient
 from emoshield.privacy.io import load_encoder, save_encoder
-from emoshield.privacy.model import ATTRIBUTES, AdversarialAutoencoder, EncoderConfig
-from emoshield.privacy.train import Schedule, TrainSettings, reversal_strength, train
+from emoshield.privacy.model import ATTRIBUTES, DEFAULT_ADVERSARIES, AdversarialAutoencoder, EncoderConfig
+from emoshield.privacy.train import AdversaryLoss, Schedule, TrainSettings, reversal_strength, train
 
 __all__ = [
     "ATTRIBUTES",
+    "DEFAULT_ADVERSARIES",
     "AdversarialAutoencoder",
+    "AdversaryLoss",
     "AdversarialEncoder",
     "EncoderConfig",
     "GradientReversal",
@@ -40,5 +43,10 @@ def _autoencoder(seed: int) -> AdversarialEncoder:
     return autoencoder(seed=seed)
 
 
+def _emotion_autoencoder(seed: int) -> AdversarialEncoder:
+    return AdversarialEncoder(alpha=0.0, seed=seed)
+
+
 register_method("ae", _autoencoder)
+register_method("ae_emotion", _emotion_autoencoder)
 register_method("adversarial", _adversarial)

@@ -22,7 +22,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from emoshield.errors import ConfigError, FeatureError
-from emoshield.privacy.model import ATTRIBUTES, EMOTION, AdversarialAutoencoder, EncoderConfig
+from emoshield.privacy.model import ATTRIBUTES, DEFAULT_ADVERSARIES, EMOTION, AdversarialAutoencoder, EncoderConfig
 from emoshield.privacy.train import MISSING, TrainSettings, seeded, torch_threads, train
 
 
@@ -36,8 +36,8 @@ class AdversarialEncoder(TransformerMixin, BaseEstimator):
     ----------
     config: layer sizes (``EncoderConfig()`` when None; ``EncoderConfig.seed000()`` for the paper's).
     alpha: gradient reversal strength; 0 trains a plain autoencoder (with the emotion head if on).
-    adversaries: which of ``speaker``, ``gender``, ``language`` get a reversed head. An attribute
-        missing from ``attributes`` or with a single value gets none.
+    adversaries: which of ``speaker``, ``gender``, ``language`` get an adversary head (default
+        gender and language). An attribute missing from ``attributes`` or with one value gets none.
     emotion_weight: weight of the emotion head's cross-entropy; 0 = no emotion head.
     reconstruction_weight: weight of the reconstruction MSE (seed 000: 1; 0 skips the decoder).
     schedule: ``"dann"`` (lambda ramps from 0 to alpha) or ``"constant"``.
@@ -52,7 +52,7 @@ class AdversarialEncoder(TransformerMixin, BaseEstimator):
         self,
         config: EncoderConfig | None = None,
         alpha: float = _DEFAULT.alpha,
-        adversaries: Sequence[str] = ATTRIBUTES,
+        adversaries: Sequence[str] = DEFAULT_ADVERSARIES,
         emotion_weight: float = _DEFAULT.emotion_weight,
         reconstruction_weight: float = _DEFAULT.reconstruction_weight,
         schedule: str = _DEFAULT.schedule.value,
@@ -88,8 +88,9 @@ class AdversarialEncoder(TransformerMixin, BaseEstimator):
             y, attributes = None, y
         settings = self._settings()
         values = self._record_features(X)
-        if attributes is not None and len(attributes) != len(values):
-            raise ConfigError(f"{len(attributes)} attribute rows for {len(values)} feature rows")
+        for name, given in (("attribute", attributes), ("label", y)):
+            if given is not None and len(given) != len(values):
+                raise ConfigError(f"{len(given)} {name} rows for {len(values)} feature rows")
         if settings.alpha > 0 and self.adversaries and attributes is None:
             raise ConfigError("adversarial training needs attributes= (speaker, gender, language per utterance)")
         self.data_min_ = values.min(axis=0)

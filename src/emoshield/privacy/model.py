@@ -20,6 +20,9 @@ from emoshield.privacy.grl import GradientReversal
 
 #: The private attributes an adversary head can be trained against.
 ATTRIBUTES: tuple[str, ...] = ("speaker", "gender", "language")
+#: The adversaries on by default: the speaker head learns the training speakers'
+#: identities, which did not transfer to unseen speakers (docs/privacy.md).
+DEFAULT_ADVERSARIES: tuple[str, ...] = ("gender", "language")
 #: Name of the (non-reversed) utility head.
 EMOTION = "emotion"
 
@@ -33,11 +36,11 @@ class EncoderConfig:
     paper's configuration.
     """
 
-    hidden: tuple[int, ...] = (256,)
-    latent: int = 64
+    hidden: tuple[int, ...] = (128,)
+    latent: int = 32
     dropout: float = 0.5
     head_hidden: tuple[int, ...] = (128, 128)
-    head_dropout: float = 0.5
+    head_dropout: float = 0.0
     negative_slope: float = 0.01
 
     @classmethod

@@ -63,7 +63,7 @@ class TrainSettings:
 
     alpha: float = 1.0
     schedule: Schedule = Schedule.DANN
-    adversary_loss: AdversaryLoss = AdversaryLoss.REVERSAL
+    adversary_loss: AdversaryLoss = AdversaryLoss.CONFUSION
     emotion_weight: float = 1.0
     reconstruction_weight: float = 1.0
     epochs: int = 30
