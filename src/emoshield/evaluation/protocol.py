@@ -276,10 +276,6 @@ class FoldPlan:
             membership=leakage_folds(data, 2, seed),
         )
 
-    @property
-    def steps(self) -> int:
-        return len(self.emotion) + len(self.leakage) + len(self.utterances) + len(self.membership)
-
 
 def leakage_folds(data: Dataset, k: int, seed: int, tries: int = 200) -> Folds:
     """Speaker-disjoint folds, stratified by gender x language, fit for attacks.
@@ -349,7 +345,7 @@ def plan_tasks(data: Dataset, settings: EvaluationSettings) -> list[FoldTask]:
 
 def count_steps(data: Dataset, settings: EvaluationSettings) -> int:
     """How many fold fits the whole evaluation makes (for progress bars)."""
-    return settings.repeats * len(settings.methods) * FoldPlan.make(data, settings, settings.seed).steps
+    return len(plan_tasks(data, settings))
 
 
 def evaluate_methods(
