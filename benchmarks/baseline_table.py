@@ -77,7 +77,8 @@ def main() -> None:
         f"\nemoshield {__version__}, {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
         f"extraction {extract_seconds:.0f} s ({extraction.cached} of {len(manifest)} from cache), "
         f"evaluation {evaluate_seconds:.0f} s for {len(settings.methods)} methods x {args.repeats} repeats.\n"
-        f"Command: python benchmarks/baseline_table.py {args.corpora} --repeats {args.repeats}"
+        f"Command: python benchmarks/baseline_table.py {args.corpora} --methods {args.methods} "
+        f"--repeats {args.repeats}" + (f" --emotion-folds {args.emotion_folds}" if args.emotion_folds else "")
     )
 
 
