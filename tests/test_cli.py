@@ -32,7 +32,7 @@ def test_demo_end_to_end_writes_a_complete_report(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     report = json.loads((tmp_path / "out/report/report.json").read_text())
-    assert [r["method"] for r in report["results"]] == ["raw", "pca"]
+    assert [r["method"] for r in report["results"]] == ["raw", "pca", "leace"]
     assert report["data"]["n_utterances"] == 80 and report["data"]["n_features"] == 6373
     for entry in report["results"]:
         metrics = entry["metrics"]
@@ -41,6 +41,7 @@ def test_demo_end_to_end_writes_a_complete_report(tmp_path):
         # the synthetic corpus is built so that gender leaks from raw features, as in real speech
     raw = report["results"][0]["metrics"]
     assert raw["gender_leakage"]["mean"] > 0.8
+    assert report["results"][2]["metrics"]["gender_leakage"]["mean"] < raw["gender_leakage"]["mean"]
     assert raw["emotion_uar"]["mean"] > raw["emotion_uar"]["chance"]
     assert "| raw |" in result.stdout
     assert (tmp_path / "out/report/metrics.png").exists()

@@ -210,7 +210,7 @@ def demo(
         name="demo",
         corpus=CorpusConfig(name="synthetic", speakers=speakers, utterances=utterances, seed=seed),
         features=FeatureConfig(set="compare2016", workers=workers or 0),
-        evaluation=EvaluationConfig(methods=("raw", "pca"), repeats=repeats, seed=seed, workers=workers or 0),
+        evaluation=EvaluationConfig(methods=("raw", "pca", "leace"), repeats=repeats, seed=seed, workers=workers or 0),
         output=str(output),
     )
     report, results = run_recipe(recipe)
