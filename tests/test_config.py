@@ -37,3 +37,8 @@ def test_sweep_values_are_numbers(tmp_path):
 def test_bad_recipes_name_the_problem(tmp_path, text, override, message):
     with pytest.raises(ConfigError, match=message):
         load_recipe(_write(tmp_path, text), [override] if override else [])
+
+
+def test_method_specs_keep_their_commas_in_overrides(tmp_path):
+    recipe = load_recipe(_write(tmp_path, "name: t\n"), ["evaluation.methods=raw,adversarial(latent=8,alpha=2)"])
+    assert recipe.evaluation.methods == ("raw", "adversarial(latent=8,alpha=2)")

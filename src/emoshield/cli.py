@@ -26,6 +26,7 @@ app.add_typer(corpus_app, name="corpus")
 app.add_typer(features_app, name="features")
 
 
+
 def main() -> None:
     """Entry point: run the app, turning emoshield errors into one clear line and exit code 1."""
     try:
@@ -166,6 +167,51 @@ def evaluate(
     _print_results(results, output)
 
 
+@app.command("sweep")
+def sweep(
+    features: Annotated[Path, typer.Argument(help="Functional features (.parquet) from `features extract`.")],
+    manifest: Annotated[Path, typer.Argument(help="The manifest the features were extracted from.")],
+    parameter: Annotated[str, typer.Option(help="Method parameter to vary: latent, alpha, epochs, ...")] = "latent",
+    values: Annotated[str, typer.Option(help="Comma-separated values of the parameter.")] = "32,64,128,256,512,1024",
+    method: Annotated[str, typer.Option(help="The method whose parameter is swept.")] = "adversarial",
+    baselines: Annotated[str, typer.Option(help="Methods evaluated beside the sweep (frontier markers).")] = "raw,pca,ae",
+    output: Annotated[Path, typer.Option("-o", "--output", help="Folder for the report, sweep.png, frontier.png.")] = Path(
+        "sweep"
+    ),
+    repeats: Annotated[int, typer.Option(help="Repeats with different seeds per point (mean ± sd).")] = 3,
+    emotion_folds: Annotated[Optional[int], typer.Option(help="k speaker folds for emotion instead of leave-one-speaker-out.")] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the first repeat.")] = 0,
+    workers: Annotated[Optional[int], typer.Option(help="Parallel fold fits (default: all cores).")] = None,
+) -> None:
+    """Vary one parameter of a method (seed 000, Fig. 4): every metric per value, and the frontier.
+
+    Example: emoshield sweep emodb.parquet emodb.csv --parameter alpha --values 0,0.5,1,2,4 -o runs/alpha
+    """
+    from emoshield.config import SweepConfig
+    from emoshield.evaluation import EvaluationSettings
+    from emoshield.experiment import cores, plot_sweep_of
+    from emoshield.experiment import evaluate as run_evaluation
+    from emoshield.features import read_features
+    from emoshield.manifest import read_manifest
+
+    try:
+        numbers = tuple(float(v) for v in _split(values))
+    except ValueError:
+        raise typer.BadParameter(f"--values must be numbers, got {values!r}") from None
+    plan = SweepConfig(parameter=parameter, values=numbers, method=method)
+    settings = EvaluationSettings(
+        methods=_split(baselines) + plan.specs(),
+        repeats=repeats,
+        emotion_folds=emotion_folds,
+        seed=seed,
+        workers=cores(workers),
+    )
+    extra = {"sweep": {"parameter": parameter, "values": list(numbers), "method": method}}
+    results = run_evaluation(read_features(features), read_manifest(manifest), features, settings, output, extra)
+    plot_sweep_of(results, plan, output)
+    _print_results(results, output)
+
+
 @app.command("project")
 def project(
     features: Annotated[Path, typer.Argument(help="Functional features (.parquet).")],
@@ -239,7 +285,7 @@ def _print_results(results, report: Path) -> None:
     from emoshield.evaluation.report import markdown_table
 
     stdout.print(markdown_table(results), markup=False, soft_wrap=True)
-    console.print(f"report: {report / 'report.json'} (and report.md, metrics.png, attackers.png)")
+    console.print(f"report: {report / 'report.json'} (and report.md, metrics.png, attackers.png, frontier.png)")
 
 
 def _print_summary(manifest) -> None:
@@ -255,7 +301,10 @@ def _print_summary(manifest) -> None:
 
 
 def _split(text: str) -> tuple[str, ...]:
-    return tuple(part.strip() for part in text.split(",") if part.strip())
+    """Comma-separated items; commas inside a method's parentheses stay: ``raw,ae(latent=8,alpha=1)``."""
+    from emoshield.config import split_top_level
+
+    return tuple(split_top_level(text))
 
 
 def _choice(enum, value: str, option: str):

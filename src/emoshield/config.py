@@ -52,11 +52,22 @@ class EvaluationConfig:
 
 @dataclass(frozen=True)
 class SweepConfig:
-    """Optional: vary one method parameter (e.g. ``latent``) over values; empty = no sweep."""
+    """Optional: vary one method parameter (e.g. ``latent``) over values; empty = no sweep.
+
+    The swept variants are evaluated after ``evaluation.methods`` (the baselines), in one run.
+    """
 
     parameter: str = ""
     values: tuple[float, ...] = ()
     method: str = "adversarial"
+
+    def specs(self) -> tuple[str, ...]:
+        """One method spec per value: ``adversarial(latent=64)``; none when no parameter is set."""
+        if not self.parameter:
+            return ()
+        if not self.values:
+            raise ConfigError(f"sweep over {self.parameter!r} has no values")
+        return tuple(f"{self.method}({self.parameter}={v:g})" for v in self.values)
 
 
 @dataclass(frozen=True)
@@ -91,6 +102,18 @@ def load_recipe(path: str | Path, overrides: Sequence[str] = ()) -> Recipe:
     return _build(Recipe, raw, str(path))
 
 
+def split_top_level(text: str, separator: str = ",") -> list[str]:
+    """Split on ``separator`` outside brackets: ``"raw,ae(hidden=[64,32],alpha=1)"`` gives two items."""
+    items, depth, start = [], 0, 0
+    for i, char in enumerate(text):
+        depth += {"(": 1, "[": 1, ")": -1, "]": -1}.get(char, 0)
+        if char == separator and depth == 0:
+            items.append(text[start:i])
+            start = i + 1
+    items.append(text[start:])
+    return [item.strip() for item in items if item.strip()]
+
+
 def _set_dotted(tree: dict, key: str, value: Any) -> None:
     *parents, leaf = key.split(".")
     for part in parents:
@@ -122,7 +145,7 @@ def _build(cls: type, values: dict, where: str):
 def _coerce(value: Any, like: Any, where: str) -> Any:
     """Convert ``value`` to the type of the default ``like``."""
     if isinstance(like, tuple):
-        items = value.split(",") if isinstance(value, str) else value
+        items = split_top_level(value) if isinstance(value, str) else value
         if not isinstance(items, (list, tuple)):
             raise ConfigError(f"{where}: expected a list, got {value!r}")
         element = type(like[0]) if like else (float if "values" in where else str)

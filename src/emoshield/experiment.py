@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from emoshield.config import CorpusConfig, Recipe
+from emoshield.config import CorpusConfig, Recipe, SweepConfig
 from emoshield.evaluation import EvaluationSettings
 from emoshield.evaluation.protocol import MethodResult
 from emoshield.features import FeatureSet
@@ -133,7 +133,7 @@ def settings_of(recipe: Recipe) -> EvaluationSettings:
     """The evaluation settings a recipe describes."""
     section = recipe.evaluation
     return EvaluationSettings(
-        methods=section.methods,
+        methods=section.methods + recipe.sweep.specs(),
         target=Target(section.target),
         repeats=section.repeats,
         attackers=section.attackers,
@@ -151,4 +151,13 @@ def run_recipe(recipe: Recipe) -> tuple[Path, list[MethodResult]]:
     features = out / "features.parquet"
     frame = extract(manifest, FeatureSet(recipe.features.set), features, recipe.features.workers, None)
     results = evaluate(frame, manifest, features, settings, out / "report", {"recipe": recipe.as_dict()})
+    if recipe.sweep.parameter:
+        plot_sweep_of(results, recipe.sweep, out / "report")
     return out / "report", results
+
+
+def plot_sweep_of(results: list[MethodResult], sweep: SweepConfig, report: Path) -> Path:
+    """``sweep.png`` beside the report: each metric of the swept method against the parameter."""
+    from emoshield.evaluation.plots import plot_sweep
+
+    return plot_sweep(results, sweep.parameter, sweep.values, report / "sweep.png")

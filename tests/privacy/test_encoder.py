@@ -121,3 +121,25 @@ def test_registered_as_evaluation_methods(utterances):
     assert ablation.alpha == 0 and ablation.emotion_weight > 0
     small = adversarial.set_params(**FAST)
     assert small.fit(X, attributes).transform(X).shape == (len(X), TINY.latent)  # Method.fit(X, attributes)
+
+
+def test_specs_set_layer_sizes_and_training_settings():
+    encoder = make_method("adversarial(latent=4, hidden=[16, 8], alpha=0.5, epochs=3)", 0)
+    assert encoder.config.latent == 4 and encoder.config.hidden == (16, 8)
+    assert encoder.alpha == 0.5 and encoder.epochs == 3 and encoder.seed == 0
+    assert make_method("ae(latent=4)", 0).alpha == 0  # the plain autoencoder stays plain
+    with pytest.raises(ConfigError, match="unknown encoder parameter.*latnt"):
+        make_method("adversarial(latnt=4)", 0)
+
+
+def test_leace_after_the_adversarial_code_leaves_no_linear_gender_on_the_training_speakers(utterances):
+    X, attributes = utterances
+    plain = make_method("ae_emotion(latent=8, hidden=[32], epochs=5)", 0).fit(X, attributes).transform(X)
+    chain = make_method("adversarial_leace(latent=8, hidden=[32], epochs=5)", 0).fit(X, attributes)
+    erased = chain.transform(X)
+    assert erased.shape == (len(X), 8)
+    gender = attributes["gender"]
+    probe = LogisticRegression(max_iter=2000)
+    assert probe.fit(plain, gender).score(plain, gender) > 0.7
+    assert probe.fit(erased, gender).score(erased, gender) < 0.6
+    assert probe.fit(erased, attributes["label"]).score(erased, attributes["label"]) > 0.8

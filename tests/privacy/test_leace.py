@@ -38,6 +38,17 @@ def test_class_means_are_equal_after_erasure_on_the_training_data():
     assert eraser.erased_dimensions_ == 1
 
 
+def test_only_the_concept_directions_change_and_the_rest_of_the_space_is_kept():
+    X, attributes, _, _ = _data(d=50, n=40)
+    eraser = LeaceEraser(("gender",)).fit(X, attributes)
+    unseen = np.random.default_rng(3).normal(size=(25, 50))  # mostly outside the 40-point training span
+    change = unseen - eraser.transform(unseen)
+    assert eraser.transform(unseen).shape == unseen.shape
+    assert np.linalg.matrix_rank(change, tol=1e-8) == eraser.erased_dimensions_ == 1
+    # a point's norm outside the training span survives, so members do not stand out from non-members
+    assert np.linalg.norm(eraser.transform(unseen)) > 0.9 * np.linalg.norm(unseen)
+
+
 def test_erasing_speakers_removes_one_direction_per_speaker_but_one():
     rng = np.random.default_rng(1)
     speakers = np.repeat([f"s{i}" for i in range(6)], 20)

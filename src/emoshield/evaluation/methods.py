@@ -7,12 +7,15 @@ that privacy defences can use them; the baselines ignore them.
 
 from __future__ import annotations
 
-from typing import Callable, Protocol
+import re
+from typing import Any, Callable, Protocol
 
 import numpy as np
 import pandas as pd
+import yaml
 from sklearn.preprocessing import MinMaxScaler
 
+from emoshield.config import split_top_level
 from emoshield.errors import ConfigError
 from emoshield.evaluation.gram_pca import GramPca
 
@@ -59,7 +62,25 @@ class MinMaxPca:
         return self.pca_.transform(self.scaler_.transform(X))
 
 
-MethodFactory = Callable[[int], Method]
+class Chain:
+    """Methods applied one after the other: each is fit on the previous one's output."""
+
+    def __init__(self, *steps: Method) -> None:
+        self.steps = steps
+
+    def fit(self, X: np.ndarray, attributes: pd.DataFrame) -> "Chain":
+        for step in self.steps:
+            X = step.fit(X, attributes).transform(X)
+        return self
+
+    def transform(self, X: np.ndarray) -> np.ndarray:
+        for step in self.steps:
+            X = step.transform(X)
+        return X
+
+
+#: Builds an unfitted method from a seed and the keyword parameters of its spec.
+MethodFactory = Callable[..., Method]
 
 
 def _leace(seed: int) -> Method:
@@ -81,12 +102,34 @@ def register_method(name: str, factory: MethodFactory) -> None:
     METHODS[name] = factory
 
 
-def make_method(name: str, seed: int) -> Method:
-    """Build a fresh, unfitted method by name; ConfigError lists the known names."""
+_SPEC = re.compile(r"^\s*([A-Za-z_][\w]*)\s*(?:\((.*)\))?\s*$", re.DOTALL)
+
+
+def parse_method(spec: str) -> tuple[str, dict[str, Any]]:
+    """``"adversarial(latent=64, alpha=2)"`` -> ``("adversarial", {"latent": 64, "alpha": 2})``."""
+    match = _SPEC.match(spec)
+    if not match:
+        raise ConfigError(f"method {spec!r}: expected NAME or NAME(key=value, ...)")
+    name, inside = match.groups()
+    params: dict[str, Any] = {}
+    for item in split_top_level(inside or ""):
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip().isidentifier():
+            raise ConfigError(f"method {spec!r}: parameter {item!r} is not key=value")
+        params[key.strip()] = yaml.safe_load(value)
+    return name, params
+
+
+def make_method(spec: str, seed: int) -> Method:
+    """Build a fresh, unfitted method from ``NAME`` or ``NAME(key=value, ...)``; ConfigError on unknowns."""
+    name, params = parse_method(spec)
     if name not in METHODS:
-        import emoshield.privacy  # noqa: F401  registers "ae", "ae_emotion", "adversarial"; imports torch, so lazily
+        import emoshield.privacy  # noqa: F401  registers the encoder methods; imports torch, so lazily
     try:
         factory = METHODS[name]
     except KeyError:
         raise ConfigError(f"unknown method {name!r}; known: {', '.join(sorted(METHODS))}") from None
-    return factory(seed)
+    try:
+        return factory(seed, **params)
+    except TypeError as exc:
+        raise ConfigError(f"method {spec!r}: {exc}") from None

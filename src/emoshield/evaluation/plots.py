@@ -1,4 +1,4 @@
-"""Plots of an evaluation: metrics per method beside chance, and every attacker's score."""
+"""Plots of an evaluation: metrics per method beside chance, every attacker's score, the privacy-utility frontier."""
 
 from __future__ import annotations
 
@@ -53,6 +53,77 @@ def plot_attackers(results: Sequence[MethodResult], path: Path) -> Path:
     axes[0][0].set_ylabel("%")
     axes[0][-1].legend(fontsize=8)
     return _save(fig, path)
+
+
+def plot_frontier(
+    results: Sequence[MethodResult], path: Path, utility: str = "emotion_uar", leakage: str = "gender_leakage"
+) -> Path:
+    """Emotion UAR against the strongest attacker's gender leakage, one labelled point per method.
+
+    Up and to the left is better; the dashed lines are chance. Points of a
+    sweep (``name(param=value)``) are joined in the order given.
+    """
+    shown = [r for r in results if utility in r.metrics and leakage in r.metrics]
+    fig, ax = plt.subplots(figsize=(5.2, 4.2))
+    families: dict[str, list[MethodResult]] = {}
+    for r in shown:
+        families.setdefault(r.method.split("(")[0], []).append(r)
+    for family, members in families.items():
+        xs = [100 * r.metrics[leakage].mean for r in members]
+        ys = [100 * r.metrics[utility].mean for r in members]
+        ax.errorbar(
+            xs, ys,
+            xerr=[100 * r.metrics[leakage].sd for r in members],
+            yerr=[100 * r.metrics[utility].sd for r in members],
+            marker="o", capsize=2, linestyle="-" if len(members) > 1 else "none", label=family,
+        )
+        for r, x, y in zip(members, xs, ys):
+            ax.annotate(_short(r.method), (x, y), textcoords="offset points", xytext=(4, 4), fontsize=7)
+    if shown:
+        ax.axvline(100 * shown[0].metrics[leakage].chance, color="k", linestyle="dashed", linewidth=1)
+        ax.axhline(100 * shown[0].metrics[utility].chance, color="k", linestyle="dashed", linewidth=1)
+    ax.set_xlabel(f"{COLUMNS[leakage]} leakage, strongest attacker (%)")
+    ax.set_ylabel(f"{COLUMNS[utility]} (%)")
+    ax.set_title("Privacy-utility frontier (up-left is better)")
+    ax.legend(fontsize=7)
+    return _save(fig, path)
+
+
+def plot_sweep(results: Sequence[MethodResult], parameter: str, values: Sequence[float], path: Path) -> Path:
+    """Each metric of the swept method against the parameter (log scale), baselines as horizontal lines.
+
+    ``results`` holds the baselines and then one result per value, in order.
+    """
+    swept, baselines = results[len(results) - len(values):], results[: len(results) - len(values)]
+    metrics = [m for m in COLUMNS if m in swept[0].metrics and m != "gender_acc_seed000"]
+    columns = min(3, len(metrics))
+    rows = -(-len(metrics) // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(3.6 * columns, 3.0 * rows), squeeze=False)
+    for ax in axes.flat[len(metrics):]:
+        ax.set_visible(False)
+    for ax, metric in zip(axes.flat, metrics):
+        ax.errorbar(
+            values,
+            [100 * r.metrics[metric].mean for r in swept],
+            yerr=[100 * r.metrics[metric].sd for r in swept],
+            marker="o", capsize=2, color="k", label=swept[0].method.split("(")[0],
+        )
+        for r in baselines:
+            if metric in r.metrics:
+                ax.axhline(100 * r.metrics[metric].mean, linestyle="dotted", color=f"C{results.index(r)}", label=r.method)
+        ax.axhline(100 * swept[0].metrics[metric].chance, color="gray", linestyle="dashed", linewidth=1)
+        if min(values) > 0 and max(values) / min(values) >= 8:
+            ax.set_xscale("log", base=2)
+        ax.set_xlabel(parameter)
+        ax.set_ylabel("% (dashed: chance)")
+        ax.set_title(COLUMNS[metric], fontsize=9)
+    axes[0][-1].legend(fontsize=7)
+    return _save(fig, path)
+
+
+def _short(method: str) -> str:
+    """``adversarial(latent=64)`` -> ``latent=64``; plain names stay."""
+    return method[method.index("(") + 1 : -1] if "(" in method else method
 
 
 def _save(fig, path: Path) -> Path:

@@ -78,10 +78,11 @@ def write_report(
     _write_atomic(out / "report.json", json.dumps(payload, indent=2) + "\n")
     _write_atomic(out / "report.md", _markdown_document(results, context))
     if plots:
-        from emoshield.evaluation.plots import plot_attackers, plot_metrics
+        from emoshield.evaluation.plots import plot_attackers, plot_frontier, plot_metrics
 
         plot_metrics(results, out / "metrics.png")
         plot_attackers(results, out / "attackers.png")
+        plot_frontier(results, out / "frontier.png")
     return out / "report.json"
 
 

@@ -2,17 +2,20 @@
 
 Importing this package registers the evaluation methods ``ae`` (seed 000's
 plain autoencoder), ``ae_emotion`` (the same with the emotion head: the
-ablation of the adversaries) and ``adversarial`` (emotion head and gender and
-language adversaries), so that ``emoshield evaluate --methods
-raw,pca,ae,ae_emotion,adversarial`` compares them.
+ablation of the adversaries), ``adversarial`` (emotion head and gender and
+language adversaries) and ``adversarial_leace`` (the adversarial code, then
+LEACE of gender and language on it), so that ``emoshield evaluate
+--methods raw,pca,ae,ae_emotion,adversarial,adversarial_leace`` compares them.
+Each takes encoder parameters in its spec, e.g. ``adversarial(latent=64, alpha=2)``.
 """
 
 from __future__ import annotations
 
-from emoshield.evaluation.methods import register_method
-from emoshield.privacy.encoder import AdversarialEncoder, autoencoder
+from emoshield.evaluation.methods import Chain, register_method
+from emoshield.privacy.encoder import AdversarialEncoder, autoencoder, build_encoder
 from emoshield.privacy.grl import GradientReversal, reverse_gradient
 from emoshield.privacy.io import load_encoder, save_encoder
+from emoshield.privacy.leace import LeaceEraser
 from emoshield.privacy.model import ATTRIBUTES, DEFAULT_ADVERSARIES, AdversarialAutoencoder, EncoderConfig
 from emoshield.privacy.train import AdversaryLoss, Schedule, TrainSettings, reversal_strength, train
 
@@ -27,6 +30,7 @@ __all__ = [
     "Schedule",
     "TrainSettings",
     "autoencoder",
+    "build_encoder",
     "load_encoder",
     "reversal_strength",
     "reverse_gradient",
@@ -35,18 +39,24 @@ __all__ = [
 ]
 
 
-def _adversarial(seed: int) -> AdversarialEncoder:
-    return AdversarialEncoder(seed=seed)
+def _adversarial(seed: int, **params) -> AdversarialEncoder:
+    return build_encoder(seed=seed, **params)
 
 
-def _autoencoder(seed: int) -> AdversarialEncoder:
-    return autoencoder(seed=seed)
+def _autoencoder(seed: int, **params) -> AdversarialEncoder:
+    return autoencoder(seed=seed, **params)
 
 
-def _emotion_autoencoder(seed: int) -> AdversarialEncoder:
-    return AdversarialEncoder(alpha=0.0, seed=seed)
+def _emotion_autoencoder(seed: int, **params) -> AdversarialEncoder:
+    return build_encoder(alpha=0.0, seed=seed, **params)
+
+
+def _adversarial_leace(seed: int, **params) -> Chain:
+    """Gender and language only: erasing speakers would take n_speakers - 1 of the code's dimensions."""
+    return Chain(build_encoder(seed=seed, **params), LeaceEraser(("gender", "language")))
 
 
 register_method("ae", _autoencoder)
 register_method("ae_emotion", _emotion_autoencoder)
 register_method("adversarial", _adversarial)
+register_method("adversarial_leace", _adversarial_leace)

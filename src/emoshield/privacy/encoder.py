@@ -12,8 +12,8 @@ target, ``""`` when unlabelled; the emotion head keeps it in the code).
 
 from __future__ import annotations
 
-from dataclasses import fields
-from typing import Sequence
+from dataclasses import fields, replace
+from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
@@ -163,7 +163,21 @@ class AdversarialEncoder(TransformerMixin, BaseEstimator):
 
 def autoencoder(**params) -> AdversarialEncoder:
     """Seed 000's baseline: the same network trained only to reconstruct (no adversaries, no emotion head)."""
-    return AdversarialEncoder(**{"alpha": 0.0, "adversaries": (), "emotion_weight": 0.0, **params})
+    return build_encoder(**{"alpha": 0.0, "adversaries": (), "emotion_weight": 0.0, **params})
+
+
+def build_encoder(**params: Any) -> AdversarialEncoder:
+    """An encoder from flat parameters: layer sizes (``latent=64``) and training settings (``alpha=2``) alike."""
+    layer_names = {f.name for f in fields(EncoderConfig)}
+    layers = {k: params.pop(k) for k in list(params) if k in layer_names}
+    known = set(AdversarialEncoder().get_params())
+    unknown = sorted(set(params) - known)
+    if unknown:
+        raise ConfigError(f"unknown encoder parameter(s) {unknown}; known: {sorted((known - {'config'}) | layer_names)}")
+    if layers:
+        base = params.pop("config", None) or EncoderConfig()
+        params["config"] = replace(base, **layers)
+    return AdversarialEncoder(**params)
 
 
 def _as_float32(X) -> np.ndarray:

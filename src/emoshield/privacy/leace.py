@@ -6,8 +6,9 @@ means of x equal, so that no *linear* classifier trained on the erased
 training data beats a constant guess. Non-linear attackers may still succeed:
 the evaluation's panel says whether they do.
 
-Work happens in the principal-component coordinates of the training data, where
-the covariance is diagonal, so whitening is a per-coordinate scaling.
+Whitening happens in the principal-component coordinates of the training data,
+where the covariance is diagonal, so it is a per-coordinate scaling; the
+erased output stays in the original feature space.
 """
 
 from __future__ import annotations
@@ -32,7 +33,13 @@ def one_hot(labels: Sequence[str]) -> np.ndarray:
 
 
 class LeaceEraser:
-    """Erase the concepts ``attributes[concepts]`` from whitened principal coordinates."""
+    """Erase the concepts ``attributes[concepts]``: ``x - W⁺ P W (x - mean)``, in the original space.
+
+    ``W`` whitens within the training data's principal span and ``P`` projects
+    onto the span of the whitened cross-covariance with the concepts. What lies
+    outside the training span is kept as it is: dropping it would let an
+    attacker tell training utterances (which have none) from others.
+    """
 
     def __init__(self, concepts: Sequence[str] = ("gender", "language", "speaker")) -> None:
         self.concepts = tuple(concepts)
@@ -41,28 +48,25 @@ class LeaceEraser:
         missing = [c for c in self.concepts if c not in attributes]
         if missing:
             raise ConfigError(f"LEACE needs attribute column(s) {missing}")
-        self.pca_ = GramPca().fit(X)
-        coords = self.pca_.transform(X)
-        scale = np.sqrt(np.maximum(self.pca_.explained_variance_, 1e-300))
+        pca = GramPca().fit(X)
+        scale = np.sqrt(np.maximum(pca.explained_variance_, 1e-300))
         Z = np.hstack([one_hot(attributes[c]) for c in self.concepts])
         Z = Z - Z.mean(axis=0)
-        cross = (coords / scale).T @ Z / len(X)  # whitened cross-covariance
+        cross = (pca.transform(X) / scale).T @ Z / len(X)  # whitened cross-covariance
         u, s, _ = np.linalg.svd(cross, full_matrices=False)
-        basis = u[:, s > RANK_TOLERANCE * max(s.max(initial=0.0), 1e-300)]
-        self.scale_ = scale
-        self.basis_ = basis  # orthonormal, in whitened coordinates
-        self.mean_ = coords.mean(axis=0)
+        basis = u[:, s > RANK_TOLERANCE * max(s.max(initial=0.0), 1e-300)]  # orthonormal, whitened
+        self.mean_ = pca.mean_
+        self.whiten_ = pca.components_ @ (basis / scale[:, None])  # d x r: W then onto the basis
+        self.unwhiten_ = (basis * scale[:, None]).T @ pca.components_.T  # r x d: back, W⁺
         return self
 
     def transform(self, X: np.ndarray) -> np.ndarray:
-        coords = self.pca_.transform(X)
-        whitened = (coords - self.mean_) / self.scale_
-        removed = (whitened @ self.basis_) @ self.basis_.T
-        return coords - removed * self.scale_
+        X = np.asarray(X, dtype=np.float64)
+        return X - ((X - self.mean_) @ self.whiten_) @ self.unwhiten_
 
     @property
     def erased_dimensions_(self) -> int:
-        return int(self.basis_.shape[1])
+        return int(self.whiten_.shape[1])
 
 
 class MinMaxLeace:

@@ -1,0 +1,51 @@
+"""Method specs (``name(key=value, ...)``), chains of methods, and the frontier and sweep plots."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from emoshield.config import SweepConfig, split_top_level
+from emoshield.errors import ConfigError
+from emoshield.evaluation.methods import Chain, MinMaxPca, MinMaxRaw, make_method, parse_method
+
+
+def test_specs_parse_into_a_name_and_typed_parameters():
+    assert parse_method("raw") == ("raw", {})
+    assert parse_method(" pca( n_components = 8 ) ") == ("pca", {"n_components": 8})
+    assert parse_method("adversarial(latent=64, alpha=2.5, schedule=constant)") == (
+        "adversarial", {"latent": 64, "alpha": 2.5, "schedule": "constant"}
+    )
+    assert make_method("pca(n_components=3)", seed=1).n_components == 3
+
+
+@pytest.mark.parametrize(
+    "spec, message",
+    [("pca(", "expected NAME"), ("pca(8)", "not key=value"), ("raw(latent=4)", "latent"), ("nope(a=1)", "unknown method")],
+)
+def test_bad_specs_name_the_problem(spec, message):
+    with pytest.raises(ConfigError, match=message):
+        make_method(spec, seed=0)
+
+
+def test_commas_inside_parentheses_do_not_split():
+    assert split_top_level("raw, ae(latent=8,alpha=1),pca,") == ["raw", "ae(latent=8,alpha=1)", "pca"]
+
+
+def test_a_chain_fits_each_step_on_the_output_of_the_previous_one():
+    X = np.random.default_rng(0).normal(size=(40, 10)) * 7 + 3
+    chain = Chain(MinMaxRaw(), MinMaxPca(n_components=4)).fit(X, pd.DataFrame(index=range(40)))
+    out = chain.transform(X)
+    assert out.shape == (40, 4)
+    np.testing.assert_allclose(out.mean(axis=0), 0, atol=1e-9)  # PCA was fit on the scaled data
+    scaled = MinMaxRaw().fit(X).transform(X)
+    np.testing.assert_allclose(out, MinMaxPca(n_components=4).fit(scaled).transform(scaled))
+
+
+def test_a_sweep_is_one_spec_per_value():
+    assert SweepConfig(parameter="latent", values=(32.0, 64.0)).specs() == (
+        "adversarial(latent=32)", "adversarial(latent=64)"
+    )
+    assert SweepConfig(parameter="alpha", values=(0.5,), method="ae_emotion").specs() == ("ae_emotion(alpha=0.5)",)
+    assert SweepConfig().specs() == ()
+    with pytest.raises(ConfigError, match="no values"):
+        SweepConfig(parameter="alpha").specs()
