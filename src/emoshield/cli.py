@@ -24,7 +24,9 @@ corpus_app = typer.Typer(help="Turn corpora on disk into manifests.", no_args_is
 features_app = typer.Typer(help="Extract acoustic features.", no_args_is_help=True)
 app.add_typer(corpus_app, name="corpus")
 app.add_typer(features_app, name="features")
+from emoshield.fl.cli import fl_app  # noqa: E402  (imports typer only; Flower loads when a command runs)
 
+app.add_typer(fl_app, name="fl", help="Federated learning on Flower: speakers as clients, DP, attacks on updates.")
 
 
 def main() -> None:

@@ -1,0 +1,98 @@
+"""FL benchmarks on a real corpus: each run is one `emoshield fl run`; a summary table at the end.
+
+    python benchmarks/fl_suite.py SUITE FUNCTIONALS MFCC MANIFEST OUT [--rounds N] [--folds K]
+
+Suites: ``models`` (dnn on functionals, cnn and lstm on MFCC: federated vs centralised),
+``dp`` (ε vs UAR for noise multipliers 0.5-4, distributed DP, dnn), ``attack`` (gender
+inference from updates without DP, with distributed DP at two noise levels).
+Prints the full command of every run; writes OUT/summary.json and OUT/summary.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+EMOSHIELD = str(Path(sys.executable).parent / "emoshield")
+
+
+def runs(suite: str, functionals: str, mfcc: str) -> dict[str, list[str]]:
+    """Run name -> the options after ``emoshield fl run FEATURES MANIFEST``."""
+    if suite == "models":
+        return {"dnn": [functionals, "--model", "dnn"], "cnn": [mfcc, "--model", "cnn"], "lstm": [mfcc, "--model", "lstm"]}
+    if suite == "dp":
+        return {f"dp-z{z}": [functionals, "--dp", "distributed", "--noise", str(z), "--clip", "1.0", "--no-baselines"]
+                for z in (0.5, 1.0, 2.0, 4.0)} | {"no-dp": [functionals, "--no-baselines"]}
+    if suite == "attack":
+        base = [functionals, "--attack", "--no-baselines", "--folds", "2"]
+        return {"attack-no-dp": base, "attack-dp-z1": [*base, "--dp", "distributed", "--noise", "1.0", "--clip", "1.0"],
+                "attack-dp-z4": [*base, "--dp", "distributed", "--noise", "4.0", "--clip", "1.0"]}
+    raise SystemExit(f"unknown suite {suite!r}: models, dp or attack")
+
+
+def summarise(name: str, report: dict, seconds: float) -> dict:
+    results = {r["method"]: r["metrics"]["uar"]["mean"] for r in report["results"]}
+    rounds = report["rounds"]
+    attack = report.get("attack") or {}
+    best_layer = max(attack.get("per_layer", {}).items(), key=lambda kv: kv[1]["accuracy"], default=(None, {}))
+    return {
+        "run": name, "uar": results, "epsilon": rounds["epsilon"], "seconds_per_round": rounds["seconds_per_round"],
+        "wall_seconds": seconds, "peak_memory_mb": report["peak_memory_mb"],
+        "final_round_uar": list(rounds["uar_per_round"].values())[-1],
+        "attack_all_layers": attack.get("per_layer", {}).get("all layers", {}).get("accuracy"),
+        "attack_best_layer": [best_layer[0], best_layer[1].get("accuracy")] if best_layer[0] else None,
+        "attack_chance": attack.get("chance"),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    for name in ("suite", "functionals", "mfcc", "manifest", "out"):
+        parser.add_argument(name)
+    parser.add_argument("--rounds", type=int, default=30)
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--extra", default="", help="more options for every run, e.g. '--central-folds 6'")
+    args = parser.parse_args()
+    print("command:", shlex.join([sys.executable, *sys.argv]), flush=True)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    summary = []
+    for name, options in runs(args.suite, args.functionals, args.mfcc).items():
+        features, rest = options[0], options[1:]
+        folds = [] if "--folds" in rest else ["--folds", str(args.folds)]
+        command = [EMOSHIELD, "fl", "run", features, args.manifest, "--rounds", str(args.rounds), *folds, *rest,
+                   *shlex.split(args.extra), "-o", str(out / name)]
+        print("run:", shlex.join(command), flush=True)
+        started = time.perf_counter()
+        with (out / f"{name}.log").open("w") as log:
+            subprocess.run(command, check=True, stdout=log, stderr=subprocess.STDOUT)
+        report = json.loads((out / name / "report.json").read_text())
+        summary.append(summarise(name, report, time.perf_counter() - started))
+        print(json.dumps(summary[-1]), flush=True)
+        (out / "summary.json").write_text(json.dumps(summary, indent=2))
+        (out / "summary.md").write_text(markdown(summary))
+
+
+def markdown(summary: list[dict]) -> str:
+    """One row per run: UAR per method, ε, time per round, memory, attack accuracy (all in %)."""
+    def pct(value: float | None) -> str:
+        return "–" if value is None else f"{100 * value:.1f}"
+
+    lines = ["| run | federated | centralized LOSO | centralized 70:30 | ε | s/round | peak MB | gender from updates |",
+             "|---|---|---|---|---|---|---|---|"]
+    for row in summary:
+        uar = row["uar"]
+        epsilon = "–" if row["epsilon"] is None else f"{row['epsilon']:.1f}"
+        lines.append(f"| {row['run']} | {pct(uar.get('federated'))} | {pct(uar.get('centralized_loso'))} | "
+                     f"{pct(uar.get('centralized_70_30'))} | {epsilon} | {row['seconds_per_round']:.2f} | "
+                     f"{row['peak_memory_mb']:.0f} | {pct(row['attack_all_layers'])} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,109 @@
+"""The FL report: report.json (the evaluation report's ``results`` layout), report.md, PNG plots."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from emoshield.evaluation.protocol import MethodResult
+from emoshield.evaluation.report import result_to_dict
+from emoshield.fl.metrics import METRICS
+from emoshield.fl.protocol import Experiment
+
+
+def rounds_summary(experiment: Experiment) -> dict[str, Any]:
+    """UAR per round (mean over folds), time per round, failures and ε."""
+    curves = [o.curve for o in experiment.outcomes]
+    rounds = sorted({r for c in curves for r in c})
+    records = [r for o in experiment.outcomes for r in o.rounds]
+    seconds = [r.seconds for r in records if r.round > 1]  # round 1 includes starting the client processes
+    epsilons = [o.epsilon for o in experiment.outcomes if o.epsilon is not None]
+    return {
+        "uar_per_round": {str(r): float(np.mean([c[r] for c in curves if r in c])) for r in rounds},
+        "seconds_per_round": float(np.mean(seconds)) if seconds else float(np.mean([r.seconds for r in records])),
+        "failures": int(sum(r.failures for r in records)),
+        "skipped_rounds": int(sum(not r.aggregated for r in records)),
+        "epsilon": float(max(epsilons)) if epsilons else None,
+        "log": [[asdict(r) for r in o.rounds] for o in experiment.outcomes],
+    }
+
+
+def write_fl_report(out_dir: Path, experiment: Experiment, context: dict[str, Any]) -> Path:
+    """report.json, report.md, confusion_<method>.png and uar_per_round.png in ``out_dir``."""
+    from emoshield.fl.plots import plot_confusions, plot_rounds
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    results = [
+        {**result_to_dict(MethodResult(m.method, m.summary(), values={k: [s[k] for s in m.scores] for k in METRICS})),
+         "confusion": m.confusion(len(experiment.classes)).tolist()}
+        for m in experiment.methods
+    ]
+    rounds = rounds_summary(experiment)
+    payload = {
+        **context,
+        "settings": experiment.settings.as_dict(),
+        "classes": list(experiment.classes),
+        "seconds": experiment.seconds,
+        "peak_memory_mb": experiment.peak_memory_mb,
+        "rounds": rounds,
+        "attack": experiment.attack,
+        "results": results,
+    }
+    (out / "report.json").write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+    (out / "report.md").write_text(markdown(experiment, rounds, context), encoding="utf-8")
+    plot_confusions(experiment, out)
+    plot_rounds(rounds["uar_per_round"], out / "uar_per_round.png")
+    return out / "report.json"
+
+
+def markdown_table(experiment: Experiment) -> str:
+    """Methods as rows, the five metrics as columns (mean ± sd in %), and a chance row."""
+    lines = ["| method | " + " | ".join(METRICS) + " |", "|---|" + "---|" * len(METRICS)]
+    summaries = [(m.method, m.summary()) for m in experiment.methods]
+    for method, summary in summaries:
+        lines.append(f"| {method} | " + " | ".join(str(summary[k]) for k in METRICS) + " |")
+    chance = summaries[0][1]
+    lines.append("| chance | " + " | ".join(f"{100 * chance[k].chance:.1f}" for k in METRICS) + " |")
+    return "\n".join(lines)
+
+
+def markdown(experiment: Experiment, rounds: dict[str, Any], context: dict[str, Any]) -> str:
+    s = experiment.settings
+    data = context.get("data", {})
+    privacy = "none" if rounds["epsilon"] is None else f"{s.dp.mode.value}, ε = {rounds['epsilon']:.2f} at δ = {s.dp.delta:g}"
+    lines = [
+        "# emoshield federated learning",
+        "",
+        f"Data: {data.get('n_utterances', '?')} utterances, {data.get('n_speakers', '?')} speakers (clients), "
+        f"features `{data.get('feature_set', '?')}`, target `{s.target}` ({len(experiment.classes)} classes). "
+        f"Model `{s.model.value}`, strategy `{s.strategy.value}`, {s.rounds} rounds, {s.folds} speaker folds, "
+        f"{s.repeats} repeat(s). Client-level DP: {privacy}.",
+        "",
+        "Values are % (mean ± sd over repeats). federated: held-out speakers never trained; "
+        "centralized_loso: pooled training, leave-one-speaker-out (or speaker folds); "
+        "centralized_70_30: speaker-dependent split (seed 003).",
+        "",
+        markdown_table(experiment),
+        "",
+        f"Time per round: {rounds['seconds_per_round']:.2f} s; failed client replies: {rounds['failures']}; "
+        f"rounds without aggregation: {rounds['skipped_rounds']}; peak memory {experiment.peak_memory_mb:.0f} MB.",
+        "",
+    ]
+    if experiment.attack:
+        lines += ["## Gender inference from updates", "", attack_table(experiment.attack), ""]
+    return "\n".join(lines)
+
+
+def attack_table(attack: dict[str, Any]) -> str:
+    """Attack accuracy per layer (mean over rounds), beside chance."""
+    per_layer = attack["per_layer"]
+    lines = ["| layer | gender accuracy | UAR |", "|---|---|---|"]
+    for layer, scores in per_layer.items():
+        lines.append(f"| {layer} | {100 * scores['accuracy']:.1f} | {100 * scores['uar']:.1f} |")
+    lines.append(f"| chance | {100 * attack['chance']:.1f} | 50.0 |")
+    return "\n".join(lines)

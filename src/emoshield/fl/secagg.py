@@ -1,0 +1,96 @@
+"""Secure aggregation (SecAgg+) for the same training: the server only learns the sum of updates.
+
+Flower 1.41 offers SecAgg+ as a workflow of its legacy strategy API
+(``SecAggPlusWorkflow`` + ``secaggplus_mod``), not as a Message-API strategy, so
+this module adapts the shared client round (``client_app.fit``) to a NumPyClient
+and runs the legacy FedAvg inside ``DefaultWorkflow(fit_workflow=SecAggPlusWorkflow)``.
+Distributed DP composes with it: each client adds its noise share before masking.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from typing import Any
+
+import numpy as np
+import torch
+from flwr.app import Context
+from flwr.client import Client, NumPyClient
+from flwr.clientapp import ClientApp
+from flwr.common import ndarrays_to_parameters
+from flwr.client.mod import secaggplus_mod
+from flwr.server import LegacyContext, ServerConfig
+from flwr.server.strategy import FedAvg as LegacyFedAvg
+from flwr.server.workflow import DefaultWorkflow, SecAggPlusWorkflow
+from flwr.serverapp import Grid, ServerApp
+
+from emoshield.fl.client_app import fit
+from emoshield.fl.dp import accountant, compose_round
+from emoshield.fl.errors import FederatedError
+from emoshield.fl.server_app import FederatedOutcome, FederatedPlan, RoundRecord, held_out_evaluation, initial_arrays, train_config
+from emoshield.fl.settings import DpMode
+
+
+class _SpeakerClient(NumPyClient):
+    def __init__(self, node_config: dict[str, Any]) -> None:
+        self.node_config = node_config
+
+    def fit(self, parameters: list[np.ndarray], config: dict[str, Any]) -> tuple[list[np.ndarray], int, dict]:
+        keys = str(config["state-keys"]).split("\n")
+        state = OrderedDict((k, torch.from_numpy(np.asarray(p))) for k, p in zip(keys, parameters))
+        trained, weight, loss, partition = fit(state, config, self.node_config)
+        return [v.numpy() for v in trained.values()], weight, {"train-loss": loss}
+
+
+def _client_fn(context: Context) -> Client:
+    return _SpeakerClient(dict(context.node_config)).to_client()
+
+
+def make_secagg_client_app() -> ClientApp:
+    return ClientApp(client_fn=_client_fn, mods=[secaggplus_mod])
+
+
+def make_secagg_server_app(plan: FederatedPlan, outcome: FederatedOutcome) -> ServerApp:
+    """Legacy FedAvg under SecAgg+; held-out evaluation and ε per round as in the Message-API app."""
+    if plan.sampled < 3:
+        raise FederatedError(f"secagg: SecAgg+ needs at least 3 clients per round, got {plan.sampled}")
+    app = ServerApp()
+    arrays = initial_arrays(plan)
+    keys = list(arrays.keys())
+    config = {k: v for k, v in dict(train_config(plan)).items() if k != "clients"}
+    config.update({"clients": "\n".join(plan.clients), "state-keys": "\n".join(keys)})
+    evaluate = held_out_evaluation(plan, outcome)
+    account = accountant(len(plan.clients), plan.settings.dp.delta) if plan.settings.dp.mode is DpMode.DISTRIBUTED else None
+    clock = {"last": time.perf_counter()}
+
+    def evaluate_fn(server_round: int, parameters: list[np.ndarray], _: dict) -> tuple[float, dict]:
+        from flwr.app import ArrayRecord
+
+        if server_round > 0:
+            epsilon = compose_round(account, plan.settings.dp.noise, plan.sampled) if account else None
+            outcome.rounds.append(RoundRecord(server_round, plan.sampled, -1, 0, [], time.perf_counter() - clock["last"],
+                                              True, epsilon=epsilon))
+            outcome.epsilon = epsilon
+        metrics = evaluate(server_round, ArrayRecord(OrderedDict(zip(keys, (torch.from_numpy(p) for p in parameters)))))
+        clock["last"] = time.perf_counter()
+        return 0.0, dict(metrics)
+
+    @app.main()
+    def main(grid: Grid, context: Context) -> None:
+        n, m = len(plan.clients), plan.sampled
+        strategy = LegacyFedAvg(
+            fraction_fit=m / n, fraction_evaluate=0.0, min_fit_clients=m, min_evaluate_clients=0,
+            min_available_clients=n, evaluate_fn=evaluate_fn,
+            on_fit_config_fn=lambda r: {**config, "server-round": r},
+            initial_parameters=ndarrays_to_parameters(arrays.to_numpy_ndarrays()),
+        )
+        legacy = LegacyContext(context, config=ServerConfig(num_rounds=plan.settings.rounds,
+                                                            round_timeout=plan.settings.round_timeout),
+                               strategy=strategy)
+        shares = min(m, max(3, m // 2 + 1))
+        secagg = SecAggPlusWorkflow(num_shares=shares, reconstruction_threshold=max(2, (2 * shares) // 3),
+                                    timeout=plan.settings.round_timeout)
+        DefaultWorkflow(fit_workflow=secagg)(grid, legacy)
+
+    return app

@@ -1,0 +1,184 @@
+"""Settings of a federated experiment: named choices as enums, a frozen dataclass, YAML recipes.
+
+A recipe (``configs/fl_*.yaml``) names data, never code::
+
+    model: dnn            # dnn (functionals) | cnn | lstm (MFCC sequences)
+    strategy: fedavg      # fedavg | fedprox
+    rounds: 20
+    local: {epochs: 2, lr: 0.05, batch_size: 16}
+    dp: {mode: none}      # none | central | distributed
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields, replace
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Mapping
+
+import yaml
+
+from emoshield.fl.errors import FederatedError
+
+
+class ModelKind(StrEnum):
+    DNN = "dnn"
+    CNN = "cnn"
+    LSTM = "lstm"
+
+
+class StrategyKind(StrEnum):
+    FEDAVG = "fedavg"
+    FEDPROX = "fedprox"
+
+
+class DpMode(StrEnum):
+    """``central``: Flower's client-side clipping wrapper, noise added by the server;
+    ``distributed``: each client clips and adds its share of the noise, the server only averages."""
+
+    NONE = "none"
+    CENTRAL = "central"
+    DISTRIBUTED = "distributed"
+
+
+def choice(enum: type[StrEnum], value: object, where: str) -> Any:
+    """``enum(value)``, or FederatedError naming the setting and the choices."""
+    try:
+        return enum(str(value))
+    except ValueError:
+        options = ", ".join(e.value for e in enum)
+        raise FederatedError(f"{where}: unknown choice {value!r}; choose one of: {options}") from None
+
+
+@dataclass(frozen=True)
+class LocalConfig:
+    """Local SGD on a client (seed 003): epochs over its data per round."""
+
+    epochs: int = 2
+    lr: float = 0.05
+    momentum: float = 0.0
+    batch_size: int = 16
+    proximal_mu: float = 0.0  # FedProx only; 0 for FedAvg
+
+
+@dataclass(frozen=True)
+class DpConfig:
+    """Client-level differential privacy: clip each update to ``clip``, Gaussian noise ``noise`` x clip."""
+
+    mode: DpMode = DpMode.NONE
+    noise: float = 1.0
+    clip: float = 1.0
+    delta: float = 1e-5
+
+
+@dataclass(frozen=True)
+class AttackConfig:
+    """The gender-inference attack on updates: shadow speakers from a public split."""
+
+    enabled: bool = False
+    shadow_fraction: float = 0.5  # share of speakers given to the attacker as public data
+    shadow_repeats: int = 4  # updates per shadow speaker and round (bootstrap subsets)
+    sketch: int = 256  # each layer's update is hashed to this many numbers
+
+
+@dataclass(frozen=True)
+class FlSettings:
+    """Everything a federated experiment needs besides the data."""
+
+    model: ModelKind = ModelKind.DNN
+    strategy: StrategyKind = StrategyKind.FEDAVG
+    rounds: int = 20
+    clients_per_round: int = 0  # 0: every training client
+    folds: int = 5  # speaker folds for federated training (held-out speakers never train)
+    central_folds: int = 0  # 0: leave-one-speaker-out for the centralised baseline
+    central_epochs: int = 30
+    target: str = "emotion"
+    repeats: int = 1
+    seed: int = 0
+    hidden: int = 128
+    max_frames: int = 300
+    round_timeout: float = 600.0
+    workers: int = 1  # parallel client processes in the simulation (Ray CPUs)
+    baselines: bool = True
+    secagg: bool = False  # SecAgg+: the server sees only the sum of updates (fl/secagg.py)
+    local: LocalConfig = field(default_factory=LocalConfig)
+    dp: DpConfig = field(default_factory=DpConfig)
+    attack: AttackConfig = field(default_factory=AttackConfig)
+    fail_client: int = -1  # fault injection: this partition raises in ``fail_round``
+    fail_round: int = 0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "model", choice(ModelKind, self.model, "model"))
+        object.__setattr__(self, "strategy", choice(StrategyKind, self.strategy, "strategy"))
+        if self.rounds < 1:
+            raise FederatedError(f"rounds: need at least 1, got {self.rounds}")
+        if self.folds < 2:
+            raise FederatedError(f"folds: need at least 2 speaker folds, got {self.folds}")
+        if self.local.epochs < 1 or self.local.lr <= 0 or self.local.batch_size < 1:
+            raise FederatedError(f"local: epochs, lr and batch_size must be positive, got {self.local}")
+        if self.strategy is StrategyKind.FEDPROX and self.local.proximal_mu <= 0:
+            object.__setattr__(self, "local", replace(self.local, proximal_mu=0.1))
+        if self.secagg and (self.dp.mode is DpMode.CENTRAL or self.attack.enabled or self.strategy is StrategyKind.FEDPROX):
+            raise FederatedError("secagg: combine it with dp.mode none or distributed, FedAvg, and no update attack "
+                                 "(the server sees no individual update)")
+        if self.dp.mode is not DpMode.NONE and (self.dp.noise <= 0 or self.dp.clip <= 0):
+            raise FederatedError(f"dp: noise and clip must be positive, got {self.dp}")
+
+    def as_dict(self) -> dict[str, Any]:
+        return _plain(asdict(self))
+
+
+_NESTED = {"local": LocalConfig, "dp": DpConfig, "attack": AttackConfig}
+
+
+def settings_from(data: Mapping[str, Any], source: str = "settings") -> FlSettings:
+    """FlSettings from a mapping; FederatedError naming any unknown key."""
+    known = {f.name for f in fields(FlSettings)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise FederatedError(f"{source}: unknown setting(s) {unknown}; known: {sorted(known)}")
+    values = dict(data)
+    for key, kind in _NESTED.items():
+        if key in values:
+            values[key] = _nested(kind, values[key], f"{source}: {key}")
+    if "dp" in values and not isinstance(values["dp"].mode, DpMode):
+        values["dp"] = replace(values["dp"], mode=choice(DpMode, values["dp"].mode, f"{source}: dp.mode"))
+    try:
+        return FlSettings(**values)
+    except TypeError as exc:
+        raise FederatedError(f"{source}: {exc}") from None
+
+
+def load_settings(path: str | Path, **overrides: Any) -> FlSettings:
+    """Read a recipe (YAML mapping) and apply keyword overrides that are not None."""
+    path = Path(path)
+    if not path.is_file():
+        raise FederatedError(f"{path}: no such FL recipe")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise FederatedError(f"{path}: not valid YAML ({exc})") from None
+    if not isinstance(data, dict):
+        raise FederatedError(f"{path}: an FL recipe is a mapping of settings")
+    data.pop("name", None)
+    return settings_from({**data, **{k: v for k, v in overrides.items() if v is not None}}, str(path))
+
+
+def _nested(kind: type, value: Any, where: str) -> Any:
+    if isinstance(value, kind):
+        return value
+    if not isinstance(value, Mapping):
+        raise FederatedError(f"{where}: expected a mapping, got {value!r}")
+    known = {f.name for f in fields(kind)}
+    unknown = sorted(set(value) - known)
+    if unknown:
+        raise FederatedError(f"{where}: unknown key(s) {unknown}; known: {sorted(known)}")
+    return kind(**value)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, StrEnum):
+        return value.value
+    return value

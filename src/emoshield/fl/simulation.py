@@ -1,0 +1,50 @@
+"""Run one federated training through Flower's Simulation Engine (Ray backend)."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from emoshield.fl.errors import FederatedError
+from emoshield.fl.server_app import FederatedOutcome, FederatedPlan, make_server_app
+from emoshield.fl.settings import DpMode
+
+
+def backend_config(workers: int) -> dict:
+    """Few CPUs for Ray, one per client actor, no dashboard: the machine is shared."""
+    return {
+        "client_resources": {"num_cpus": 1, "num_gpus": 0.0},
+        "init_args": {"num_cpus": max(1, workers), "num_gpus": 0, "include_dashboard": False,
+                      "logging_level": logging.ERROR, "log_to_driver": False},
+    }
+
+
+def simulate(plan: FederatedPlan, verbose: bool = False) -> FederatedOutcome:
+    """One ServerApp and one virtual SuperNode per training client; returns the recorded outcome."""
+    from flwr.simulation import run_simulation
+
+    from emoshield.fl.client_app import make_client_app
+
+    os.environ.setdefault("RAY_DEDUP_LOGS", "0")
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    if not verbose:
+        logging.getLogger("flwr").setLevel(logging.WARNING)
+    outcome = FederatedOutcome()
+    if plan.settings.secagg:
+        from emoshield.fl.secagg import make_secagg_client_app, make_secagg_server_app
+
+        server_app, client_app = make_secagg_server_app(plan, outcome), make_secagg_client_app()
+    else:
+        server_app = make_server_app(plan, outcome)
+        client_app = make_client_app(clipping=plan.settings.dp.mode is DpMode.CENTRAL)
+    run_simulation(
+        server_app=server_app, client_app=client_app,
+        num_supernodes=len(plan.clients), backend_config=backend_config(plan.settings.workers),
+        verbose_logging=verbose,
+    )
+    if len(outcome.rounds) < plan.settings.rounds:
+        raise FederatedError(
+            f"federated run stopped after {len(outcome.rounds)} of {plan.settings.rounds} rounds "
+            f"(clients {plan.clients[:3]}...); see the Flower log above"
+        )
+    return outcome
