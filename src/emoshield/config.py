@@ -19,7 +19,7 @@ from typing import Any, Sequence
 
 import yaml
 
-from emoshield.errors import ConfigError
+from emoshield.errors import ConfigError, EmoshieldError
 
 
 @dataclass(frozen=True)
@@ -86,14 +86,7 @@ class Recipe:
 def load_recipe(path: str | Path, overrides: Sequence[str] = ()) -> Recipe:
     """Read a YAML recipe and apply ``key.sub=value`` overrides; ConfigError names the bad key."""
     path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"{path}: no such recipe")
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML ({exc})") from exc
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: a recipe is a mapping of sections")
+    raw = read_yaml_mapping(path, "recipe")
     for item in overrides:
         key, sep, value = item.partition("=")
         if not sep:
@@ -112,6 +105,19 @@ def split_top_level(text: str, separator: str = ",") -> list[str]:
             start = i + 1
     items.append(text[start:])
     return [item.strip() for item in items if item.strip()]
+
+
+def read_yaml_mapping(path: Path, what: str, error: type[EmoshieldError] = ConfigError) -> dict[str, Any]:
+    """The YAML mapping in ``path``; ``error`` names the file when it is missing, invalid or not a mapping."""
+    if not path.is_file():
+        raise error(f"{path}: no such {what}")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise error(f"{path}: not valid YAML ({exc})") from None
+    if not isinstance(raw, dict):
+        raise error(f"{path}: a {what} is a mapping of settings")
+    return raw
 
 
 def _set_dotted(tree: dict, key: str, value: Any) -> None:
