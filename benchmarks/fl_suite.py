@@ -56,13 +56,16 @@ def main() -> None:
         parser.add_argument(name)
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--only", default="", help="comma-separated run names of the suite (default: all)")
     parser.add_argument("--extra", default="", help="more options for every run, e.g. '--central-folds 6'")
     args = parser.parse_args()
     print("command:", shlex.join([sys.executable, *sys.argv]), flush=True)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     summary = []
-    for name, options in runs(args.suite, args.functionals, args.mfcc).items():
+    chosen = runs(args.suite, args.functionals, args.mfcc)
+    wanted = [name for name in args.only.split(",") if name] or list(chosen)
+    for name, options in ((n, chosen[n]) for n in wanted):
         features, rest = options[0], options[1:]
         folds = [] if "--folds" in rest else ["--folds", str(args.folds)]
         command = [EMOSHIELD, "fl", "run", features, args.manifest, "--rounds", str(args.rounds), *folds, *rest,

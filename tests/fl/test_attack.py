@@ -65,3 +65,12 @@ def test_public_and_private_speakers_are_disjoint_and_hold_both_genders():
     assert not set(public) & set(private) and len(public) + len(private) == 6
     for side in (public, private):
         assert set(samples.of_speakers(side).genders) == {"female", "male"}
+
+
+def test_a_diverged_update_does_not_break_the_attacker():
+    from emoshield.fl.attack import _fit_predict
+
+    X = [np.array([1.0, 0.0]), np.array([1.2, 0.1]), np.array([-1.0, 0.0]), np.array([-0.9, 0.2])]
+    y = ["female", "female", "male", "male"]
+    guess = _fit_predict(X, y, [np.array([np.nan, np.inf]), np.array([2.0, 0.0])])
+    assert len(guess) == 2 and guess[1] == "female"

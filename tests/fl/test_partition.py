@@ -55,3 +55,12 @@ def test_saved_samples_load_without_pickle(tmp_path):
     loaded = Samples.load(samples.save(tmp_path / "d.npz"))
     assert np.array_equal(loaded.X, samples.X) and loaded.classes == samples.classes
     assert list(loaded.speakers) == list(samples.speakers)
+
+
+def test_pooled_standardisation_keeps_speaker_offsets(corpus, egemaps_path):
+    from emoshield.features import read_features
+
+    pooled = prepare_samples(read_features(egemaps_path), corpus[1], per_speaker=False)
+    assert np.allclose(pooled.X.mean(axis=0), 0, atol=1e-4)
+    speaker_means = [pooled.X[pooled.speakers == s].mean(axis=0) for s in np.unique(pooled.speakers)]
+    assert max(np.abs(m).max() for m in speaker_means) > 0.5

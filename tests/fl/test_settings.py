@@ -43,3 +43,15 @@ def test_repo_recipes_load():
     assert recipes, "configs/fl_*.yaml recipes exist"
     for recipe in recipes:
         load_settings(recipe)
+
+
+def test_command_line_rejects_an_unknown_model_before_reading_data(tmp_path):
+    from typer.testing import CliRunner
+
+    from emoshield.cli import app
+
+    result = CliRunner().invoke(app, ["fl", "run", str(tmp_path / "x.parquet"), str(tmp_path / "m.csv"),
+                                      "--model", "transformer", "-o", str(tmp_path / "out")])
+    assert result.exit_code != 0 and isinstance(result.exception, FederatedError)
+    assert "model: unknown choice 'transformer'" in str(result.exception)
+    assert not (tmp_path / "out").exists()

@@ -62,7 +62,9 @@ class UpdateAttack:
     layers: list[str]
     sampled: int
     seed: int = 0
+    window: int = 3  # shadow updates of this many latest rounds train the classifier
     truths: list[str] = field(default_factory=list)
+    history: list[tuple[list[list[np.ndarray]], list[str]]] = field(default_factory=list)
     guesses: dict[str, list[str]] = field(default_factory=dict)
     per_round: dict[int, dict[str, float]] = field(default_factory=dict)
 
@@ -70,7 +72,9 @@ class UpdateAttack:
         self.sketch = Sketch(self.settings.attack.sketch, self.seed)
 
     def __call__(self, server_round: int, sent: list[np.ndarray], returned: dict[int, list[np.ndarray]]) -> None:
-        X_shadow, y_shadow = self._shadow_updates(server_round, sent)
+        self.history = [*self.history, self._shadow_updates(server_round, sent)][-self.window:]
+        X_shadow = [x for xs, _ in self.history for x in xs]
+        y_shadow = [y for _, ys in self.history for y in ys]
         clients = sorted(returned)
         X_real = [self.sketch(difference(returned[c], sent)) for c in clients]
         truth = [self.client_genders[c] for c in clients]
@@ -131,11 +135,16 @@ class UpdateAttack:
 
 
 def _fit_predict(X: list[np.ndarray], y: list[str], X_test: list[np.ndarray]) -> list[str]:
+    """Logistic regression on standardised sketches; a diverged (non-finite) update reads as zeros."""
     if len(set(y)) < 2:
         return [y[0]] * len(X_test)
     model = make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=2000))
-    model.fit(np.asarray(X), np.asarray(y))
-    return model.predict(np.asarray(X_test)).tolist()
+    model.fit(_finite(X), np.asarray(y))
+    return model.predict(_finite(X_test)).tolist()
+
+
+def _finite(rows: list[np.ndarray]) -> np.ndarray:
+    return np.nan_to_num(np.asarray(rows, dtype=np.float64), nan=0.0, posinf=0.0, neginf=0.0)
 
 
 def public_split(samples: Samples, fraction: float, seed: int) -> tuple[list[str], list[str]]:

@@ -65,21 +65,28 @@ class Samples:
 
 
 def prepare_samples(
-    frame: pd.DataFrame, manifest: pd.DataFrame, target: str = "emotion", max_frames: int = 300
+    frame: pd.DataFrame, manifest: pd.DataFrame, target: str = "emotion", max_frames: int = 300,
+    per_speaker: bool = True,
 ) -> Samples:
-    """Align features with the manifest, drop rows without a label, standardise per speaker."""
+    """Align features with the manifest, drop rows without a label, standardise per speaker.
+
+    ``per_speaker=False`` standardises with statistics pooled over every speaker in the
+    file instead; only for studies where no speaker is held out (e.g. how much the
+    per-speaker choice hides from the update attack), since it mixes speakers' statistics.
+    """
     if target not in manifest.columns:
         raise FederatedError(f"manifest has no {target!r} column to learn")
     labelled = manifest[manifest[target].fillna("").astype(str) != ""].reset_index(drop=True)
     if labelled.empty:
         raise FederatedError(f"manifest has no utterance with a {target!r} label")
     speakers = np.asarray(labelled["speaker"].astype(str), dtype=str)
+    groups = speakers if per_speaker else np.zeros(len(speakers), dtype=str)
     if isinstance(frame.index, pd.MultiIndex):
         sequences = [s[:max_frames] for s in align_sequences(frame, labelled)]
-        sequences = _standardise_sequences(sequences, speakers)
+        sequences = _standardise_sequences(sequences, groups)
         X, lengths = pad_batch(sequences)
     else:
-        X = _standardise_rows(align_features(frame, labelled).astype(np.float64), speakers).astype(np.float32)
+        X = _standardise_rows(align_features(frame, labelled).astype(np.float64), groups).astype(np.float32)
         lengths = np.ones(len(X), dtype=np.int64)
     classes = tuple(sorted(labelled[target].astype(str).unique()))
     y = np.searchsorted(np.asarray(classes), labelled[target].astype(str).to_numpy()).astype(np.int64)
