@@ -13,9 +13,11 @@ and the whole run has a deadline (no hang). Prints its full command first.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shlex
+import signal
 import subprocess
 import sys
 import tempfile
@@ -52,8 +54,8 @@ held-out = "{held_out}"
 model = "dnn"
 rounds = {rounds}
 hidden = 32
-epochs = 1
-lr = 0.05
+epochs = 5
+lr = 0.1
 batch-size = 8
 round-timeout = 60.0
 out = "{out}"
@@ -110,13 +112,20 @@ def run(work: Path, rounds: int, deadline: float) -> dict:
         result["seconds"] = time.perf_counter() - started
         return result
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop(processes)
+
+
+def stop(processes: list[subprocess.Popen]) -> None:
+    """Terminate each started process group (a SuperNode's helpers too), then kill what is left."""
+    for process in processes:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+    for process in processes:
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
 
 
 def main() -> None:

@@ -43,10 +43,6 @@ def set_weights(model: nn.Module, weights: Sequence[np.ndarray]) -> None:
     model.load_state_dict({k: torch.as_tensor(np.asarray(w)) for k, w in zip(keys, weights)})
 
 
-def layer_names(model: nn.Module) -> list[str]:
-    return list(model.state_dict())
-
-
 def train_local(model: nn.Module, data: Samples, config: LocalConfig, seed: int = 0) -> float:
     """``config.epochs`` of minibatch SGD on ``data``; returns the mean loss of the last epoch."""
     anchor = [p.detach().clone() for p in model.parameters()] if config.proximal_mu > 0 else None

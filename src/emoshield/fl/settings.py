@@ -16,8 +16,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Mapping
 
-import yaml
-
+from emoshield.config import read_yaml_mapping
 from emoshield.fl.errors import FederatedError
 
 
@@ -151,15 +150,7 @@ def settings_from(data: Mapping[str, Any], source: str = "settings") -> FlSettin
 
 def load_settings(path: str | Path, **overrides: Any) -> FlSettings:
     """Read a recipe (YAML mapping) and apply keyword overrides that are not None."""
-    path = Path(path)
-    if not path.is_file():
-        raise FederatedError(f"{path}: no such FL recipe")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise FederatedError(f"{path}: not valid YAML ({exc})") from None
-    if not isinstance(data, dict):
-        raise FederatedError(f"{path}: an FL recipe is a mapping of settings")
+    data = read_yaml_mapping(Path(path), "FL recipe", FederatedError)
     data.pop("name", None)
     return settings_from({**data, **{k: v for k, v in overrides.items() if v is not None}}, str(path))
 
