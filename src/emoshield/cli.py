@@ -189,6 +189,8 @@ def sweep(
 
     Example: emoshield sweep emodb.parquet emodb.csv --parameter alpha --values 0,0.5,1,2,4 -o runs/alpha
     """
+    from dataclasses import asdict
+
     from emoshield.config import SweepConfig
     from emoshield.evaluation import EvaluationSettings
     from emoshield.experiment import cores, plot_sweep_of
@@ -208,8 +210,9 @@ def sweep(
         seed=seed,
         workers=cores(workers),
     )
-    extra = {"sweep": {"parameter": parameter, "values": list(numbers), "method": method}}
-    results = run_evaluation(read_features(features), read_manifest(manifest), features, settings, output, extra)
+    results = run_evaluation(
+        read_features(features), read_manifest(manifest), features, settings, output, {"sweep": asdict(plan)}
+    )
     plot_sweep_of(results, plan, output)
     _print_results(results, output)
 

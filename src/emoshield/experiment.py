@@ -160,4 +160,8 @@ def plot_sweep_of(results: list[MethodResult], sweep: SweepConfig, report: Path)
     """``sweep.png`` beside the report: each metric of the swept method against the parameter."""
     from emoshield.evaluation.plots import plot_sweep
 
-    return plot_sweep(results, sweep.parameter, sweep.values, report / "sweep.png")
+    specs = sweep.specs()
+    by_method = {r.method: r for r in results}
+    baselines = [r for r in results if r.method not in specs]
+    swept = [by_method[spec] for spec in specs]
+    return plot_sweep(swept, baselines, sweep.parameter, sweep.values, report / "sweep.png")

@@ -89,12 +89,14 @@ def plot_frontier(
     return _save(fig, path)
 
 
-def plot_sweep(results: Sequence[MethodResult], parameter: str, values: Sequence[float], path: Path) -> Path:
-    """Each metric of the swept method against the parameter (log scale), baselines as horizontal lines.
-
-    ``results`` holds the baselines and then one result per value, in order.
-    """
-    swept, baselines = results[len(results) - len(values):], results[: len(results) - len(values)]
+def plot_sweep(
+    swept: Sequence[MethodResult],
+    baselines: Sequence[MethodResult],
+    parameter: str,
+    values: Sequence[float],
+    path: Path,
+) -> Path:
+    """Each metric of the swept method (one result per value) against the parameter, baselines as lines."""
     metrics = [m for m in COLUMNS if m in swept[0].metrics and m != "gender_acc_seed000"]
     columns = min(3, len(metrics))
     rows = -(-len(metrics) // columns)
@@ -108,9 +110,9 @@ def plot_sweep(results: Sequence[MethodResult], parameter: str, values: Sequence
             yerr=[100 * r.metrics[metric].sd for r in swept],
             marker="o", capsize=2, color="k", label=swept[0].method.split("(")[0],
         )
-        for r in baselines:
+        for k, r in enumerate(baselines):
             if metric in r.metrics:
-                ax.axhline(100 * r.metrics[metric].mean, linestyle="dotted", color=f"C{results.index(r)}", label=r.method)
+                ax.axhline(100 * r.metrics[metric].mean, linestyle="dotted", color=f"C{k}", label=r.method)
         ax.axhline(100 * swept[0].metrics[metric].chance, color="gray", linestyle="dashed", linewidth=1)
         if min(values) > 0 and max(values) / min(values) >= 8:
             ax.set_xscale("log", base=2)

@@ -75,8 +75,8 @@ def write_report(
         **context,
         "results": [result_to_dict(r) for r in results],
     }
-    _write_atomic(out / "report.json", json.dumps(payload, indent=2) + "\n")
-    _write_atomic(out / "report.md", _markdown_document(results, context))
+    write_text_atomic(out / "report.json", json.dumps(payload, indent=2) + "\n")
+    write_text_atomic(out / "report.md", _markdown_document(results, context))
     if plots:
         from emoshield.evaluation.plots import plot_attackers, plot_frontier, plot_metrics
 
@@ -108,7 +108,8 @@ def _markdown_document(results: Sequence[MethodResult], context: dict[str, Any])
     return "\n".join(lines)
 
 
-def _write_atomic(path: Path, text: str) -> None:
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to a partial file beside ``path``, then rename: never a half-written file."""
     partial = path.with_name(path.name + ".partial")
     partial.write_text(text, encoding="utf-8")
     partial.replace(path)

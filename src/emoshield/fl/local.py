@@ -14,6 +14,7 @@ from torch import nn
 
 from emoshield.fl.data import Samples
 from emoshield.fl.settings import LocalConfig
+from emoshield.torch_context import seeded, torch_threads
 
 Weights = list[np.ndarray]
 
@@ -21,14 +22,8 @@ Weights = list[np.ndarray]
 @contextmanager
 def lean_torch(seed: int, threads: int = 1) -> Iterator[None]:
     """One intra-op thread and a seeded generator, both restored afterwards."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(max(1, threads))
-    try:
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)
-            yield
-    finally:
-        torch.set_num_threads(before)
+    with torch_threads(threads), seeded(seed):
+        yield
 
 
 def get_weights(model: nn.Module) -> Weights:

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from emoshield.evaluation.protocol import MethodResult
-from emoshield.evaluation.report import result_to_dict
+from emoshield.evaluation.report import result_to_dict, write_text_atomic
 from emoshield.fl.metrics import METRICS
 from emoshield.fl.protocol import Experiment
 
@@ -54,8 +54,8 @@ def write_fl_report(out_dir: Path, experiment: Experiment, context: dict[str, An
         "attack": experiment.attack,
         "results": results,
     }
-    (out / "report.json").write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
-    (out / "report.md").write_text(markdown(experiment, rounds, context), encoding="utf-8")
+    write_text_atomic(out / "report.json", json.dumps(payload, indent=2) + "\n")
+    write_text_atomic(out / "report.md", markdown(experiment, rounds, context))
     plot_confusions(experiment, out)
     plot_rounds(rounds["uar_per_round"], out / "uar_per_round.png")
     return out / "report.json"

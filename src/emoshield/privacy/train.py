@@ -19,10 +19,9 @@ no adversary head): a plain autoencoder, with the emotion head if it is on.
 from __future__ import annotations
 
 import math
-from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import Enum
-from typing import Iterator, Mapping
+from typing import Mapping
 
 import numpy as np
 import torch
@@ -30,6 +29,7 @@ from torch.nn import functional as F
 
 from emoshield.errors import ConfigError
 from emoshield.privacy.model import EMOTION, AdversarialAutoencoder
+from emoshield.torch_context import seeded, torch_threads  # noqa: F401  (re-exported: encoder, io)
 
 #: Target value of an utterance without a label for a head (e.g. no emotion label).
 MISSING = -1
@@ -79,25 +79,6 @@ class TrainSettings:
             raise ConfigError(f"alpha, emotion_weight, reconstruction_weight and weight_decay must be >= 0: {self}")
         if self.epochs < 1 or self.batch_size < 1 or self.lr <= 0:
             raise ConfigError(f"epochs and batch_size must be >= 1 and lr > 0: {self}")
-
-
-@contextmanager
-def torch_threads(n: int) -> Iterator[None]:
-    """Run torch with ``n`` intra-op threads, restoring the previous count afterwards."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(max(1, int(n)))
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
-@contextmanager
-def seeded(seed: int) -> Iterator[None]:
-    """Seed torch's global generator (weights, dropout) without changing it for the caller."""
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        yield
 
 
 def _cross_entropy(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
