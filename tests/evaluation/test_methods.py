@@ -6,7 +6,7 @@ import pytest
 
 from emoshield.config import SweepConfig, split_top_level
 from emoshield.errors import ConfigError
-from emoshield.evaluation.methods import Chain, MinMaxPca, MinMaxRaw, make_method, parse_method
+from emoshield.evaluation.methods import METHODS, Chain, MinMaxPca, MinMaxRaw, make_method, parse_method
 
 
 def test_specs_parse_into_a_name_and_typed_parameters():
@@ -25,6 +25,17 @@ def test_specs_parse_into_a_name_and_typed_parameters():
 def test_bad_specs_name_the_problem(spec, message):
     with pytest.raises(ConfigError, match=message):
         make_method(spec, seed=0)
+
+
+def test_an_error_inside_a_method_is_not_blamed_on_the_spec(monkeypatch):
+    def broken(seed: int, width: int = 1):
+        raise TypeError("a bug inside the constructor")
+
+    monkeypatch.setitem(METHODS, "broken", broken)
+    with pytest.raises(ConfigError, match="unexpected keyword"):
+        make_method("broken(height=2)", seed=0)
+    with pytest.raises(TypeError, match="a bug inside"):
+        make_method("broken(width=2)", seed=0)
 
 
 def test_commas_inside_parentheses_do_not_split():

@@ -7,6 +7,7 @@ that privacy defences can use them; the baselines ignore them.
 
 from __future__ import annotations
 
+import inspect
 import re
 from typing import Any, Callable, Protocol
 
@@ -130,6 +131,7 @@ def make_method(spec: str, seed: int) -> Method:
     except KeyError:
         raise ConfigError(f"unknown method {name!r}; known: {', '.join(sorted(METHODS))}") from None
     try:
-        return factory(seed, **params)
+        inspect.signature(factory).bind(seed, **params)
     except TypeError as exc:
         raise ConfigError(f"method {spec!r}: {exc}") from None
+    return factory(seed, **params)
