@@ -126,7 +126,7 @@ def train(
     """Train ``model`` on scaled features ``X`` and integer ``targets`` per head; per-epoch mean losses."""
     x_all = torch.as_tensor(np.asarray(X, dtype=np.float32))
     y_all = {name: torch.as_tensor(np.asarray(targets[name], dtype=np.int64)) for name in model.heads}
-    optimiser = torch.optim.Adam(model.parameters(), lr=settings.lr, weight_decay=settings.weight_decay)
+    optimiser = torch.optim.Adam(model.parameters(), lr=settings.lr, weight_decay=settings.weight_decay, fused=True)
     rng = np.random.default_rng(seed)
     n = len(x_all)
     steps_per_epoch = math.ceil(n / settings.batch_size)
