@@ -2,7 +2,8 @@
 
     python benchmarks/fl_attack.py FEATURES MANIFEST OUT [--rounds 20] [--noise 1 4]
 
-Runs the shadow-client attack (emoshield.fl.attack) for: per-speaker standardisation
+Runs the shadow-client attack (emoshield.fl.attack; per update and per client over all
+rounds) for: per-speaker standardisation
 (the FL default) and pooled standardisation (what a non-federated pipeline does), each
 without DP and with distributed DP at the given noise multipliers. Prints its full
 command and a table; writes OUT/attack.json.
@@ -51,11 +52,13 @@ def main() -> None:
             rows.append({"scaling": scaling, "noise": noise, "clients": private,
                          "epsilon": epsilon_after(noise, args.rounds, private) if noise else None,
                          "all_layers": summary["per_layer"][ALL], "best_layer": [best[0], best[1]],
+                         "per_client": summary["per_client"][ALL],
                          "chance": summary["chance"], "seconds": time.perf_counter() - started, "summary": summary})
             r = rows[-1]
             eps = "-" if r["epsilon"] is None else f"{r['epsilon']:.1f}"
             print(f"{scaling:8s} z={noise:<4} eps={eps:>6}  gender acc all layers {100 * r['all_layers']['accuracy']:.1f} "
                   f"(UAR {100 * r['all_layers']['uar']:.1f}), best layer {best[0]} {100 * best[1]['accuracy']:.1f}, "
+                  f"per client over all rounds {100 * r['per_client']['accuracy']:.1f} of {r['per_client']['clients']}, "
                   f"chance {100 * r['chance']:.1f}, {r['seconds']:.0f} s", flush=True)
             (args.out / "attack.json").write_text(json.dumps(rows, indent=2))
 

@@ -45,6 +45,7 @@ def summarise(name: str, report: dict, seconds: float) -> dict:
         "wall_seconds": seconds, "peak_memory_mb": report["peak_memory_mb"],
         "final_round_uar": list(rounds["uar_per_round"].values())[-1],
         "attack_all_layers": attack.get("per_layer", {}).get("all layers", {}).get("accuracy"),
+        "attack_per_client": attack.get("per_client", {}).get("all layers", {}).get("accuracy"),
         "attack_best_layer": [best_layer[0], best_layer[1].get("accuracy")] if best_layer[0] else None,
         "attack_chance": attack.get("chance"),
     }
@@ -86,14 +87,15 @@ def markdown(summary: list[dict]) -> str:
     def pct(value: float | None) -> str:
         return "–" if value is None else f"{100 * value:.1f}"
 
-    lines = ["| run | federated | centralized LOSO | centralized 70:30 | ε | s/round | peak MB | gender from updates |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = ["| run | federated | centralized LOSO | centralized 70:30 | ε | s/round | peak MB "
+             "| gender per update | gender per client |", "|---|---|---|---|---|---|---|---|---|"]
     for row in summary:
         uar = row["uar"]
         epsilon = "–" if row["epsilon"] is None else f"{row['epsilon']:.1f}"
         lines.append(f"| {row['run']} | {pct(uar.get('federated'))} | {pct(uar.get('centralized_loso'))} | "
                      f"{pct(uar.get('centralized_70_30'))} | {epsilon} | {row['seconds_per_round']:.2f} | "
-                     f"{row['peak_memory_mb']:.0f} | {pct(row['attack_all_layers'])} |")
+                     f"{row['peak_memory_mb']:.0f} | {pct(row['attack_all_layers'])} | "
+                     f"{pct(row.get('attack_per_client'))} |")
     return "\n".join(lines) + "\n"
 
 

@@ -44,6 +44,7 @@ def attack_accuracy(dp: dict) -> float:
     summary = attack.summary()
     assert summary["n_predictions"] == 2 * len(private) and summary["chance"] == 0.5
     assert set(summary["per_round"]) == {"1", "2"}
+    assert summary["per_client"][ALL]["clients"] == len(private)
     return summary["per_layer"][ALL]["accuracy"]
 
 
@@ -68,9 +69,18 @@ def test_public_and_private_speakers_are_disjoint_and_hold_both_genders():
 
 
 def test_a_diverged_update_does_not_break_the_attacker():
-    from emoshield.fl.attack import _fit_predict
+    from emoshield.fl.attack import _fit_proba
 
     X = [np.array([1.0, 0.0]), np.array([1.2, 0.1]), np.array([-1.0, 0.0]), np.array([-0.9, 0.2])]
     y = ["female", "female", "male", "male"]
-    guess = _fit_predict(X, y, [np.array([np.nan, np.inf]), np.array([2.0, 0.0])])
-    assert len(guess) == 2 and guess[1] == "female"
+    labels, proba = _fit_proba(X, y, [np.array([np.nan, np.inf]), np.array([2.0, 0.0])])
+    assert labels == ("female", "male") and proba.shape == (2, 2) and proba[1].argmax() == 0
+
+
+def test_evidence_from_every_round_decides_each_client_once():
+    samples = gendered_samples()
+    attack = UpdateAttack(settings_from({}), samples, {0: "female", 1: "male"}, ["w"], 2)
+    # round 1 wrongly leans male for client 0, rounds 2 and 3 are confident it is female
+    for proba in ([[0.4, 0.6], [0.1, 0.9]], [[0.9, 0.1], [0.2, 0.8]], [[0.8, 0.2], [0.3, 0.7]]):
+        attack._accumulate(ALL, [0, 1], ("female", "male"), np.asarray(proba))
+    assert attack.per_client()[ALL] == {"accuracy": 1.0, "uar": 1.0, "clients": 2}

@@ -8,7 +8,7 @@ from emoshield.fl.settings import LocalConfig
 from tests.fl.conftest import toy_samples
 
 
-@pytest.mark.parametrize("kind, shape", [("dnn", (5, 7)), ("cnn", (5, 11, 7)), ("lstm", (5, 11, 7))])
+@pytest.mark.parametrize("kind, shape", [("dnn", (5, 7)), ("linear", (5, 7)), ("cnn", (5, 11, 7)), ("lstm", (5, 11, 7))])
 def test_models_give_one_logit_per_class(kind, shape):
     model = build_model(kind, 7, 3, hidden=16)
     lengths = torch.tensor([1, 3, 11, 5, 2]) if len(shape) == 3 else torch.ones(5, dtype=torch.long)

@@ -17,7 +17,7 @@ def test_recipe_is_read_with_nested_settings(tmp_path):
 @pytest.mark.parametrize(
     "data, message",
     [
-        ({"model": "transformer"}, "model: unknown choice 'transformer'; choose one of: dnn, cnn, lstm"),
+        ({"model": "transformer"}, "model: unknown choice 'transformer'; choose one of: dnn, linear, cnn, lstm"),
         ({"strategy": "fedsgd"}, "strategy: unknown choice 'fedsgd'"),
         ({"dp": {"mode": "local"}}, "dp.mode: unknown choice 'local'"),
         ({"rounds": 0}, "rounds: need at least 1"),

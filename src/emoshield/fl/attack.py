@@ -5,7 +5,9 @@ split disjoint from the clients) and, every round, trains shadow clients on
 them from the same global model with the same local recipe (and the same DP
 treatment) to get updates of known gender. A classifier per layer, trained on
 those shadow updates, then predicts the gender of each real client from the
-update it sent. Updates are hashed (count sketch) to a fixed size per layer.
+update it sent (per update), and from all its updates so far together (per
+client: summed log-probabilities over rounds). Updates are hashed (count
+sketch) to a fixed size per layer.
 """
 
 from __future__ import annotations
@@ -67,6 +69,7 @@ class UpdateAttack:
     history: list[tuple[list[list[np.ndarray]], list[str]]] = field(default_factory=list)
     guesses: dict[str, list[str]] = field(default_factory=dict)
     per_round: dict[int, dict[str, float]] = field(default_factory=dict)
+    evidence: dict[str, dict[int, dict[str, float]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.sketch = Sketch(self.settings.attack.sketch, self.seed)
@@ -81,10 +84,31 @@ class UpdateAttack:
         self.truths += truth
         scores: dict[str, float] = {}
         for name, pick in self._views():
-            guess = _fit_predict([pick(x) for x in X_shadow], y_shadow, [pick(x) for x in X_real])
+            labels, proba = _fit_proba([pick(x) for x in X_shadow], y_shadow, [pick(x) for x in X_real])
+            guess = [labels[k] for k in proba.argmax(axis=1)]
             self.guesses.setdefault(name, []).extend(guess)
             scores[name] = float(np.mean(np.asarray(guess) == np.asarray(truth)))
+            self._accumulate(name, clients, labels, proba)
         self.per_round[server_round] = scores
+
+    def _accumulate(self, view: str, clients: list[int], labels: tuple[str, ...], proba: np.ndarray) -> None:
+        """Add each client's log-probabilities of this round to its evidence (the server sees every round)."""
+        evidence = self.evidence.setdefault(view, {})
+        for client, row in zip(clients, np.log(np.clip(proba, 1e-6, 1.0))):
+            totals = evidence.setdefault(client, {})
+            for label, value in zip(labels, row):
+                totals[label] = totals.get(label, 0.0) + float(value)
+
+    def per_client(self) -> dict[str, dict[str, float]]:
+        """Each client's gender decided once, from the evidence of all its rounds together."""
+        out = {}
+        for view, evidence in self.evidence.items():
+            clients = sorted(evidence)
+            truth = [self.client_genders[c] for c in clients]
+            guess = [max(evidence[c], key=evidence[c].get) for c in clients]
+            out[view] = {"accuracy": float(np.mean(np.asarray(guess) == np.asarray(truth))), "uar": uar(truth, guess),
+                         "clients": len(clients)}
+        return out
 
     def _views(self):
         yield ALL, lambda x: np.concatenate(x)
@@ -127,6 +151,7 @@ class UpdateAttack:
         return {
             "dp": self.settings.dp.mode.value,
             "per_layer": per_layer,
+            "per_client": self.per_client(),
             "per_round": {str(r): v for r, v in self.per_round.items()},
             "chance": float(counts.max() / counts.sum()),
             "n_predictions": int(len(truth)),
@@ -134,13 +159,17 @@ class UpdateAttack:
         }
 
 
-def _fit_predict(X: list[np.ndarray], y: list[str], X_test: list[np.ndarray]) -> list[str]:
-    """Logistic regression on standardised sketches; a diverged (non-finite) update reads as zeros."""
-    if len(set(y)) < 2:
-        return [y[0]] * len(X_test)
+def _fit_proba(X: list[np.ndarray], y: list[str], X_test: list[np.ndarray]) -> tuple[tuple[str, ...], np.ndarray]:
+    """Logistic regression on standardised sketches: (labels, probabilities per test row and label).
+
+    A diverged (non-finite) update reads as zeros.
+    """
+    labels = tuple(sorted(set(y)))
+    if len(labels) < 2:
+        return labels, np.ones((len(X_test), 1))
     model = make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=2000))
     model.fit(_finite(X), np.asarray(y))
-    return model.predict(_finite(X_test)).tolist()
+    return tuple(model.classes_.tolist()), model.predict_proba(_finite(X_test))
 
 
 def _finite(rows: list[np.ndarray]) -> np.ndarray:

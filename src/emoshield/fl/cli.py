@@ -16,7 +16,7 @@ def run(
     manifest: Annotated[Path, typer.Argument(help="The manifest the features were extracted from.")],
     output: Annotated[Path, typer.Option("-o", "--output", help="Folder for report.json, report.md, plots.")] = Path("fl-report"),
     config: Annotated[Optional[Path], typer.Option("--config", help="A recipe from configs/fl_*.yaml.")] = None,
-    model: Annotated[Optional[str], typer.Option(help="dnn, cnn or lstm.")] = None,
+    model: Annotated[Optional[str], typer.Option(help="dnn or linear (functionals), cnn or lstm (MFCC sequences).")] = None,
     rounds: Annotated[Optional[int], typer.Option(help="Federated rounds.")] = None,
     strategy: Annotated[Optional[str], typer.Option(help="fedavg or fedprox.")] = None,
     clients_per_round: Annotated[Optional[int], typer.Option(help="Clients sampled per round (0: all).")] = None,

@@ -1,4 +1,8 @@
-"""The three client models of seed 001: a DNN on functionals, a CNN and an LSTM on MFCC sequences.
+"""Client models: seed 001's DNN on functionals, CNN and LSTM on MFCC sequences, and a linear model.
+
+The linear model (softmax regression on functionals) is the one client-level DP can
+afford with tens of clients: the server's noise grows with the square root of the
+number of parameters, the signal does not (docs/fl.md).
 
 Every model takes ``(x, lengths)``: x is (batch, d) for the DNN and (batch, T, d)
 for the sequence models, whose padded frames are masked out.
@@ -21,6 +25,17 @@ class Dnn(nn.Module):
             nn.Linear(n_features, hidden), nn.ReLU(), nn.Dropout(0.2),
             nn.Linear(hidden, hidden // 2), nn.ReLU(), nn.Linear(hidden // 2, n_classes),
         )
+
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        return self.net(x)
+
+
+class Linear(nn.Module):
+    """Softmax regression: one linear layer from functionals to class scores."""
+
+    def __init__(self, n_features: int, n_classes: int) -> None:
+        super().__init__()
+        self.net = nn.Linear(n_features, n_classes)
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         return self.net(x)
@@ -67,6 +82,8 @@ def build_model(kind: ModelKind | str, n_features: int, n_classes: int, hidden: 
     kind = ModelKind(kind)
     if kind is ModelKind.DNN:
         return Dnn(n_features, n_classes, hidden)
+    if kind is ModelKind.LINEAR:
+        return Linear(n_features, n_classes)
     if kind is ModelKind.CNN:
         return Cnn(n_features, n_classes, max(hidden // 2, 8))
     return Lstm(n_features, n_classes, max(hidden // 2, 8))

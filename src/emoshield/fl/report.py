@@ -100,10 +100,12 @@ def markdown(experiment: Experiment, rounds: dict[str, Any], context: dict[str, 
 
 
 def attack_table(attack: dict[str, Any]) -> str:
-    """Attack accuracy per layer (mean over rounds), beside chance."""
-    per_layer = attack["per_layer"]
-    lines = ["| layer | gender accuracy | UAR |", "|---|---|---|"]
-    for layer, scores in per_layer.items():
-        lines.append(f"| {layer} | {100 * scores['accuracy']:.1f} | {100 * scores['uar']:.1f} |")
-    lines.append(f"| chance | {100 * attack['chance']:.1f} | 50.0 |")
+    """Attack accuracy per layer: per update (over clients x rounds) and per client (all rounds together)."""
+    per_client = attack.get("per_client", {})
+    lines = ["| layer | per update: accuracy | UAR | per client: accuracy | UAR |", "|---|---|---|---|---|"]
+    for layer, scores in attack["per_layer"].items():
+        client = per_client.get(layer)
+        tail = f"{100 * client['accuracy']:.1f} | {100 * client['uar']:.1f}" if client else "– | –"
+        lines.append(f"| {layer} | {100 * scores['accuracy']:.1f} | {100 * scores['uar']:.1f} | {tail} |")
+    lines.append(f"| chance | {100 * attack['chance']:.1f} | 50.0 | | 50.0 |")
     return "\n".join(lines)

@@ -2,7 +2,7 @@
 
 A recipe (``configs/fl_*.yaml``) names data, never code::
 
-    model: dnn            # dnn (functionals) | cnn | lstm (MFCC sequences)
+    model: dnn            # dnn | linear (functionals) | cnn | lstm (MFCC sequences)
     strategy: fedavg      # fedavg | fedprox
     rounds: 20
     local: {epochs: 2, lr: 0.05, batch_size: 16}
@@ -22,6 +22,7 @@ from emoshield.fl.errors import FederatedError
 
 class ModelKind(StrEnum):
     DNN = "dnn"
+    LINEAR = "linear"
     CNN = "cnn"
     LSTM = "lstm"
 
