@@ -34,6 +34,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--noise", type=float, nargs="*", default=[1.0, 4.0])
     parser.add_argument("--scaling", nargs="*", default=["speaker", "pooled"])
+    parser.add_argument("--sketch", type=int, default=256, help="numbers per layer the attacker hashes an update to")
     args = parser.parse_args()
     print("command:", shlex.join([sys.executable, *sys.argv]), flush=True)
     args.out.mkdir(parents=True, exist_ok=True)
@@ -44,7 +45,7 @@ def main() -> None:
         samples = prepare_samples(frame, table, per_speaker=scaling == "speaker")
         for noise in [0.0, *args.noise]:
             dp = {"mode": "distributed", "noise": noise, "clip": 1.0} if noise else {"mode": "none"}
-            settings = settings_from({"rounds": args.rounds, "dp": dp, "attack": {"enabled": True}})
+            settings = settings_from({"rounds": args.rounds, "dp": dp, "attack": {"enabled": True, "sketch": args.sketch}})
             started = time.perf_counter()
             summary = run_attack(samples, settings, args.out / f"{scaling}-z{noise}")
             best = max(summary["per_layer"].items(), key=lambda kv: kv[1]["accuracy"])

@@ -3,7 +3,8 @@
     python benchmarks/fl_suite.py SUITE FUNCTIONALS MFCC MANIFEST OUT [--rounds N] [--folds K]
 
 Suites: ``models`` (dnn on functionals, cnn and lstm on MFCC: federated vs centralised),
-``dp`` (ε vs UAR for noise multipliers 0.5-4, distributed DP, dnn), ``attack`` (gender
+``dp`` (ε vs UAR for noise multipliers ``--noise``, default 0.5-4, distributed DP, clip ``--clip``;
+the model as ``--extra '--model linear'``), ``attack`` (gender
 inference from updates without DP, with distributed DP at two noise levels).
 Prints the full command of every run; writes OUT/summary.json and OUT/summary.md.
 """
@@ -21,13 +22,13 @@ from pathlib import Path
 EMOSHIELD = str(Path(sys.executable).parent / "emoshield")
 
 
-def runs(suite: str, functionals: str, mfcc: str) -> dict[str, list[str]]:
+def runs(suite: str, functionals: str, mfcc: str, noises: list[float], clip: float) -> dict[str, list[str]]:
     """Run name -> the options after ``emoshield fl run FEATURES MANIFEST``."""
     if suite == "models":
         return {"dnn": [functionals, "--model", "dnn"], "cnn": [mfcc, "--model", "cnn"], "lstm": [mfcc, "--model", "lstm"]}
     if suite == "dp":
-        return {f"dp-z{z}": [functionals, "--dp", "distributed", "--noise", str(z), "--clip", "1.0", "--no-baselines"]
-                for z in (0.5, 1.0, 2.0, 4.0)} | {"no-dp": [functionals, "--no-baselines"]}
+        return {f"dp-z{z}": [functionals, "--dp", "distributed", "--noise", str(z), "--clip", str(clip), "--no-baselines"]
+                for z in noises} | {"no-dp": [functionals, "--no-baselines"]}
     if suite == "attack":
         base = [functionals, "--attack", "--no-baselines", "--folds", "2"]
         return {"attack-no-dp": base, "attack-dp-z1": [*base, "--dp", "distributed", "--noise", "1.0", "--clip", "1.0"],
@@ -59,12 +60,14 @@ def main() -> None:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--only", default="", help="comma-separated run names of the suite (default: all)")
     parser.add_argument("--extra", default="", help="more options for every run, e.g. '--central-folds 6'")
+    parser.add_argument("--noise", type=float, nargs="*", default=[0.5, 1.0, 2.0, 4.0], help="dp suite: multipliers z")
+    parser.add_argument("--clip", type=float, default=1.0, help="dp suite: clipping norm C of each update")
     args = parser.parse_args()
     print("command:", shlex.join([sys.executable, *sys.argv]), flush=True)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     summary = []
-    chosen = runs(args.suite, args.functionals, args.mfcc)
+    chosen = runs(args.suite, args.functionals, args.mfcc, args.noise, args.clip)
     wanted = [name for name in args.only.split(",") if name] or list(chosen)
     for name, options in ((n, chosen[n]) for n in wanted):
         features, rest = options[0], options[1:]
