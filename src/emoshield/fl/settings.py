@@ -78,7 +78,7 @@ class AttackConfig:
     enabled: bool = False
     shadow_fraction: float = 0.5  # share of speakers given to the attacker as public data
     shadow_repeats: int = 4  # updates per shadow speaker and round (bootstrap subsets)
-    sketch: int = 256  # each layer's update is hashed to this many numbers
+    sketch: int = 2048  # each layer's update is hashed to this many numbers (2048 beat 256 on RAVDESS, docs/fl.md)
 
 
 @dataclass(frozen=True)
