@@ -24,6 +24,8 @@ def test_recipe_is_read_with_nested_settings(tmp_path):
         ({"colour": "red"}, r"unknown setting\(s\) \['colour'\]"),
         ({"local": {"epoch": 2}}, r"local: unknown key\(s\) \['epoch'\]"),
         ({"secagg": True, "dp": {"mode": "central"}}, "secagg: combine it with dp.mode none or distributed"),
+        ({"secagg": True, "strategy": "fedavgm"}, "secagg: combine it with .* FedAvg"),
+        ({"strategy": "fedavgm", "server_momentum": 1.0}, "server_momentum: need 0 <= momentum < 1"),
     ],
 )
 def test_bad_settings_name_what_is_wrong(data, message):

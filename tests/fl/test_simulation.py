@@ -12,7 +12,7 @@ def test_fl_run_writes_the_three_methods_and_records_a_failed_client(corpus, ege
     root, _ = corpus
     recipe = tmp_path / "fl_fault.yaml"
     recipe.write_text(
-        "model: dnn\nrounds: 2\nfolds: 2\ncentral_folds: 2\ncentral_epochs: 5\nhidden: 32\n"
+        "model: dnn\nstrategy: fedavgm\nrounds: 2\nfolds: 2\ncentral_folds: 2\ncentral_epochs: 5\nhidden: 32\n"
         "local: {epochs: 1, lr: 0.05, batch_size: 8}\nfail_client: 1\nfail_round: 2\n"
     )
     out = tmp_path / "report"
@@ -28,7 +28,8 @@ def test_fl_run_writes_the_three_methods_and_records_a_failed_client(corpus, ege
         for summary in entry["metrics"].values():
             assert set(summary) == {"mean", "sd", "n", "chance"} and 0 <= summary["mean"] <= 1
         assert np.asarray(entry["confusion"]).sum() > 0
-    # 2 folds x 2 rounds; in round 2 client 1 of each fold raised and training went on
+    # FedAvgM (server momentum) through the real engine: 2 folds x 2 rounds; in round 2
+    # client 1 of each fold raised and training went on
     log = report["rounds"]["log"]
     assert [[r["round"] for r in fold] for fold in log] == [[1, 2], [1, 2]]
     for fold in log:

@@ -1,4 +1,4 @@
-from flwr.serverapp.strategy import DifferentialPrivacyClientSideFixedClipping, FedAvg, FedProx
+from flwr.serverapp.strategy import DifferentialPrivacyClientSideFixedClipping, FedAvg, FedAvgM, FedProx
 
 from emoshield.fl.server_app import FederatedPlan, build_strategy, train_config
 from emoshield.fl.settings import settings_from
@@ -19,6 +19,11 @@ def test_fedavg_samples_the_requested_clients_per_round():
 def test_fedprox_carries_its_proximal_weight():
     strategy = build_strategy(plan(strategy="fedprox", local={"proximal_mu": 0.5}))
     assert isinstance(strategy, FedProx) and strategy.proximal_mu == 0.5
+
+
+def test_fedavgm_steps_with_server_momentum():
+    strategy = build_strategy(plan(strategy="fedavgm", server_momentum=0.7))
+    assert isinstance(strategy, FedAvgM) and strategy.server_momentum == 0.7 and strategy.server_opt
 
 
 def test_central_dp_wraps_the_strategy_with_an_accountant():

@@ -18,7 +18,7 @@ def run(
     config: Annotated[Optional[Path], typer.Option("--config", help="A recipe from configs/fl_*.yaml.")] = None,
     model: Annotated[Optional[str], typer.Option(help="dnn or linear (functionals), cnn or lstm (MFCC sequences).")] = None,
     rounds: Annotated[Optional[int], typer.Option(help="Federated rounds.")] = None,
-    strategy: Annotated[Optional[str], typer.Option(help="fedavg or fedprox.")] = None,
+    strategy: Annotated[Optional[str], typer.Option(help="fedavg, fedprox or fedavgm (server momentum).")] = None,
     clients_per_round: Annotated[Optional[int], typer.Option(help="Clients sampled per round (0: all).")] = None,
     folds: Annotated[Optional[int], typer.Option(help="Speaker folds: each is held out once.")] = None,
     central_folds: Annotated[Optional[int], typer.Option(help="Speaker folds for the centralised baseline (0: LOSO).")] = None,

@@ -64,7 +64,11 @@ def _mask(lengths: torch.Tensor, steps: int, dtype: torch.dtype) -> torch.Tensor
 
 
 class Lstm(nn.Module):
-    """One LSTM layer; the last valid hidden state feeds a linear layer."""
+    """One LSTM layer; its outputs are averaged over the valid frames and feed a linear layer.
+
+    The mean over frames (not the last hidden state) passes gradient to every frame: on
+    300-frame MFCC sequences the last state alone trained slowly (docs/fl.md).
+    """
 
     def __init__(self, n_features: int, n_classes: int, hidden: int = 64) -> None:
         super().__init__()
@@ -73,8 +77,9 @@ class Lstm(nn.Module):
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         packed = nn.utils.rnn.pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
-        _, (h, _) = self.lstm(packed)
-        return self.head(h[-1])
+        out, _ = nn.utils.rnn.pad_packed_sequence(self.lstm(packed)[0], batch_first=True, total_length=x.shape[1])
+        valid = torch.clamp(lengths, min=1)[:, None].to(out.dtype)
+        return self.head(out.sum(dim=1) / valid)  # padded outputs are zeros
 
 
 def build_model(kind: ModelKind | str, n_features: int, n_classes: int, hidden: int = 128) -> nn.Module:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from flwr.app import ArrayRecord, ConfigRecord, Context, Message, MetricRecord
 from flwr.serverapp import Grid, ServerApp
-from flwr.serverapp.strategy import DifferentialPrivacyClientSideFixedClipping, FedAvg, FedProx, Strategy
+from flwr.serverapp.strategy import DifferentialPrivacyClientSideFixedClipping, FedAvg, FedAvgM, FedProx, Strategy
 
 from emoshield.fl.data import Samples
 from emoshield.fl.dp import accountant, compose_round
@@ -71,7 +71,7 @@ class FederatedOutcome:
 
 
 def build_strategy(plan: FederatedPlan) -> Strategy:
-    """FedAvg or FedProx sampling ``plan.sampled`` clients a round, wrapped for central DP if asked."""
+    """FedAvg, FedProx or FedAvgM sampling ``plan.sampled`` clients a round, wrapped for central DP if asked."""
     settings, n = plan.settings, len(plan.clients)
     common = dict(
         fraction_train=plan.sampled / n, fraction_evaluate=0.0,
@@ -79,6 +79,8 @@ def build_strategy(plan: FederatedPlan) -> Strategy:
     )
     if settings.strategy is StrategyKind.FEDPROX:
         base: Strategy = FedProx(proximal_mu=settings.local.proximal_mu, **common)
+    elif settings.strategy is StrategyKind.FEDAVGM:
+        base = FedAvgM(server_momentum=settings.server_momentum, **common)
     else:
         base = FedAvg(**common)
     if settings.dp.mode is DpMode.CENTRAL:

@@ -3,7 +3,7 @@
 A recipe (``configs/fl_*.yaml``) names data, never code::
 
     model: dnn            # dnn | linear (functionals) | cnn | lstm (MFCC sequences)
-    strategy: fedavg      # fedavg | fedprox
+    strategy: fedavg      # fedavg | fedprox | fedavgm (server momentum)
     rounds: 20
     local: {epochs: 2, lr: 0.05, batch_size: 16}
     dp: {mode: none}      # none | central | distributed
@@ -30,6 +30,7 @@ class ModelKind(StrEnum):
 class StrategyKind(StrEnum):
     FEDAVG = "fedavg"
     FEDPROX = "fedprox"
+    FEDAVGM = "fedavgm"  # FedAvg with server momentum (Hsu et al. 2019)
 
 
 class DpMode(StrEnum):
@@ -101,6 +102,7 @@ class FlSettings:
     workers: int = 1  # parallel client processes in the simulation (Ray CPUs)
     baselines: bool = True
     secagg: bool = False  # SecAgg+: the server sees only the sum of updates (fl/secagg.py)
+    server_momentum: float = 0.9  # FedAvgM only: momentum of the server's step along the averaged update
     local: LocalConfig = field(default_factory=LocalConfig)
     dp: DpConfig = field(default_factory=DpConfig)
     attack: AttackConfig = field(default_factory=AttackConfig)
@@ -118,7 +120,9 @@ class FlSettings:
             raise FederatedError(f"local: epochs, lr and batch_size must be positive, got {self.local}")
         if self.strategy is StrategyKind.FEDPROX and self.local.proximal_mu <= 0:
             object.__setattr__(self, "local", replace(self.local, proximal_mu=0.1))
-        if self.secagg and (self.dp.mode is DpMode.CENTRAL or self.attack.enabled or self.strategy is StrategyKind.FEDPROX):
+        if not 0 <= self.server_momentum < 1:
+            raise FederatedError(f"server_momentum: need 0 <= momentum < 1, got {self.server_momentum}")
+        if self.secagg and (self.dp.mode is DpMode.CENTRAL or self.attack.enabled or self.strategy is not StrategyKind.FEDAVG):
             raise FederatedError("secagg: combine it with dp.mode none or distributed, FedAvg, and no update attack "
                                  "(the server sees no individual update)")
         if self.dp.mode is not DpMode.NONE and (self.dp.noise <= 0 or self.dp.clip <= 0):
