@@ -41,6 +41,17 @@ def test_fl_run_writes_the_three_methods_and_records_a_failed_client(corpus, ege
         assert (out / name).stat().st_size > 0
     assert "| federated |" in (out / "report.md").read_text()
 
+    # every finished fold was kept; a second run reuses them all and reports the same numbers
+    stored = sorted(out.glob("checkpoints/*/*.json"))
+    assert len(stored) == 2 + 2 + 1  # federated folds, centralised folds, the 70:30 split
+    stamps = [path.stat().st_mtime_ns for path in stored]
+    again = CliRunner().invoke(
+        app, ["fl", "run", str(egemaps_path), str(root / "manifest.csv"), "--config", str(recipe), "-o", str(out)]
+    )
+    assert again.exit_code == 0, again.output
+    assert [path.stat().st_mtime_ns for path in stored] == stamps
+    assert json.loads((out / "report.json").read_text())["results"] == report["results"]
+
 
 def test_secagg_with_distributed_dp_trains_and_accounts_epsilon(functionals, tmp_path):
     from emoshield.fl.protocol import federated_plan

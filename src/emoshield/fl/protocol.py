@@ -14,6 +14,7 @@ import numpy as np
 from emoshield.corpora.splits import speaker_folds
 from emoshield.evaluation.metrics import MetricSummary
 from emoshield.fl.centralised import fit_predict, speaker_dependent_split, speaker_independent_folds
+from emoshield.fl.checkpoint import FoldStore, experiment_key
 from emoshield.fl.data import Samples
 from emoshield.fl.metrics import classification_scores, summarise_scores
 from emoshield.fl.partition import partition_by_speaker
@@ -70,7 +71,8 @@ def federated_plan(samples: Samples, train: np.ndarray, test: np.ndarray, settin
                          len(samples.classes), seed)
 
 
-def run_federated(samples: Samples, settings: FlSettings, data_path: str, advance: Advance) -> tuple[MethodRuns, list[FederatedOutcome]]:
+def run_federated(samples: Samples, settings: FlSettings, data_path: str, store: FoldStore,
+                  advance: Advance) -> tuple[MethodRuns, list[FederatedOutcome]]:
     """Each repeat: every speaker fold is held out once while the others train federatedly."""
     from emoshield.fl.simulation import simulate
 
@@ -78,28 +80,44 @@ def run_federated(samples: Samples, settings: FlSettings, data_path: str, advanc
     for repeat in range(settings.repeats):
         seed = settings.seed + repeat
         predicted = np.full(len(samples), -1, dtype=np.int64)
-        for train, test in speaker_folds(samples.speakers, settings.folds, seed, stratify=samples.genders):
-            outcome = simulate(federated_plan(samples, train, test, settings, data_path, seed))
+        folds = speaker_folds(samples.speakers, settings.folds, seed, stratify=samples.genders)
+        for index, (train, test) in enumerate(folds):
+            name = f"federated-seed{seed}-fold{index}"
+            outcome = store.outcome(name)
+            if outcome is None:
+                outcome = simulate(federated_plan(samples, train, test, settings, data_path, seed))
+                store.save_outcome(name, outcome)
+                advance("federated")
+            else:
+                advance("federated (from checkpoint)")
             predicted[test] = outcome.predictions
             outcomes.append(outcome)
-            advance("federated")
         runs.add(samples.y, predicted)
     return runs, outcomes
 
 
-def run_centralised(samples: Samples, settings: FlSettings, advance: Advance) -> list[MethodRuns]:
+def run_centralised(samples: Samples, settings: FlSettings, store: FoldStore, advance: Advance) -> list[MethodRuns]:
     """Leave-one-speaker-out (or speaker folds) and the speaker-dependent 70:30 split."""
+
+    def fit(name: str, train: np.ndarray, test: np.ndarray, seed: int) -> np.ndarray:
+        stored = store.predictions(name)
+        if stored is not None:
+            advance(f"{name.split('-')[0]} (from checkpoint)")
+            return stored
+        predicted = fit_predict(samples.subset(train), samples.subset(test), settings, seed)
+        store.save_predictions(name, predicted)
+        advance(name.split("-")[0])
+        return predicted
+
     loso, dependent = MethodRuns(LOSO), MethodRuns(DEPENDENT)
     for repeat in range(settings.repeats):
         seed = settings.seed + repeat
         predicted = np.full(len(samples), -1, dtype=np.int64)
-        for train, test in speaker_independent_folds(samples, settings, seed):
-            predicted[test] = fit_predict(samples.subset(train), samples.subset(test), settings, seed)
-            advance("centralised")
+        for index, (train, test) in enumerate(speaker_independent_folds(samples, settings, seed)):
+            predicted[test] = fit(f"centralised-seed{seed}-fold{index}", train, test, seed)
         loso.add(samples.y, predicted)
         train, test = speaker_dependent_split(samples, seed)
-        dependent.add(samples.y[test], fit_predict(samples.subset(train), samples.subset(test), settings, seed))
-        advance("70:30")
+        dependent.add(samples.y[test], fit(f"70:30-seed{seed}", train, test, seed))
     return [loso, dependent]
 
 
@@ -109,15 +127,17 @@ def planned_steps(samples: Samples, settings: FlSettings) -> int:
 
 
 def run_experiment(samples: Samples, settings: FlSettings, out_dir: Path, advance: Advance) -> Experiment:
-    """Federated training and (unless switched off) both centralised baselines."""
+    """Federated training and (unless switched off) both centralised baselines; finished folds
+    are kept under ``out_dir/checkpoints`` and reused when the same run starts again."""
     data_path = str(samples.save(Path(out_dir) / "client_data.npz").resolve())
+    store = FoldStore(out_dir, experiment_key(samples, settings))
     started = time.perf_counter()
-    federated, outcomes = run_federated(samples, settings, data_path, advance)
+    federated, outcomes = run_federated(samples, settings, data_path, store, advance)
     seconds = {"federated": time.perf_counter() - started}
     methods = [federated]
     if settings.baselines:
         started = time.perf_counter()
-        methods += run_centralised(samples, settings, advance)
+        methods += run_centralised(samples, settings, store, advance)
         seconds["centralised"] = time.perf_counter() - started
     return Experiment(settings, samples.classes, methods, outcomes, seconds, peak_memory_mb())
 
