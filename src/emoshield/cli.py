@@ -130,6 +130,32 @@ def features_extract(
     extract(read_manifest(manifest), chosen, output, workers, cache_dir)
 
 
+@features_app.command("public-pca")
+def features_public_pca(
+    features: Annotated[Path, typer.Argument(help="Functionals (.parquet) to project.")],
+    public: Annotated[Path, typer.Option(help="Functionals of public speakers (another corpus), same --set.")],
+    components: Annotated[int, typer.Option(help="Principal axes to keep.")] = 16,
+    output: Annotated[Path, typer.Option("-o", "--output", help="Projected features (.parquet).")] = Path("projected.parquet"),
+) -> None:
+    """Project functionals on principal axes learnt from a public corpus (a small input for DP training).
+
+    Example: emoshield features public-pca ravdess-egemaps.parquet --public emodb-egemaps.parquet --components 16 -o ravdess-pca16.parquet
+    """
+    import shutil
+
+    from emoshield.features import read_features, write_features
+    from emoshield.features.public_projection import project_on_public
+    from emoshield.features.store import failures_path
+
+    projected = project_on_public(read_features(features), read_features(public), components)
+    write_features(projected, output)
+    if failures_path(features).is_file():  # the same files failed: keep their list beside the output
+        shutil.copyfile(failures_path(features), failures_path(output))
+    else:
+        failures_path(output).unlink(missing_ok=True)
+    console.print(f"wrote {output}: {len(projected)} rows x {components} components ({projected.attrs['feature_set']})")
+
+
 @app.command("evaluate")
 def evaluate(
     features: Annotated[Path, typer.Argument(help="Functional features (.parquet) from `features extract`.")],
