@@ -101,7 +101,7 @@ def evaluate(
     X = align_features(frame, manifest)
     data = Dataset.from_manifest(X, manifest, settings.target)
     with progress_bar("evaluating", count_steps(data, settings)) as advance:
-        results = evaluate_methods(X, manifest, settings, progress=advance)
+        results = evaluate_methods(X, manifest, settings, progress=advance, checkpoints=output / "checkpoints")
     context = {
         "data": {
             "features": str(features),

@@ -130,3 +130,19 @@ def test_membership_of_a_memorising_method_is_detected_and_of_raw_features_is_no
     assert memo.metrics["membership_auc"].mean > 0.95
     assert raw.metrics["membership_auc"].mean < 0.75
     assert raw.metrics["membership_auc"].chance == 0.5
+
+
+def test_finished_fits_are_kept_and_a_rerun_reuses_them(tmp_path):
+    X, manifest = _data(gender_strength=4.0, speaker_strength=1.0)
+    settings = EvaluationSettings(methods=("raw",), **FAST)
+    labels = []
+    first = evaluate_methods(X, manifest, settings, progress=labels.append, checkpoints=tmp_path)[0]
+    stored = sorted(tmp_path.glob("*.json"))
+    assert len(stored) == len(labels) > 0 and not any("checkpoint" in label for label in labels)
+    stored[0].write_text(stored[0].read_text()[:-5])  # an entry cut short is fitted again
+    labels.clear()
+    again = evaluate_methods(X, manifest, settings, progress=labels.append, checkpoints=tmp_path)[0]
+    assert sum("from checkpoint" in label for label in labels) == len(stored) - 1
+    assert again.metrics == first.metrics and again.values == first.values
+    other = evaluate_methods(X + 1e-3, manifest, settings, checkpoints=tmp_path)[0]  # other features: no reuse
+    assert len(list(tmp_path.glob("*.json"))) == 2 * len(stored) and other.metrics["emotion_uar"].n == 2

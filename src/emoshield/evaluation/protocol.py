@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
@@ -27,6 +28,7 @@ from threadpoolctl import threadpool_limits
 from emoshield.corpora.splits import leave_one_speaker_out, speaker_folds, utterance_folds
 from emoshield.errors import ManifestError
 from emoshield.evaluation.attackers import DEFAULT_PANEL, AttackerView, make_panel
+from emoshield.evaluation.checkpoints import TaskStore, data_digest, task_key
 from emoshield.evaluation.methods import make_method
 from emoshield.evaluation.metrics import MetricSummary, equal_error_rate, summarise, uar
 from emoshield.evaluation.svm import RbfSvmGrid
@@ -353,10 +355,12 @@ def evaluate_methods(
     manifest: pd.DataFrame,
     settings: EvaluationSettings = EvaluationSettings(),
     progress: Progress | None = None,
+    checkpoints: str | Path | None = None,
 ) -> list[MethodResult]:
     """Run the protocol on features aligned with the manifest; one result per method.
 
-    Fold fits run in ``settings.workers`` processes, each with one BLAS thread.
+    Fold fits run in ``settings.workers`` processes, each with one BLAS thread. With
+    ``checkpoints`` (a folder), every finished fit is kept there and a rerun reuses it.
     """
     data = Dataset.from_manifest(X, manifest, settings.target)
     check_dataset(data)
@@ -365,12 +369,20 @@ def evaluate_methods(
     make_panel(settings.attackers, settings.seed)
     tasks = plan_tasks(data, settings)
     report = progress or (lambda _: None)
-    outputs: list[dict] = [{} for _ in tasks]
+    store = TaskStore(checkpoints) if checkpoints is not None else None
+    digest = data_digest(data) if store else ""
+    keys = [task_key(digest, t) for t in tasks] if store else []
+    outputs: list[dict | None] = [store.load(k) for k in keys] if store else [None] * len(tasks)
+    for task in (t for t, o in zip(tasks, outputs) if o is not None):
+        report(f"{task.method}: {task.kind} (from checkpoint)")
+    todo = [i for i, o in enumerate(outputs) if o is None]
     jobs = Parallel(n_jobs=settings.workers, return_as="generator_unordered")(
-        delayed(_indexed)(i, data, task) for i, task in enumerate(tasks)
+        delayed(_indexed)(i, data, tasks[i]) for i in todo
     )
     for i, output in jobs:
         outputs[i] = output
+        if store:
+            store.save(keys[i], output)
         report(f"{tasks[i].method}: {tasks[i].kind}")
     values = _collect(tasks, outputs, settings)
     chance = chance_levels(data)
