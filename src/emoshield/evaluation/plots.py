@@ -69,24 +69,39 @@ def plot_frontier(
     for r in shown:
         families.setdefault(r.method.split("(")[0], []).append(r)
     for family, members in families.items():
-        xs = [100 * r.metrics[leakage].mean for r in members]
-        ys = [100 * r.metrics[utility].mean for r in members]
         ax.errorbar(
-            xs, ys,
+            [100 * r.metrics[leakage].mean for r in members],
+            [100 * r.metrics[utility].mean for r in members],
             xerr=[100 * r.metrics[leakage].sd for r in members],
             yerr=[100 * r.metrics[utility].sd for r in members],
             marker="o", capsize=2, linestyle="-" if len(members) > 1 else "none", label=family,
         )
-        for r, x, y in zip(members, xs, ys):
-            ax.annotate(_short(r.method), (x, y), textcoords="offset points", xytext=(4, 4), fontsize=7)
     if shown:
         ax.axvline(100 * shown[0].metrics[leakage].chance, color="k", linestyle="dashed", linewidth=1)
         ax.axhline(100 * shown[0].metrics[utility].chance, color="k", linestyle="dashed", linewidth=1)
+    _label_points(ax, [(_short(r.method), 100 * r.metrics[leakage].mean, 100 * r.metrics[utility].mean) for r in shown])
     ax.set_xlabel(f"{COLUMNS[leakage]} leakage, strongest attacker (%)")
     ax.set_ylabel(f"{COLUMNS[utility]} (%)")
     ax.set_title("Privacy-utility frontier (up-left is better)")
     ax.legend(fontsize=7)
     return _save(fig, path)
+
+
+def _label_points(ax: plt.Axes, labels: Sequence[tuple[str, float, float]]) -> None:
+    """Write each label beside its point, stepping it above or below until it overlaps no earlier label."""
+    renderer = ax.figure.canvas.get_renderer()
+    placed = []
+    for text, x, y in labels:
+        for dy in (4, -12, 16, -24, 28, -36, 40):
+            note = ax.annotate(text, (x, y), textcoords="offset points", xytext=(4, dy), fontsize=7)
+            box = note.get_window_extent(renderer)
+            if not any(box.overlaps(other) for other in placed):
+                break
+            note.remove()
+        else:
+            note = ax.annotate(text, (x, y), textcoords="offset points", xytext=(4, 4), fontsize=7)
+            box = note.get_window_extent(renderer)
+        placed.append(box)
 
 
 def plot_sweep(
