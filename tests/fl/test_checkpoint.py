@@ -31,4 +31,6 @@ def test_outcomes_round_trip_and_broken_entries_are_recomputed(tmp_path):
     assert store.outcome("federated-seed0-fold1") is None
     (store.folder / "centralised-seed0-fold0.json").write_text('{"predictions": [1, 2')  # cut short
     assert store.predictions("centralised-seed0-fold0") is None
+    (store.folder / "federated-seed0-fold2.json").write_text('{"rounds": []}')  # another layout
+    assert store.outcome("federated-seed0-fold2") is None
     assert not list(store.folder.glob("*.partial"))

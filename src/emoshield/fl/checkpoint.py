@@ -59,14 +59,20 @@ class FoldStore:
 
     def predictions(self, name: str) -> np.ndarray | None:
         stored = self.load(name)
-        return None if stored is None else np.asarray(stored["predictions"], dtype=np.int64)
+        try:
+            return None if stored is None else np.asarray(stored["predictions"], dtype=np.int64)
+        except (KeyError, TypeError, ValueError):
+            return None
 
     def save_predictions(self, name: str, predicted: np.ndarray) -> None:
         self.save(name, {"predictions": np.asarray(predicted).tolist()})
 
     def outcome(self, name: str) -> FederatedOutcome | None:
         stored = self.load(name)
-        return None if stored is None else outcome_from_dict(stored)
+        try:
+            return None if stored is None else outcome_from_dict(stored)
+        except (KeyError, TypeError, ValueError):  # written by another version: run the fold again
+            return None
 
     def save_outcome(self, name: str, outcome: FederatedOutcome) -> None:
         self.save(name, outcome_to_dict(outcome))
