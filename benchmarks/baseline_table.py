@@ -5,6 +5,8 @@ Usage (from the project root, with ../shared beside it):
     python benchmarks/baseline_table.py ravdess
     python benchmarks/baseline_table.py emodb+ravdess     # two languages: de vs en
 Writes runs/baseline-<name>/ (manifest, features, report.*) and prints a Markdown block for BENCHMARKS.md.
+With --resume, finished fold fits are kept in OUT/checkpoints and reused by a rerun; the evaluation
+time then counts only the fits this run made, and the report says so.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ def main() -> None:
     parser.add_argument("--methods", default="raw,pca")
     parser.add_argument("--emotion-folds", type=int, default=None)
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--resume", action="store_true", help="keep fold fits in OUT/checkpoints and reuse them")
     args = parser.parse_args()
 
     names = args.corpora.split("+")
@@ -57,7 +60,7 @@ def main() -> None:
         workers=os.cpu_count() or 1,
     )
     start = time.perf_counter()
-    results = evaluate_methods(X, manifest, settings)
+    results = evaluate_methods(X, manifest, settings, checkpoints=out / "checkpoints" if args.resume else None)
     evaluate_seconds = time.perf_counter() - start
     context = {
         "data": {
@@ -69,6 +72,7 @@ def main() -> None:
         },
         "settings": {"target": "valence", "repeats": args.repeats, "methods": list(settings.methods)},
         "timing_seconds": {"extract": extract_seconds, "evaluate": evaluate_seconds},
+        "resumable": args.resume,  # True: the evaluate time may exclude fits read from checkpoints
     }
     write_report(out, results, context)
     print(f"### {args.corpora}: {len(manifest)} utterances, {manifest['speaker'].nunique()} speakers\n")
@@ -76,7 +80,8 @@ def main() -> None:
     print(
         f"\nemoshield {__version__}, {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
         f"extraction {extract_seconds:.0f} s ({extraction.cached} of {len(manifest)} from cache), "
-        f"evaluation {evaluate_seconds:.0f} s for {len(settings.methods)} methods x {args.repeats} repeats.\n"
+        f"evaluation {evaluate_seconds:.0f} s for {len(settings.methods)} methods x {args.repeats} repeats"
+        + (" (this run's fits only: --resume)" if args.resume else "") + ".\n"
         f"Command: python benchmarks/baseline_table.py {args.corpora} --methods {args.methods} "
         f"--repeats {args.repeats}" + (f" --emotion-folds {args.emotion_folds}" if args.emotion_folds else "")
     )
