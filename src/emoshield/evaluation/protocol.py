@@ -26,9 +26,10 @@ from sklearn.model_selection import StratifiedShuffleSplit
 from threadpoolctl import threadpool_limits
 
 from emoshield.corpora.splits import leave_one_speaker_out, speaker_folds, utterance_folds
+from emoshield.checkpoints import CheckpointStore
 from emoshield.errors import ManifestError
 from emoshield.evaluation.attackers import DEFAULT_PANEL, AttackerView, make_panel
-from emoshield.evaluation.checkpoints import TaskStore, data_digest, task_key
+from emoshield.evaluation.checkpoints import data_digest, task_key
 from emoshield.evaluation.methods import make_method
 from emoshield.evaluation.metrics import MetricSummary, equal_error_rate, summarise, uar
 from emoshield.evaluation.svm import RbfSvmGrid
@@ -369,7 +370,7 @@ def evaluate_methods(
     make_panel(settings.attackers, settings.seed)
     tasks = plan_tasks(data, settings)
     report = progress or (lambda _: None)
-    store = TaskStore(checkpoints) if checkpoints is not None else None
+    store = CheckpointStore(checkpoints) if checkpoints is not None else None
     digest = data_digest(data) if store else ""
     keys = [task_key(digest, t) for t in tasks] if store else []
     outputs: list[dict | None] = [store.load(k) for k in keys] if store else [None] * len(tasks)

@@ -150,7 +150,5 @@ def stop(processes: list[subprocess.Popen]) -> None:
                 os.killpg(process.pid, signal.SIGKILL)
 
 
-
-
 def _tail(log: Path, lines: int = 15) -> str:
     return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])

@@ -2,7 +2,7 @@ import json
 
 import numpy as np
 
-from emoshield.evaluation.checkpoints import decode, encode
+from emoshield.checkpoints import decode, encode
 
 
 def test_measurements_survive_json_exactly():
