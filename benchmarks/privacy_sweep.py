@@ -14,7 +14,7 @@ from emoshield.manifest import read_manifest
 from emoshield.evaluation.attackers import AttackerView, make_panel
 from emoshield.evaluation.metrics import uar, equal_error_rate
 from emoshield.evaluation.verification import verification_scores
-from emoshield.evaluation.methods import MinMaxRaw
+from emoshield.methods import MinMaxRaw
 from emoshield.evaluation.svm import RbfSvmGrid
 from emoshield.privacy import AdversarialEncoder, EncoderConfig
 

@@ -38,7 +38,7 @@ def test_summarise_mean_sd_n_chance():
 def test_gram_pca_matches_sklearn_pca_up_to_sign():
     from sklearn.decomposition import PCA
 
-    from emoshield.evaluation.gram_pca import GramPca
+    from emoshield.methods.gram_pca import GramPca
 
     rng = np.random.default_rng(0)
     for shape in ((40, 300), (300, 20)):  # fewer samples than features, and the reverse

@@ -108,7 +108,7 @@ def test_leakage_folds_train_on_every_gender_and_language_and_test_two_speakers(
 
 def test_membership_of_a_memorising_method_is_detected_and_of_raw_features_is_not():
     """A method that marks its training data is caught; plain min-max is at chance."""
-    from emoshield.evaluation.methods import METHODS, MinMaxRaw
+    from emoshield.methods import METHODS, MinMaxRaw
 
     class Memoriser(MinMaxRaw):
         def fit(self, X, attributes=None):

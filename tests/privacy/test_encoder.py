@@ -10,7 +10,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.svm import SVC
 
 from emoshield.errors import ConfigError, FeatureError
-from emoshield.evaluation.methods import make_method
+from emoshield.methods import make_method
 from emoshield.privacy import ATTRIBUTES, AdversarialEncoder, EncoderConfig, autoencoder
 
 from .conftest import TINY, make_utterances

@@ -16,7 +16,7 @@ from sklearn.neural_network import MLPClassifier
 from sklearn.preprocessing import StandardScaler
 
 from emoshield.errors import ConfigError
-from emoshield.evaluation.gram_pca import GramPca
+from emoshield.methods.gram_pca import GramPca
 from emoshield.evaluation.svm import RbfSvmGrid
 
 

@@ -10,7 +10,7 @@ import pandas as pd
 from sklearn.manifold import TSNE
 
 from emoshield.corpora.splits import speaker_folds
-from emoshield.evaluation.methods import make_method
+from emoshield.methods import make_method
 from emoshield.evaluation.plots import plot_projection
 from emoshield.evaluation.protocol import Dataset
 from emoshield.types import Target

@@ -30,7 +30,7 @@ from emoshield.checkpoints import CheckpointStore
 from emoshield.errors import ManifestError
 from emoshield.evaluation.attackers import DEFAULT_PANEL, AttackerView, make_panel
 from emoshield.evaluation.checkpoints import data_digest, task_key
-from emoshield.evaluation.methods import make_method
+from emoshield.methods import make_method
 from emoshield.evaluation.metrics import MetricSummary, equal_error_rate, summarise, uar
 from emoshield.evaluation.svm import RbfSvmGrid
 from emoshield.evaluation.verification import verification_scores

@@ -12,7 +12,7 @@ from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from emoshield.evaluation.gram_pca import GramPca
+from emoshield.methods.gram_pca import GramPca
 
 MAX_TRIALS_PER_FOLD = 200_000
 

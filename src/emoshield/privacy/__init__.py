@@ -1,6 +1,6 @@
 """Privacy-enhanced representations: seed 000's adversarial autoencoder with gradient reversal.
 
-Importing this package registers the evaluation methods ``ae`` (seed 000's
+Importing this package registers, in ``emoshield.methods``, ``ae`` (seed 000's
 plain autoencoder), ``ae_emotion`` (the same with the emotion head: the
 ablation of the adversaries), ``adversarial`` (emotion head and gender and
 language adversaries) and ``adversarial_leace`` (the adversarial code, then
@@ -11,7 +11,7 @@ Each takes encoder parameters in its spec, e.g. ``adversarial(latent=64, alpha=2
 
 from __future__ import annotations
 
-from emoshield.evaluation.methods import Chain, register_method
+from emoshield.methods import Chain, register_method
 from emoshield.privacy.encoder import AdversarialEncoder, autoencoder, build_encoder
 from emoshield.privacy.grl import GradientReversal, reverse_gradient
 from emoshield.privacy.io import load_encoder, save_encoder

@@ -20,7 +20,7 @@ import pandas as pd
 from sklearn.preprocessing import MinMaxScaler
 
 from emoshield.errors import ConfigError
-from emoshield.evaluation.gram_pca import GramPca
+from emoshield.methods.gram_pca import GramPca
 
 #: Relative singular-value tolerance when finding the span of the cross-covariance.
 RANK_TOLERANCE = 1e-8

@@ -1,12 +1,19 @@
-"""Representation methods compared by the evaluation: what a device or edge would release.
+"""Representation methods: what a device or edge would release, by name.
 
-Every method is fit on training speakers only, inside each fold. A method sees
-the utterances' attributes (speaker, gender, language, label) at fit time so
-that privacy defences can use them; the baselines ignore them.
+The registry sits below both ``evaluation`` (which compares methods) and
+``privacy`` (which registers its defences here when imported). Every method
+is fit on training speakers only; it sees the utterances' attributes
+(speaker, gender, language, label) at fit time so that privacy defences can
+use them; the baselines ignore them.
+
+A method is named ``NAME`` or ``NAME(key=value, ...)``:
+``make_method("adversarial(latent=64, alpha=2)", seed=0)``.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import enum
 import inspect
 import re
 from typing import Any, Callable, Protocol
@@ -14,14 +21,23 @@ from typing import Any, Callable, Protocol
 import numpy as np
 import pandas as pd
 import yaml
-from sklearn.preprocessing import MinMaxScaler
 
 from emoshield.config import split_top_level
 from emoshield.errors import ConfigError
-from emoshield.evaluation.gram_pca import GramPca
+from emoshield.methods.baselines import PCA_COMPONENTS, Chain, MinMaxPca, MinMaxRaw
 
-#: Seed 000 compresses to 512 components.
-PCA_COMPONENTS = 512
+__all__ = [
+    "PCA_COMPONENTS",
+    "Chain",
+    "METHODS",
+    "Method",
+    "MinMaxPca",
+    "MinMaxRaw",
+    "make_method",
+    "parse_method",
+    "register_method",
+    "resolved_params",
+]
 
 
 class Method(Protocol):
@@ -30,54 +46,6 @@ class Method(Protocol):
     def fit(self, X: np.ndarray, attributes: pd.DataFrame) -> "Method": ...
 
     def transform(self, X: np.ndarray) -> np.ndarray: ...
-
-
-class MinMaxRaw:
-    """The features themselves, min-max normalised on the training speakers."""
-
-    def __init__(self, seed: int = 0) -> None:
-        self.seed = seed
-
-    def fit(self, X: np.ndarray, attributes: pd.DataFrame | None = None) -> "MinMaxRaw":
-        self.scaler_ = MinMaxScaler().fit(X)
-        return self
-
-    def transform(self, X: np.ndarray) -> np.ndarray:
-        return self.scaler_.transform(X)
-
-
-class MinMaxPca:
-    """Min-max normalisation then PCA to 512 components (fewer when data are fewer)."""
-
-    def __init__(self, seed: int = 0, n_components: int = PCA_COMPONENTS) -> None:
-        self.seed = seed
-        self.n_components = n_components
-
-    def fit(self, X: np.ndarray, attributes: pd.DataFrame | None = None) -> "MinMaxPca":
-        self.scaler_ = MinMaxScaler().fit(X)
-        n = min(self.n_components, X.shape[0] - 1, X.shape[1])
-        self.pca_ = GramPca(n_components=n).fit(self.scaler_.transform(X))
-        return self
-
-    def transform(self, X: np.ndarray) -> np.ndarray:
-        return self.pca_.transform(self.scaler_.transform(X))
-
-
-class Chain:
-    """Methods applied one after the other: each is fit on the previous one's output."""
-
-    def __init__(self, *steps: Method) -> None:
-        self.steps = steps
-
-    def fit(self, X: np.ndarray, attributes: pd.DataFrame) -> "Chain":
-        for step in self.steps:
-            X = step.fit(X, attributes).transform(X)
-        return self
-
-    def transform(self, X: np.ndarray) -> np.ndarray:
-        for step in self.steps:
-            X = step.transform(X)
-        return X
 
 
 #: Builds an unfitted method from a seed and the keyword parameters of its spec.
@@ -135,3 +103,28 @@ def make_method(spec: str, seed: int) -> Method:
     except TypeError as exc:
         raise ConfigError(f"method {spec!r}: {exc}") from None
     return factory(seed, **params)
+
+
+def resolved_params(value: Any) -> Any:
+    """Everything that defines an unfitted method, defaults included, as plain JSON-ready data.
+
+    Walks the constructor-stored attributes of the method (and of the objects it
+    holds: chain steps, layer configs), so that two specs reading the same but
+    resolving to other settings (a default changed between runs) differ.
+    """
+    if isinstance(value, enum.Enum):
+        return value.value
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {"type": type(value).__qualname__, **{f.name: resolved_params(getattr(value, f.name)) for f in dataclasses.fields(value)}}
+    if isinstance(value, dict):
+        return {str(k): resolved_params(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [resolved_params(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if hasattr(value, "__dict__"):
+        state = {k: v for k, v in vars(value).items() if not k.endswith("_")}  # fitted state ends in _
+        return {"type": f"{type(value).__module__}.{type(value).__qualname__}", **resolved_params(state)}
+    return repr(value)

@@ -6,7 +6,7 @@ import pytest
 
 from emoshield.config import SweepConfig, split_top_level
 from emoshield.errors import ConfigError
-from emoshield.evaluation.methods import METHODS, Chain, MinMaxPca, MinMaxRaw, make_method, parse_method
+from emoshield.methods import METHODS, Chain, MinMaxPca, MinMaxRaw, make_method, parse_method
 
 
 def test_specs_parse_into_a_name_and_typed_parameters():
