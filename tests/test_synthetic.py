@@ -17,6 +17,7 @@ from emoshield.synthetic import (
     SyntheticSpec,
     generate_corpus,
     make_speakers,
+    plan_utterances,
     sample_speaker,
     sentence,
     synthesize_utterance,
@@ -184,6 +185,70 @@ def test_synthesize_utterance_range_and_rate() -> None:
     assert 1.0 <= len(x) / 22050 <= 2.5
     assert f0_estimate(x, sr=22050) == pytest.approx(
         f0_estimate(synthesize_utterance(speaker, 1, "happiness", seed=5)), rel=0.1)
+
+
+def test_imbalanced_counts_spread_from_2_to_80() -> None:
+    spec = SyntheticSpec(n_speakers=29, imbalanced=True, seed=4)  # plans only: no audio
+    counts = np.array([len(plan) for plan in plan_utterances(spec)])
+    assert (counts.min(), counts.max()) == (2, 80)
+    assert counts.max() / counts.min() >= 20
+    assert len(set(counts)) >= 20  # spread, not two clusters
+    assert 0.6 * 29 * 24 < counts.sum() < 29 * 24  # about as large as the balanced corpus
+    other = np.array([len(plan) for plan in plan_utterances(replace(spec, seed=5))])
+    assert sorted(other) == sorted(counts) and list(other) != list(counts)  # the seed shuffles
+    # scales with utterances_per_speaker
+    small = [len(plan) for plan in plan_utterances(replace(spec, utterances_per_speaker=6))]
+    assert (min(small), max(small)) == (2, 20)
+
+
+def test_imbalanced_emotions_are_skewed_per_speaker_but_all_occur() -> None:
+    spec = SyntheticSpec(n_speakers=29, imbalanced=True, seed=4)
+    plans = plan_utterances(spec)
+    shares = []
+    for plan in plans:
+        labels = pd.Series([emotion for emotion, _ in plan])
+        shares.append(labels.value_counts(normalize=True).reindex(list(spec.emotions), fill_value=0))
+    table = pd.DataFrame(shares)
+    assert (table.max(axis=1) >= 0.6).sum() >= 5  # several speakers say mostly one emotion
+    big = table[[len(plan) >= 10 for plan in plans]]
+    assert (big.min(axis=1) < 0.1).sum() >= 3  # some emotions rare for some talkative speakers
+    assert {emotion for plan in plans for emotion, _ in plan} == set(spec.emotions)
+    for plan in plans:  # the k-th utterance of an emotion is sentence k: unique files
+        assert len(set(plan)) == len(plan)
+    few = plan_utterances(SyntheticSpec(n_speakers=2, utterances_per_speaker=1, imbalanced=True,
+                                        emotions=("neutral", "happiness", "sadness", "anger", "fear")))
+    assert {emotion for plan in few for emotion, _ in plan} == {"neutral", "happiness", "sadness",
+                                                                "anger", "fear"}
+
+
+def test_imbalanced_corpus_is_deterministic_and_keeps_the_contract(tmp_path: Path) -> None:
+    spec = SyntheticSpec(n_speakers=4, utterances_per_speaker=3, imbalanced=True, seed=2)
+    a = generate_corpus(tmp_path / "a", spec)
+    b = generate_corpus(tmp_path / "b", spec)
+    assert list(a.columns) == [*MANIFEST_COLUMNS, "sentence", "duration"]
+    assert a.drop(columns="file").equals(b.drop(columns="file"))
+    for fa, fb in zip(a["file"], b["file"], strict=True):
+        assert Path(fa).name == Path(fb).name
+        assert Path(fa).read_bytes() == Path(fb).read_bytes()
+    counts = a.groupby("speaker").size()
+    assert [counts[s.name] for s in make_speakers(spec)] == [len(p) for p in plan_utterances(spec)]
+    assert (counts.min(), counts.max()) == (2, 10)
+    assert set(a["emotion"]) == set(spec.emotions)
+    per_speaker = a.drop_duplicates("speaker")
+    assert per_speaker["gender"].value_counts().to_dict() == {"female": 2, "male": 2}
+    assert per_speaker["language"].value_counts().to_dict() == {"en": 2, "it": 2}
+    assert a["file"].is_unique and all(Path(f).is_file() for f in a["file"])
+    assert (a["valence"] == a["emotion"].map(valence_of)).all()
+
+
+def test_balanced_is_the_default_and_cycles_the_emotions(tmp_path: Path) -> None:
+    spec = SyntheticSpec(n_speakers=2, utterances_per_speaker=6)
+    assert spec.imbalanced is False and SyntheticSpec().imbalanced is False
+    cycle = [(spec.emotions[u % 4], u // 4) for u in range(6)]
+    assert plan_utterances(spec) == [cycle, cycle]
+    manifest = generate_corpus(tmp_path, spec)
+    assert [Path(f).name for f in manifest["file"]] == [
+        f"{g}01_en_s{k // 4:02d}_{spec.emotions[k % 4]}.wav" for g in "fm" for k in range(6)]
 
 
 def test_opensmile_extracts_finite_features(corpus: tuple[Path, pd.DataFrame]) -> None:

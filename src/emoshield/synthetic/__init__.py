@@ -2,7 +2,9 @@
 
 ``generate_corpus`` writes 16 kHz mono 16-bit WAV files and a manifest; each
 speaker has a gender, a (synthetic) language and individual voice traits, and
-says a few fixed sentences in every emotion. See docs/synthetic.md.
+says a few fixed sentences in every emotion (or, with ``imbalanced=True``,
+a speaker-specific number of utterances in a skewed mix of emotions, as in
+real held-out corpora). See docs/synthetic.md.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ __all__ = [
     "SyntheticSpec",
     "generate_corpus",
     "make_speakers",
+    "plan_utterances",
     "sample_speaker",
     "sentence",
     "synthesize_utterance",
@@ -41,10 +44,26 @@ __all__ = [
 
 CORPUS = "synthetic"
 
+#: Dirichlet concentration of each speaker's emotion mix when imbalanced (small = skewed).
+EMOTION_CONCENTRATION = 0.5
+#: Imbalanced utterance counts run from MIN_UTTERANCES to MAX_UTTERANCES_FACTOR x utterances_per_speaker.
+MIN_UTTERANCES = 2
+MAX_UTTERANCES_FACTOR = 10 / 3
+
 
 @dataclass(frozen=True)
 class SyntheticSpec:
-    """Size and labels of a synthetic corpus."""
+    """Size and labels of a synthetic corpus.
+
+    ``imbalanced=False`` (the default): every speaker says ``utterances_per_speaker``
+    utterances, cycling through the emotions. ``imbalanced=True``: speaker counts are
+    spaced geometrically from 2 to ``round(10/3 * utterances_per_speaker)`` (2 to 80
+    for the default 24; mean about 0.9 x ``utterances_per_speaker`` for many speakers)
+    and shuffled over the speakers by ``seed``; each speaker's emotions are drawn from
+    its own ``Dirichlet(0.5)`` mix, so many speakers have mostly one emotion and some
+    emotions rarely or never; the speaker with the most utterances says every emotion
+    at least once, so every emotion occurs in the corpus.
+    """
 
     n_speakers: int = 12  # split evenly by gender and language
     utterances_per_speaker: int = 24
@@ -52,6 +71,7 @@ class SyntheticSpec:
     languages: tuple[str, ...] = ("en", "it")
     sample_rate: int = 16000
     seed: int = 0
+    imbalanced: bool = False
 
     def __post_init__(self) -> None:
         unknown = [e for e in self.emotions if e not in EMOTIONS]
@@ -80,6 +100,37 @@ def make_speakers(spec: SyntheticSpec) -> list[Speaker]:
     return speakers
 
 
+def plan_utterances(spec: SyntheticSpec) -> list[list[tuple[str, int]]]:
+    """Per speaker (in ``make_speakers`` order), the (emotion, sentence index) of each utterance.
+
+    A speaker's k-th utterance of an emotion is sentence k, so file names stay unique.
+    """
+    n_emotions = len(spec.emotions)
+    if not spec.imbalanced:
+        return [[(spec.emotions[u % n_emotions], u // n_emotions)
+                 for u in range(spec.utterances_per_speaker)] for _ in range(spec.n_speakers)]
+    high = max(MIN_UTTERANCES + 1, round(MAX_UTTERANCES_FACTOR * spec.utterances_per_speaker))
+    counts = np.round(np.geomspace(MIN_UTTERANCES, high, spec.n_speakers)).astype(int)
+    counts = np.random.default_rng([spec.seed, 3]).permutation(counts)
+    prolific = int(np.argmax(counts))
+    counts[prolific] = max(counts[prolific], n_emotions)
+    plans: list[list[tuple[str, int]]] = []
+    for s, count in enumerate(counts):
+        rng = np.random.default_rng([spec.seed, 3, s])
+        mix = rng.dirichlet(np.full(n_emotions, EMOTION_CONCENTRATION))
+        drawn = rng.choice(n_emotions, size=int(count), p=mix)
+        if s == prolific:  # every emotion occurs somewhere in the corpus
+            drawn[:n_emotions] = np.arange(n_emotions)
+            drawn = rng.permutation(drawn)
+        seen = [0] * n_emotions
+        plan: list[tuple[str, int]] = []
+        for e in drawn:
+            plan.append((spec.emotions[e], seen[e]))
+            seen[e] += 1
+        plans.append(plan)
+    return plans
+
+
 def generate_corpus(out_dir: str | Path, spec: SyntheticSpec = SyntheticSpec(),
                     progress: Callable[[int, int], None] | None = None) -> pd.DataFrame:
     """Write ``out_dir/wav/<speaker>/<name>.wav`` and ``out_dir/manifest.csv``.
@@ -88,15 +139,14 @@ def generate_corpus(out_dir: str | Path, spec: SyntheticSpec = SyntheticSpec(),
     """
     out = Path(out_dir).resolve()
     speakers = make_speakers(spec)
-    total = spec.n_speakers * spec.utterances_per_speaker
-    n_emotions = len(spec.emotions)
+    plans = plan_utterances(spec)
+    total = sum(len(plan) for plan in plans)
     rows: list[dict[str, object]] = []
-    for s, speaker in enumerate(speakers):
+    for s, (speaker, plan) in enumerate(zip(speakers, plans, strict=True)):
         short = speaker.name.split(":")[1]
         folder = out / "wav" / short
         folder.mkdir(parents=True, exist_ok=True)
-        for u in range(spec.utterances_per_speaker):
-            emotion, sent = spec.emotions[u % n_emotions], u // n_emotions
+        for u, (emotion, sent) in enumerate(plan):
             signal = synthesize_utterance(speaker, sent, emotion,
                                           np.random.default_rng([spec.seed, 2, s, u]),
                                           spec.sample_rate)
