@@ -8,27 +8,10 @@ import pytest
 
 from emoshield.errors import ConfigError, ManifestError
 from emoshield.evaluation import EvaluationSettings, evaluate_methods, write_report
+from tests.evaluation.gaussian import speaker_data
 
 
-def _data(gender_strength: float, speaker_strength: float, seed: int = 0, n_speakers: int = 8):
-    """Speakers (half per gender, 2 languages), 2 valence classes carried by feature 0."""
-    rng = np.random.default_rng(seed)
-    rows, X = [], []
-    for s in range(n_speakers):
-        gender = "female" if s % 2 else "male"
-        language = "en" if s < n_speakers // 2 else "it"
-        offset = rng.normal(size=12) * speaker_strength
-        for u in range(16):
-            valence = "positive" if u % 2 else "negative"
-            x = rng.normal(size=12) + offset
-            x[0] += 3.0 if valence == "positive" else -3.0
-            x[1] += gender_strength if gender == "female" else -gender_strength
-            X.append(x)
-            rows.append(
-                dict(file=f"/x/{s}_{u}.wav", corpus="t", speaker=f"t:{s}", gender=gender, language=language,
-                     emotion="happiness" if valence == "positive" else "anger", valence=valence)
-            )
-    return np.array(X), pd.DataFrame(rows)
+_data = speaker_data
 
 
 FAST = dict(repeats=2, attackers=("logreg", "knn", "svm"), leakage_folds=4, utterance_folds=3)
