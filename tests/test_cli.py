@@ -27,22 +27,25 @@ def test_help_lists_commands(tmp_path):
 @pytest.mark.slow
 def test_demo_end_to_end_writes_a_complete_report(tmp_path):
     result = emoshield(
-        "demo", "-o", "out", "--speakers", "8", "--utterances", "10", "--repeats", "2", "--workers", "2",
+        "demo", "-o", "out", "--speakers", "12", "--utterances", "8", "--repeats", "2", "--workers", "2",
         cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr
     report = json.loads((tmp_path / "out/report/report.json").read_text())
     assert [r["method"] for r in report["results"]] == ["raw", "pca", "leace"]
-    assert report["data"]["n_utterances"] == 80 and report["data"]["n_features"] == 6373
+    assert report["data"]["n_utterances"] == 96 and report["data"]["n_features"] == 6373
+    assert report["settings"]["attacker_speakers"] == "unseen"
     for entry in report["results"]:
         metrics = entry["metrics"]
-        assert set(metrics) >= {"emotion_uar", "gender_leakage", "language_leakage", "speaker_id_acc", "speaker_eer"}
-        assert all(m["n"] == 2 for m in metrics.values())
-        # the synthetic corpus is built so that gender leaks from raw features, as in real speech
+        assert set(metrics) >= {"emotion_uar", "gender_leakage", "gender_leakage_seen", "language_leakage",
+                                "speaker_id_acc", "membership_auc"}
+        assert all(m["n"] == 2 and len(m["ci95"]) == 2 for m in metrics.values())
+    # the synthetic corpus is built so that gender leaks from raw features, as in real speech
     raw = report["results"][0]["metrics"]
-    assert raw["gender_leakage"]["mean"] > 0.8
-    assert report["results"][2]["metrics"]["gender_leakage"]["mean"] < raw["gender_leakage"]["mean"]
+    assert raw["gender_leakage"]["mean"] > 0.7
     assert raw["emotion_uar"]["mean"] > raw["emotion_uar"]["chance"]
+    # LEACE's guarantee: no linear attacker beats chance on the speakers it was fit on
+    assert report["results"][2]["attackers"]["gender_leakage"]["seen:logreg"]["mean"] < 0.65
     assert "| raw |" in result.stdout
     assert (tmp_path / "out/report/metrics.png").exists()
 
@@ -97,7 +100,10 @@ def test_a_corrupt_file_is_listed_and_the_rest_is_evaluated(tmp_path):
     assert broken.name in done.stderr and "31/32" in done.stderr
     failures = pd.read_csv(tmp_path / "f.failures.csv")
     assert failures["file"].tolist() == [str(broken)]
-    result = emoshield("evaluate", "f.parquet", manifest_path, "-o", "r", "--repeats", "2", "--attackers", "logreg,knn",
+    refused = emoshield("evaluate", "f.parquet", manifest_path, "-o", "r", "--repeats", "2", cwd=tmp_path)
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    assert "3+ speakers of each gender" in refused.stderr and "--metrics emotion" in refused.stderr
+    result = emoshield("evaluate", "f.parquet", manifest_path, "-o", "r", "--repeats", "2", "--metrics", "emotion",
                        cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "left out 1 file" in result.stderr

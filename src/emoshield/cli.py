@@ -95,6 +95,9 @@ def corpus_synthetic(
     speakers: Annotated[int, typer.Option(help="Number of speakers (split by gender and language).")] = 12,
     utterances: Annotated[int, typer.Option(help="Utterances per speaker.")] = 24,
     seed: Annotated[int, typer.Option(help="Random seed: same seed, same corpus.")] = 0,
+    imbalanced: Annotated[
+        bool, typer.Option(help="Speakers with 2 to 80 utterances (scaled by --utterances) in a skewed mix of emotions.")
+    ] = False,
 ) -> None:
     """Generate the embedded synthetic corpus (speech-like audio with speakers, genders, languages, emotions).
 
@@ -102,7 +105,7 @@ def corpus_synthetic(
     """
     from emoshield.experiment import synthesise
 
-    manifest = synthesise(out_dir, speakers, utterances, seed)
+    manifest = synthesise(out_dir, speakers, utterances, seed, imbalanced)
     _print_summary(manifest)
     console.print(f"wrote {len(manifest)} files and {out_dir / 'manifest.csv'}")
 
@@ -166,12 +169,18 @@ def evaluate(
     methods: Annotated[str, typer.Option(help="Comma-separated representation methods.")] = "raw,pca",
     target: Annotated[str, typer.Option(help="valence (binary, seed 000) or emotion (categories).")] = "valence",
     repeats: Annotated[int, typer.Option(help="Repeats with different seeds (mean ± sd).")] = 5,
-    attackers: Annotated[str, typer.Option(help="Attacker panel (add gboost for a stronger, slower panel).")] = "logreg,svm,mlp,knn",
+    attackers: Annotated[str, typer.Option(help="Attacker panel (each tuned on speaker-grouped inner folds).")] = "logreg,svm,mlp,knn,gboost",
+    metrics: Annotated[
+        str, typer.Option(help="What to measure: emotion, leakage (gender, language), linkability (speaker ID, EER), membership.")
+    ] = "emotion,leakage,linkability,membership",
     emotion_folds: Annotated[Optional[int], typer.Option(help="k speaker folds for emotion instead of leave-one-speaker-out.")] = None,
     seed: Annotated[int, typer.Option(help="Seed of the first repeat.")] = 0,
     workers: Annotated[Optional[int], typer.Option(help="Parallel fold fits (default: all cores).")] = None,
+    fresh: Annotated[bool, typer.Option(help="Fit everything again instead of reading OUTPUT/checkpoints.")] = False,
 ) -> None:
     """Emotion UAR and gender/language/speaker leakage of each method, speaker-independent.
+
+    Privacy is measured on speakers the method never saw, by attackers that learnt from other such speakers.
 
     Example: emoshield evaluate emodb.parquet emodb.csv --methods raw,pca -o runs/emodb
     """
@@ -187,11 +196,12 @@ def evaluate(
         target=_choice(Target, target, "--target"),
         repeats=repeats,
         attackers=_split(attackers),
+        metrics=_split(metrics),
         emotion_folds=emotion_folds,
         seed=seed,
         workers=cores(workers),
     )
-    results = run_evaluation(read_features(features), read_manifest(manifest), features, settings, output)
+    results = run_evaluation(read_features(features), read_manifest(manifest), features, settings, output, fresh=fresh)
     _print_results(results, output)
 
 
@@ -210,6 +220,7 @@ def sweep(
     emotion_folds: Annotated[Optional[int], typer.Option(help="k speaker folds for emotion instead of leave-one-speaker-out.")] = None,
     seed: Annotated[int, typer.Option(help="Seed of the first repeat.")] = 0,
     workers: Annotated[Optional[int], typer.Option(help="Parallel fold fits (default: all cores).")] = None,
+    fresh: Annotated[bool, typer.Option(help="Fit everything again instead of reading OUTPUT/checkpoints.")] = False,
 ) -> None:
     """Vary one parameter of a method (seed 000, Fig. 4): every metric per value, and the frontier.
 
@@ -237,7 +248,7 @@ def sweep(
         workers=cores(workers),
     )
     results = run_evaluation(
-        read_features(features), read_manifest(manifest), features, settings, output, {"sweep": asdict(plan)}
+        read_features(features), read_manifest(manifest), features, settings, output, {"sweep": asdict(plan)}, fresh
     )
     plot_sweep_of(results, plan, output)
     _print_results(results, output)
@@ -300,6 +311,7 @@ def run(
     overrides: Annotated[
         Optional[list[str]], typer.Option("--set", help="Override a setting: --set evaluation.repeats=1 (repeatable).")
     ] = None,
+    fresh: Annotated[bool, typer.Option(help="Fit everything again instead of reading the report's checkpoints.")] = False,
 ) -> None:
     """Run a recipe: corpus, features and evaluation as one YAML file describes them.
 
@@ -308,7 +320,7 @@ def run(
     from emoshield.config import load_recipe
     from emoshield.experiment import run_recipe
 
-    report, results = run_recipe(load_recipe(recipe_path, overrides or []))
+    report, results = run_recipe(load_recipe(recipe_path, overrides or []), fresh)
     _print_results(results, report)
 
 
@@ -316,6 +328,10 @@ def _print_results(results, report: Path) -> None:
     from emoshield.evaluation.report import markdown_table
 
     stdout.print(markdown_table(results), markup=False, soft_wrap=True)
+    from rich.markup import escape
+
+    for note in getattr(results, "notes", []):
+        console.print(f"[cyan]note[/cyan] {escape(note)}", highlight=False)
     console.print(f"report: {report / 'report.json'} (and report.md, metrics.png, attackers.png, frontier.png)")
 
 

@@ -31,6 +31,7 @@ class CorpusConfig:
     speakers: int = 12  # synthetic only
     utterances: int = 24  # synthetic only
     seed: int = 0  # synthetic only
+    imbalanced: bool = False  # synthetic only: 2 to 80 utterances per speaker, skewed emotions
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,8 @@ class EvaluationConfig:
     methods: tuple[str, ...] = ("raw", "pca")
     target: str = "valence"
     repeats: int = 5
-    attackers: tuple[str, ...] = ("logreg", "svm", "mlp", "knn")
+    attackers: tuple[str, ...] = ("logreg", "svm", "mlp", "knn", "gboost")
+    metrics: tuple[str, ...] = ("emotion", "leakage", "linkability", "membership")
     emotion_folds: int = 0  # 0: leave one speaker out
     seed: int = 0
     workers: int = 0  # 0: all cores

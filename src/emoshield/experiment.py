@@ -13,8 +13,7 @@ from typing import Any
 import pandas as pd
 
 from emoshield.config import CorpusConfig, Recipe, SweepConfig
-from emoshield.evaluation import EvaluationSettings
-from emoshield.evaluation.protocol import MethodResult
+from emoshield.evaluation import Evaluation, EvaluationSettings, MethodResult
 from emoshield.features import FeatureSet
 from emoshield.progress import console, progress_bar
 from emoshield.types import Target
@@ -25,12 +24,12 @@ def cores(requested: int | None) -> int:
     return requested or os.cpu_count() or 1
 
 
-def synthesise(out_dir: Path, speakers: int, utterances: int, seed: int) -> pd.DataFrame:
+def synthesise(out_dir: Path, speakers: int, utterances: int, seed: int, imbalanced: bool = False) -> pd.DataFrame:
     """Generate the synthetic corpus with a progress bar."""
-    from emoshield.synthetic import SyntheticSpec, generate_corpus
+    from emoshield.synthetic import SyntheticSpec, generate_corpus, plan_utterances
 
-    spec = SyntheticSpec(n_speakers=speakers, utterances_per_speaker=utterances, seed=seed)
-    with progress_bar("synthesising", speakers * utterances) as advance:
+    spec = SyntheticSpec(n_speakers=speakers, utterances_per_speaker=utterances, seed=seed, imbalanced=imbalanced)
+    with progress_bar("synthesising", sum(len(plan) for plan in plan_utterances(spec))) as advance:
         return generate_corpus(out_dir, spec, progress=advance)
 
 
@@ -40,7 +39,7 @@ def build_manifest(corpus: CorpusConfig, out_dir: Path) -> pd.DataFrame:
     from emoshield.manifest import write_manifest
 
     if corpus.name == "synthetic":
-        return synthesise(out_dir / "corpus", corpus.speakers, corpus.utterances, corpus.seed)
+        return synthesise(out_dir / "corpus", corpus.speakers, corpus.utterances, corpus.seed, corpus.imbalanced)
     names, roots = corpus.name.split("+"), corpus.root.split("+")
     if len(names) != len(roots):
         from emoshield.errors import ConfigError
@@ -89,8 +88,13 @@ def evaluate(
     settings: EvaluationSettings,
     output: Path,
     extra: dict[str, Any] | None = None,
-) -> list[MethodResult]:
-    """Evaluate the methods on the features, write the report, return the results."""
+    fresh: bool = False,
+) -> Evaluation:
+    """Evaluate the methods on the features, write the report, return the results.
+
+    Finished fold fits are kept under ``output/checkpoints`` and reused by a rerun
+    (``fresh``: fit everything again).
+    """
     from emoshield.evaluation import evaluate_methods, write_report
     from emoshield.evaluation.protocol import Dataset, count_steps
     from emoshield.features import align_features, drop_failed
@@ -101,7 +105,7 @@ def evaluate(
     X = align_features(frame, manifest)
     data = Dataset.from_manifest(X, manifest, settings.target)
     with progress_bar("evaluating", count_steps(data, settings)) as advance:
-        results = evaluate_methods(X, manifest, settings, progress=advance, checkpoints=output / "checkpoints")
+        results = evaluate_methods(X, manifest, settings, progress=advance, checkpoints=output / "checkpoints", fresh=fresh)
     context = {
         "data": {
             "features": str(features),
@@ -117,10 +121,13 @@ def evaluate(
             "methods": list(settings.methods),
             "target": settings.target.value,
             "repeats": settings.repeats,
+            "metrics": [m.value for m in settings.metrics],
             "attackers": list(settings.attackers),
-            "leakage_folds": settings.leakage_folds,
-            "utterance_folds": settings.utterance_folds,
+            "attacker_speakers": "unseen",
+            "privacy_folds": settings.privacy_folds,
+            "identification_folds": settings.identification_folds,
             "emotion_protocol": "loso" if settings.emotion_folds is None else f"{settings.emotion_folds} speaker folds",
+            "bootstrap": settings.bootstrap,
             "seed": settings.seed,
         },
         **(extra or {}),
@@ -137,20 +144,21 @@ def settings_of(recipe: Recipe) -> EvaluationSettings:
         target=Target(section.target),
         repeats=section.repeats,
         attackers=section.attackers,
+        metrics=section.metrics,
         emotion_folds=section.emotion_folds or None,
         seed=section.seed,
         workers=cores(section.workers),
     )
 
 
-def run_recipe(recipe: Recipe) -> tuple[Path, list[MethodResult]]:
+def run_recipe(recipe: Recipe, fresh: bool = False) -> tuple[Path, Evaluation]:
     """Corpus, features and evaluation of a recipe, into ``recipe.output``; returns the report folder."""
     out = Path(recipe.output)
     settings = settings_of(recipe)  # fail on a bad target before any work
     manifest = build_manifest(recipe.corpus, out)
     features = out / "features.parquet"
     frame = extract(manifest, FeatureSet(recipe.features.set), features, recipe.features.workers, None)
-    results = evaluate(frame, manifest, features, settings, out / "report", {"recipe": recipe.as_dict()})
+    results = evaluate(frame, manifest, features, settings, out / "report", {"recipe": recipe.as_dict()}, fresh)
     if recipe.sweep.parameter:
         plot_sweep_of(results, recipe.sweep, out / "report")
     return out / "report", results

@@ -37,7 +37,6 @@ def scrambler(monkeypatch):
     return "scrambler"
 
 
-@pytest.mark.xfail(strict=True, reason="the protocol before the measurement issue; the rewrite removes this marker")
 def test_attackers_learn_from_speakers_the_method_never_saw(scrambler):
     X, manifest = speaker_data(gender_strength=4.0, speaker_strength=0.0, n_speakers=12)
     result = evaluate_methods(X, manifest, EvaluationSettings(methods=(scrambler,), repeats=1, attackers=PANEL))[0]
@@ -45,7 +44,6 @@ def test_attackers_learn_from_speakers_the_method_never_saw(scrambler):
     assert result.metrics["gender_leakage_seen"].mean < 0.7  # attackers on its own speakers are fooled
 
 
-@pytest.mark.xfail(strict=True, reason="the protocol before the measurement issue; the rewrite removes this marker")
 def test_verification_trials_are_same_gender_only():
     """Gender alone, no speaker identity: cross-gender trials made raw features look linkable."""
     X, manifest = speaker_data(gender_strength=4.0, speaker_strength=0.0, n_speakers=12)
@@ -56,7 +54,6 @@ def test_verification_trials_are_same_gender_only():
     assert linkable.metrics["speaker_eer"].mean < 0.2
 
 
-@pytest.mark.xfail(strict=True, reason="the protocol before the measurement issue; the rewrite removes this marker")
 def test_membership_catches_values_outside_the_training_range():
     """Min-max on members puts every member value in [0, 1]; non-members fall outside in some of many features."""
     X, manifest = speaker_data(gender_strength=1.0, speaker_strength=0.5, n_speakers=12, n_features=300)
@@ -82,7 +79,6 @@ class GenderGainZero(GenderGain):
         super().__init__(seed, gain)
 
 
-@pytest.mark.xfail(strict=True, reason="the protocol before the measurement issue; the rewrite removes this marker")
 def test_a_changed_default_is_fitted_again_not_read_from_a_checkpoint(tmp_path, monkeypatch):
     X, manifest = speaker_data(gender_strength=4.0, speaker_strength=0.0, n_speakers=12)
     settings = EvaluationSettings(methods=("gain",), repeats=1, attackers=PANEL)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 from sklearn.metrics import roc_curve
@@ -31,24 +31,30 @@ def equal_error_rate(scores: np.ndarray, same: np.ndarray) -> float:
 
 @dataclass(frozen=True)
 class MetricSummary:
-    """A metric over repeats, beside the level a guess would reach."""
+    """A metric over repeats, beside the level a guess would reach, with a 95% interval where known."""
 
     mean: float
     sd: float
     n: int
     chance: float
+    ci95: tuple[float, float] | None = None
 
-    def as_dict(self) -> dict[str, float | int]:
-        return asdict(self)
+    def as_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        if self.ci95 is None:
+            del out["ci95"]
+        else:
+            out["ci95"] = list(self.ci95)
+        return out
 
     def __str__(self) -> str:
         return f"{100 * self.mean:.1f} ± {100 * self.sd:.1f}"
 
 
-def summarise(values: Sequence[float], chance: float) -> MetricSummary:
+def summarise(values: Sequence[float], chance: float, ci95: tuple[float, float] | None = None) -> MetricSummary:
     """Mean and sample standard deviation (0 for one value) of repeated measurements."""
     array = np.asarray(values, dtype=float)
     if array.size == 0:
         raise ValueError("no values to summarise")
     sd = float(array.std(ddof=1)) if array.size > 1 else 0.0
-    return MetricSummary(float(array.mean()), sd, int(array.size), float(chance))
+    return MetricSummary(float(array.mean()), sd, int(array.size), float(chance), ci95)

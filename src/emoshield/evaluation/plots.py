@@ -11,7 +11,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from emoshield.evaluation.protocol import MethodResult  # noqa: E402
+from emoshield.evaluation.metrics import MetricSummary  # noqa: E402
+from emoshield.evaluation.summary import MethodResult  # noqa: E402
 from emoshield.evaluation.report import COLUMNS  # noqa: E402
 
 
@@ -23,22 +24,23 @@ def plot_metrics(results: Sequence[MethodResult], path: Path) -> Path:
     for k, r in enumerate(results):
         x = np.arange(len(metrics)) + (k - (len(results) - 1) / 2) * width
         means = [100 * r.metrics[m].mean if m in r.metrics else np.nan for m in metrics]
-        sds = [100 * r.metrics[m].sd if m in r.metrics else 0 for m in metrics]
-        ax.bar(x, means, width, yerr=sds, capsize=2, label=r.method)
+        ax.bar(x, means, width, yerr=_error_bars([r.metrics.get(m) for m in metrics]), capsize=2, label=r.method)
     for i, m in enumerate(metrics):
         chance = next(r.metrics[m].chance for r in results if m in r.metrics)
         ax.hlines(100 * chance, i - 0.45, i + 0.45, colors="k", linestyles="dashed", linewidth=1)
     ax.set_xticks(np.arange(len(metrics)), [COLUMNS[m] for m in metrics], rotation=15)
-    ax.set_ylabel("% (dashed: chance)")
+    ax.set_ylabel("% (bars: 95% interval; dashed: chance)")
     ax.set_ylim(0, 100)
     ax.legend(fontsize=8)
     ax.set_title("Utility (emotion) and leakage per method")
     return _save(fig, path)
 
 
-def plot_attackers(results: Sequence[MethodResult], path: Path) -> Path:
-    """Each attacker's score per leakage metric and method: the panel behind the maximum."""
+def plot_attackers(results: Sequence[MethodResult], path: Path) -> Path | None:
+    """Each attacker's score per leakage metric and method: the panel behind the maximum (None: no leakage measured)."""
     metrics = [m for m in ("gender_leakage", "language_leakage", "speaker_id_acc") if m in results[0].attackers]
+    if not metrics:
+        return None
     fig, axes = plt.subplots(1, len(metrics), figsize=(4 * len(metrics), 3.4), squeeze=False)
     for ax, metric in zip(axes[0], metrics):
         names = list(results[0].attackers[metric])
@@ -72,8 +74,8 @@ def plot_frontier(
         ax.errorbar(
             [100 * r.metrics[leakage].mean for r in members],
             [100 * r.metrics[utility].mean for r in members],
-            xerr=[100 * r.metrics[leakage].sd for r in members],
-            yerr=[100 * r.metrics[utility].sd for r in members],
+            xerr=_error_bars([r.metrics[leakage] for r in members]),
+            yerr=_error_bars([r.metrics[utility] for r in members]),
             marker="o", capsize=2, linestyle="-" if len(members) > 1 else "none", label=family,
         )
     if shown:
@@ -122,7 +124,7 @@ def plot_sweep(
         ax.errorbar(
             values,
             [100 * r.metrics[metric].mean for r in swept],
-            yerr=[100 * r.metrics[metric].sd for r in swept],
+            yerr=_error_bars([r.metrics[metric] for r in swept]),
             marker="o", capsize=2, color="k", label=swept[0].method.split("(")[0],
         )
         for k, r in enumerate(baselines):
@@ -136,6 +138,16 @@ def plot_sweep(
         ax.set_title(COLUMNS[metric], fontsize=9)
     axes[0][-1].legend(fontsize=7)
     return _save(fig, path)
+
+
+def _error_bars(summaries: Sequence[MetricSummary | None]) -> np.ndarray:
+    """Distances (2 x n, in %) from each mean down and up to its 95% interval (its sd when there is none)."""
+    bars = np.zeros((2, len(summaries)))
+    for i, s in enumerate(summaries):
+        if s is not None:
+            low, high = s.ci95 if s.ci95 is not None else (s.mean - s.sd, s.mean + s.sd)
+            bars[:, i] = 100 * max(s.mean - low, 0.0), 100 * max(high - s.mean, 0.0)
+    return bars
 
 
 def _short(method: str) -> str:

@@ -12,7 +12,7 @@ from sklearn.manifold import TSNE
 from emoshield.corpora.splits import speaker_folds
 from emoshield.methods import make_method
 from emoshield.evaluation.plots import plot_projection
-from emoshield.evaluation.protocol import Dataset
+from emoshield.evaluation.data import Dataset
 from emoshield.types import Target
 
 

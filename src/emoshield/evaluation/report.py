@@ -9,25 +9,27 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from emoshield.evaluation.metrics import MetricSummary
-from emoshield.evaluation.protocol import MethodResult
+from emoshield.evaluation.summary import REFERENCE, Evaluation, MethodResult
 
 #: Column order and headings of the Markdown table (seed 000, Table II shape).
 COLUMNS: dict[str, str] = {
     "emotion_uar": "emotion UAR",
     "gender_leakage": "gender",
+    "gender_leakage_seen": "gender, attackers on the method's speakers",
     "speaker_id_acc": "speaker ID acc",
     "speaker_eer": "speaker EER",
     "language_leakage": "language",
+    "language_leakage_seen": "language, attackers on the method's speakers",
     "membership_auc": "membership AUC",
     "gender_acc_seed000": "gender, seed-000 attacker (acc)",
 }
 
 
 def result_to_dict(result: MethodResult) -> dict[str, Any]:
-    """One entry of ``results``: method, metrics (mean, sd, n, chance), every attacker."""
-    return {
+    """One entry of ``results``: method, metrics (mean, sd, n, chance, ci95), every attacker, differences."""
+    entry = {
         "method": result.method,
-        "metrics": {k: v.as_dict() for k, v in result.metrics.items()},
+        "metrics": {k: {**v.as_dict(), **result.details.get(k, {})} for k, v in result.metrics.items()},
         "strongest": dict(result.strongest),
         "attackers": {
             metric: {name: s.as_dict() for name, s in per.items()}
@@ -35,10 +37,13 @@ def result_to_dict(result: MethodResult) -> dict[str, Any]:
         },
         "values": {k: list(v) for k, v in result.values.items()},
     }
+    if result.differences:
+        entry[f"difference_from_{REFERENCE}"] = {k: d.as_dict() for k, d in result.differences.items()}
+    return entry
 
 
 def markdown_table(results: Sequence[MethodResult]) -> str:
-    """Methods as rows, metrics as columns (mean ± sd in %), and a chance row."""
+    """Methods as rows, metrics as columns (mean [95% interval], or mean ± sd without one, in %), and a chance row."""
     present = [m for m in COLUMNS if any(m in r.metrics for r in results)]
     lines = [
         "| method | " + " | ".join(COLUMNS[m] for m in present) + " |",
@@ -52,31 +57,63 @@ def markdown_table(results: Sequence[MethodResult]) -> str:
     return "\n".join(lines)
 
 
+def differences_table(results: Sequence[MethodResult]) -> str:
+    """Each method minus the reference method (raw), in points, with the paired speaker-level 95% interval."""
+    shown = [r for r in results if r.differences]
+    present = [m for m in COLUMNS if any(m in r.differences for r in shown)]
+    if not shown:
+        return ""
+    lines = [
+        f"| method − {REFERENCE} | " + " | ".join(COLUMNS[m] for m in present) + " |",
+        "|---|" + "---|" * len(present),
+    ]
+    for r in shown:
+        cells = []
+        for m in present:
+            d = r.differences.get(m)
+            cells.append("–" if d is None else f"{100 * d.mean:+.1f}" + (_interval(d.ci95) if d.ci95 else ""))
+        lines.append(f"| {r.method} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def _cell(summary: MetricSummary | None, attacker: str | None) -> str:
     if summary is None:
         return "–"
     who = f" ({attacker})" if attacker and attacker != "svm" else ""
-    return f"{summary}{who}"
+    value = f"{100 * summary.mean:.1f}{_interval(summary.ci95)}" if summary.ci95 else str(summary)
+    return value + who
+
+
+def _interval(ci95: tuple[float, float]) -> str:
+    return f" [{100 * ci95[0]:.1f}, {100 * ci95[1]:.1f}]"
 
 
 def write_report(
     out_dir: str | Path,
-    results: Sequence[MethodResult],
+    results: Evaluation | Sequence[MethodResult],
     context: dict[str, Any],
     plots: bool = True,
 ) -> Path:
-    """Write report.json, report.md and plots into ``out_dir``; return the JSON path."""
+    """Write report.json, report.md and plots into ``out_dir``; return the JSON path.
+
+    An :class:`Evaluation` also brings its notes (what could not be measured, and why)
+    and the warnings its fits raised.
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    notes = list(getattr(results, "notes", []))
+    warnings = dict(getattr(results, "warnings", {}))
     payload = {
         "emoshield_version": _version(),
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "machine": {"python": platform.python_version(), "processor": platform.machine()},
         **context,
+        "notes": notes,
+        "warnings": warnings,
         "results": [result_to_dict(r) for r in results],
     }
     write_text_atomic(out / "report.json", json.dumps(payload, indent=2) + "\n")
-    write_text_atomic(out / "report.md", _markdown_document(results, context))
+    write_text_atomic(out / "report.md", _markdown_document(list(results), context, notes, warnings))
     if plots:
         from emoshield.evaluation.plots import plot_attackers, plot_frontier, plot_metrics
 
@@ -86,7 +123,9 @@ def write_report(
     return out / "report.json"
 
 
-def _markdown_document(results: Sequence[MethodResult], context: dict[str, Any]) -> str:
+def _markdown_document(
+    results: Sequence[MethodResult], context: dict[str, Any], notes: Sequence[str], warnings: dict[str, int]
+) -> str:
     data = context.get("data", {})
     lines = [
         "# emoshield evaluation",
@@ -95,16 +134,33 @@ def _markdown_document(results: Sequence[MethodResult], context: dict[str, Any])
         f"features `{data.get('feature_set', '?')}` ({data.get('n_features', '?')}), "
         f"target `{context.get('settings', {}).get('target', '?')}`.",
         "",
-        "Values are % (mean ± sd over repeats). Emotion: UAR, leave-one-speaker-out. "
-        "Gender/language: UAR of the strongest attacker on held-out speakers (named in brackets "
-        "when not the SVM). Speaker ID: closed-set accuracy on held-out utterances. "
-        "Speaker EER: verification among unseen speakers (50 = no linkability). "
-        "Membership AUC: can the panel tell training speakers from others (50 = no). "
-        "Seed-000 attacker: one MLP trained on half of the test speakers' own utterances (accuracy).",
+        "Values are % (mean over repeats [speaker-level bootstrap 95% interval]; sd over repeats in report.json); "
+        "the strongest attacker "
+        "is named in brackets when not the SVM. Emotion: UAR, speaker-independent. Privacy: the method is fit on "
+        "one set of speakers, attackers learn from a second set it never saw, and are scored on a third. "
+        "Gender/language: UAR of the strongest attacker; the headline is the stronger of attackers that learn "
+        "from unseen speakers and attackers that learn from the method's own speakers (`seen:`, also shown "
+        "alone). Speaker ID: closed-set accuracy among unseen speakers (enrolment on some of their utterances). "
+        "Speaker EER: same-gender verification trials among unseen speakers (50 = unlinkable). Membership AUC: "
+        "can an attacker, learned or training-free, tell the method's training speakers from others "
+        "(50 = cannot; folded, so below 50 never counts as privacy). Seed-000 attacker: one MLP trained on "
+        "half of the scored speakers' own utterances (accuracy).",
         "",
         markdown_table(results),
         "",
     ]
+    trials = [f"{r.method} {t['target']} / {t['non_target']}"
+              for r in results for t in [r.details.get("speaker_eer", {}).get("trials")] if t]
+    if trials:
+        lines += ["Verification trials per repeat (target / same-gender non-target): " + "; ".join(trials) + ".", ""]
+    differences = differences_table(results)
+    if differences:
+        lines += [f"Differences from `{REFERENCE}` (points, paired by speaker):", "", differences, ""]
+    if notes:
+        lines += ["Notes:", "", *[f"- {note}" for note in notes], ""]
+    if warnings:
+        lines += ["Warnings raised while fitting (counted, not printed):", "",
+                  *[f"- {count}× {message}" for message, count in sorted(warnings.items(), key=lambda kv: -kv[1])], ""]
     return "\n".join(lines)
 
 

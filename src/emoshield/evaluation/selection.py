@@ -67,11 +67,17 @@ def select(
             continue
         for key, predicted in fit_predict(train, test).items():
             pooled.setdefault(key, np.empty(len(y), dtype=y.dtype))[test] = predicted
-    best: tuple[Hashable | None, float] = (None, 0.0)
-    for key, predicted in pooled.items():
+    for predicted in pooled.values():
         for test, value in constant:
             predicted[test] = value
-        score = uar(y[scored], predicted[scored])
+    return best_pooled(y[scored], {key: predicted[scored] for key, predicted in pooled.items()})
+
+
+def best_pooled(y: np.ndarray, pooled: dict[Hashable, np.ndarray]) -> tuple[Hashable | None, float]:
+    """The key whose pooled predictions of ``y`` have the highest UAR (the first among equals)."""
+    best: tuple[Hashable | None, float] = (None, 0.0)
+    for key, predicted in pooled.items():
+        score = uar(y, predicted)
         if best[0] is None or score > best[1] + 1e-12:
             best = (key, score)
     return best

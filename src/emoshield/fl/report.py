@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from emoshield.evaluation.protocol import MethodResult
+from emoshield.evaluation.summary import MethodResult
 from emoshield.evaluation.report import result_to_dict, write_text_atomic
 from emoshield.fl.metrics import METRICS
 from emoshield.fl.protocol import Experiment

@@ -125,6 +125,10 @@ def resolved_params(value: Any) -> Any:
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     if hasattr(value, "__dict__"):
-        state = {k: v for k, v in vars(value).items() if not k.endswith("_")}  # fitted state ends in _
-        return {"type": f"{type(value).__module__}.{type(value).__qualname__}", **resolved_params(state)}
+        settings = {  # class-level settings (a grid of C values, say), then what the constructor stored
+            k: v for cls in reversed(type(value).__mro__) for k, v in vars(cls).items()
+            if not k.startswith("_") and isinstance(v, (bool, int, float, str, tuple))
+        }
+        settings.update({k: v for k, v in vars(value).items() if not k.endswith("_")})  # fitted state ends in _
+        return {"type": f"{type(value).__module__}.{type(value).__qualname__}", **resolved_params(settings)}
     return repr(value)

@@ -1,0 +1,56 @@
+"""One fold task run end to end: fit the method once, release every speaker set, measure."""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections import Counter
+from contextlib import contextmanager
+from typing import Iterator
+
+from threadpoolctl import threadpool_limits
+
+from emoshield.evaluation import emotion, leakage, linkability, membership
+from emoshield.evaluation.data import Dataset, Released
+from emoshield.evaluation.plan import FoldTask, Measurement
+
+
+def run_task(data: Dataset, task: FoldTask) -> dict:
+    """The task's evidence per metric, the seconds each stage took, and the warnings its fits raised.
+
+    Warnings are counted for the report, never printed over the progress bar.
+    """
+    seconds: dict[str, float] = {}
+    with threadpool_limits(limits=1), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        if task.kind == "emotion":
+            with _timed(seconds, "emotion"):
+                evidence = emotion.measure(data, task)
+        else:
+            evidence = _privacy(data, task, seconds)
+    return {"evidence": evidence, "seconds": seconds, "warnings": dict(count_warnings(caught))}
+
+
+def count_warnings(caught: list[warnings.WarningMessage]) -> Counter:
+    """``Category: first line of the message`` -> how often."""
+    return Counter(f"{w.category.__name__}: {str(w.message).splitlines()[0][:200]}" for w in caught)
+
+
+def _privacy(data: Dataset, task: FoldTask, seconds: dict[str, float]) -> dict:
+    with _timed(seconds, "method"):
+        model = data.fit_method(task.method, task.seed, task.fit)
+        released = Released(*(model.transform(data.X[index]) for index in (task.fit, task.learn, task.test)))
+    evidence: dict = {}
+    for measurement, module in ((Measurement.LEAKAGE, leakage), (Measurement.LINKABILITY, linkability),
+                                (Measurement.MEMBERSHIP, membership)):
+        if measurement in task.measurements:
+            with _timed(seconds, measurement.value):
+                evidence.update(module.measure(data, task, released))
+    return evidence
+
+
+@contextmanager
+def _timed(seconds: dict[str, float], stage: str) -> Iterator[None]:
+    start = time.perf_counter()
+    yield
+    seconds[stage] = seconds.get(stage, 0.0) + time.perf_counter() - start

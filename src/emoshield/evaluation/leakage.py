@@ -1,0 +1,61 @@
+"""Attribute leakage: can attackers infer gender (and language) from the released representation?
+
+Each attacker of the panel learns from the ``learn`` speakers' released
+representation with their true labels (speakers the method never saw) and is
+scored on the ``test`` speakers. The same panel also learns from the method's
+own training speakers (``seen:`` attackers, the earlier protocol): a defence
+that scrambles only its own speakers fools those, and the report's headline is
+the stronger of the two. Seed 000's weaker attacker (trained on half of the
+scored speakers' own utterances) is kept for comparison with the paper.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.model_selection import StratifiedShuffleSplit
+
+from emoshield.evaluation.attackers import AttackerView, make_panel, seed000_mlp
+from emoshield.evaluation.data import Dataset, Released
+from emoshield.evaluation.evidence import Evidence
+from emoshield.evaluation.plan import FoldTask
+
+SEEN = "seen:"
+
+
+def measure(data: Dataset, task: FoldTask, released: Released) -> dict[str, Evidence]:
+    """``gender_leakage`` (and ``language_leakage``): every attacker's predictions for the scored speakers."""
+    targets = {"gender_leakage": data.genders}
+    if task.languages:
+        targets["language_leakage"] = data.languages
+    settings = {"": (task.learn, released.learn), SEEN: (task.fit, released.fit)}
+    evidence: dict[str, Evidence] = {}
+    for metric, y in targets.items():
+        by = {}
+        for prefix, (index, Z) in settings.items():
+            view = AttackerView().fit(Z)
+            Z_train, Z_test = view.transform(Z), view.transform(released.test)
+            for name, attacker in make_panel(task.attackers, task.seed).items():
+                by[prefix + name] = attacker.fit(Z_train, y[index], data.speakers[index]).predict(Z_test)
+        evidence[metric] = {"kind": "uar", "truth": y[task.test], "speaker": data.speaker_index[task.test], "by": by}
+    weak = seed000_attack(data.genders[task.test], released.test, task.seed)
+    if weak is not None:
+        judged, predicted = weak
+        index = task.test[judged]
+        evidence["gender_acc_seed000"] = {"kind": "accuracy", "truth": data.genders[index],
+                                          "speaker": data.speaker_index[index], "by": {"mlp": predicted}}
+    return evidence
+
+
+def seed000_attack(genders: np.ndarray, Z: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """Seed 000's attacker: a two-layer MLP trained on half of the scored speakers' own utterances.
+
+    Returns the positions it judged (the other half) and its predictions, or None when
+    the scored utterances do not hold two of each of two genders.
+    """
+    _, counts = np.unique(genders, return_counts=True)
+    if len(counts) < 2 or counts.min() < 2:
+        return None
+    learn, judge = next(StratifiedShuffleSplit(n_splits=1, test_size=0.5, random_state=seed).split(Z, genders))
+    view = AttackerView().fit(Z[learn])
+    attacker = seed000_mlp(seed, len(learn), len(counts)).fit(view.transform(Z[learn]), genders[learn])
+    return judge, attacker.predict(view.transform(Z[judge]))

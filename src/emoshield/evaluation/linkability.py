@@ -1,0 +1,90 @@
+"""Linkability of speakers the method never saw: closed-set identification and same-gender verification.
+
+Both use the unseen speakers of a privacy task (its ``learn`` and ``test``
+sets, released by the method fit on others):
+
+- identification (``speaker_id_acc``): each speaker's utterances are dealt
+  into folds; the panel enrols on the other folds and names the speaker of
+  each utterance of one (closed set of the unseen speakers);
+- verification (``speaker_eer``, VoicePrivacy's convention): the unseen
+  speakers are halved, balanced by gender; a scorer learns an embedding on one
+  half and scores trials among the other, then the halves swap. Non-target
+  trials pair two speakers of the same gender only: across genders, an EER
+  measures gender, not identity.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from emoshield.corpora.splits import speaker_folds, utterance_folds
+from emoshield.evaluation.attackers import AttackerView, make_panel
+from emoshield.evaluation.data import Dataset, Released
+from emoshield.evaluation.evidence import Evidence
+from emoshield.evaluation.plan import FoldTask
+from emoshield.evaluation.verification import SCORERS, cosine_matrix
+
+#: Trials kept per verification half (sampled when there are more).
+MAX_TRIALS = 50_000
+
+
+def measure(data: Dataset, task: FoldTask, released: Released) -> dict[str, Evidence]:
+    unseen = np.r_[task.learn, task.test]
+    Z = np.vstack([released.learn, released.test])
+    evidence = {"speaker_id_acc": identification(data, unseen, Z, task)}
+    trials = verification(data, unseen, Z, task.seed)
+    if trials is not None:
+        evidence["speaker_eer"] = trials
+    return evidence
+
+
+def identification(data: Dataset, index: np.ndarray, Z: np.ndarray, task: FoldTask) -> Evidence:
+    """Each attacker's guess of the speaker of each utterance, from enrolment on the speaker's others."""
+    speakers = data.speakers[index]
+    by: dict[str, list] = {name: [] for name in task.attackers}
+    judged = []
+    for enrol, identify in utterance_folds(speakers, task.identification_folds, task.seed):
+        view = AttackerView().fit(Z[enrol])
+        Z_enrol, Z_identify = view.transform(Z[enrol]), view.transform(Z[identify])
+        for name, attacker in make_panel(task.attackers, task.seed).items():
+            by[name].append(attacker.fit(Z_enrol, speakers[enrol]).predict(Z_identify))
+        judged.append(identify)
+    order = np.concatenate(judged)
+    return {"kind": "accuracy", "truth": speakers[order], "speaker": data.speaker_index[index][order],
+            "by": {name: np.concatenate(parts) for name, parts in by.items()}}
+
+
+def verification(data: Dataset, index: np.ndarray, Z: np.ndarray, seed: int) -> Evidence | None:
+    """Same-gender trials among each half of the unseen speakers, scored by embeddings learnt on the other half.
+
+    None when no half holds two speakers of one gender (no non-target trial can be made).
+    """
+    rng = np.random.default_rng(seed)
+    halves = speaker_folds(data.speakers[index], 2, seed, stratify=data.genders[index])
+    pieces = []
+    for learn, trial in halves:
+        i, j = _same_gender_pairs(data, index[trial], rng)
+        if not (data.speakers[index[trial]][i] != data.speakers[index[trial]][j]).any():
+            continue
+        scores = {}
+        for name, scorer in SCORERS.items():
+            embedding = scorer(Z[learn], data.speakers[index[learn]]).transform(Z[trial])
+            scores[name] = cosine_matrix(embedding)[i, j]
+        left, right = index[trial][i], index[trial][j]
+        pieces.append({"same": data.speakers[left] == data.speakers[right], "speaker": data.speaker_index[left],
+                       "other": data.speaker_index[right], "by": scores})
+    if not pieces:
+        return None
+    return {"kind": "eer", "by": {name: np.concatenate([p["by"][name] for p in pieces]) for name in SCORERS},
+            **{key: np.concatenate([p[key] for p in pieces]) for key in ("same", "speaker", "other")}}
+
+
+def _same_gender_pairs(data: Dataset, index: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Positions (into ``index``) of every pair of utterances whose speakers share a gender, at most MAX_TRIALS."""
+    i, j = np.triu_indices(len(index), k=1)
+    keep = data.genders[index][i] == data.genders[index][j]
+    i, j = i[keep], j[keep]
+    if len(i) > MAX_TRIALS:
+        chosen = np.sort(rng.choice(len(i), size=MAX_TRIALS, replace=False))
+        i, j = i[chosen], j[chosen]
+    return i, j
