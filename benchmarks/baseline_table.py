@@ -77,6 +77,11 @@ def main() -> None:
     write_report(out, results, context)
     print(f"### {args.corpora}: {len(manifest)} utterances, {manifest['speaker'].nunique()} speakers\n")
     print(markdown_table(results))
+    print("\nFit seconds per method and stage (summed over fold tasks, inside the workers):\n")
+    stages = sorted({stage for per in results.seconds.values() for stage in per})
+    print("| method | " + " | ".join(stages) + " |\n|---|" + "---|" * len(stages))
+    for method, per in results.seconds.items():
+        print(f"| {method} | " + " | ".join(f"{per.get(stage, 0):.0f}" for stage in stages) + " |")
     print(
         f"\nemoshield {__version__}, {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
         f"extraction {extract_seconds:.0f} s ({extraction.cached} of {len(manifest)} from cache), "

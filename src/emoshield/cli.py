@@ -174,6 +174,8 @@ def evaluate(
         str, typer.Option(help="What to measure: emotion, leakage (gender, language), linkability (speaker ID, EER), membership.")
     ] = "emotion,leakage,linkability,membership",
     emotion_folds: Annotated[Optional[int], typer.Option(help="k speaker folds for emotion instead of leave-one-speaker-out.")] = None,
+    privacy_folds: Annotated[int, typer.Option(help="Speaker groups rotated through the method's, attackers' and scored sets.")] = 5,
+    bootstrap: Annotated[int, typer.Option(help="Speaker-level bootstrap draws for the 95% intervals (0: none).")] = 1000,
     seed: Annotated[int, typer.Option(help="Seed of the first repeat.")] = 0,
     workers: Annotated[Optional[int], typer.Option(help="Parallel fold fits (default: all cores).")] = None,
     fresh: Annotated[bool, typer.Option(help="Fit everything again instead of reading OUTPUT/checkpoints.")] = False,
@@ -198,6 +200,8 @@ def evaluate(
         attackers=_split(attackers),
         metrics=_split(metrics),
         emotion_folds=emotion_folds,
+        privacy_folds=privacy_folds,
+        bootstrap=bootstrap,
         seed=seed,
         workers=cores(workers),
     )

@@ -48,6 +48,8 @@ class EvaluationConfig:
     attackers: tuple[str, ...] = ("logreg", "svm", "mlp", "knn", "gboost")
     metrics: tuple[str, ...] = ("emotion", "leakage", "linkability", "membership")
     emotion_folds: int = 0  # 0: leave one speaker out
+    privacy_folds: int = 5
+    bootstrap: int = 1000
     seed: int = 0
     workers: int = 0  # 0: all cores
 

@@ -145,6 +145,8 @@ def settings_of(recipe: Recipe) -> EvaluationSettings:
         repeats=section.repeats,
         attackers=section.attackers,
         metrics=section.metrics,
+        privacy_folds=section.privacy_folds,
+        bootstrap=section.bootstrap,
         emotion_folds=section.emotion_folds or None,
         seed=section.seed,
         workers=cores(section.workers),

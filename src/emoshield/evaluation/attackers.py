@@ -65,6 +65,7 @@ class TunedAttacker:
 
     fallback: Hashable = None  # the setting used when no inner fold can be fit
     components: int | None = None
+    identifies: bool = True  # affordable for closed-set identification among many speakers
 
     def __init__(self, seed: int = 0, inner_folds: int = INNER_FOLDS) -> None:
         self.seed = seed
@@ -190,12 +191,14 @@ class MlpAttacker(TunedAttacker):
 class GboostAttacker(TunedAttacker):
     """Histogram gradient boosting on the leading 64 principal axes; rounds read off one fit per inner fold.
 
-    Its cost grows with the input's width and, per round, with the number of classes.
+    Its cost grows with the input's width and, per round, with the number of classes
+    (one tree each): it attacks attributes and membership, not the identity of many speakers.
     """
 
     rounds: tuple[int, ...] = (25, 50, 100)
     components = 64
     fallback = 50
+    identifies = False
 
     def _model(self, rounds: int) -> HistGradientBoostingClassifier:
         return HistGradientBoostingClassifier(max_iter=rounds, early_stopping=False, random_state=self.seed)
@@ -237,6 +240,11 @@ ATTACKERS: dict[str, Callable[[int], Attacker]] = {
 
 #: The default panel: every kind of attacker.
 DEFAULT_PANEL: tuple[str, ...] = ("logreg", "svm", "mlp", "knn", "gboost")
+
+
+def identification_panel(names: Sequence[str]) -> tuple[str, ...]:
+    """The attackers of ``names`` that closed-set speaker identification uses."""
+    return tuple(n for n in names if getattr(ATTACKERS[n], "identifies", True))
 
 
 def make_panel(names: Sequence[str], seed: int) -> dict[str, Attacker]:

@@ -4,7 +4,8 @@ Both use the unseen speakers of a privacy task (its ``learn`` and ``test``
 sets, released by the method fit on others):
 
 - identification (``speaker_id_acc``): each speaker's utterances are dealt
-  into folds; the panel enrols on the other folds and names the speaker of
+  into folds; the panel (but gradient boosting, whose cost grows with the
+  number of speakers) enrols on the other folds and names the speaker of
   each utterance of one (closed set of the unseen speakers);
 - verification (``speaker_eer``, VoicePrivacy's convention): the unseen
   speakers are halved, balanced by gender; a scorer learns an embedding on one
@@ -18,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from emoshield.corpora.splits import speaker_folds, utterance_folds
-from emoshield.evaluation.attackers import AttackerView, make_panel
+from emoshield.evaluation.attackers import AttackerView, identification_panel, make_panel
 from emoshield.evaluation.data import Dataset, Released
 from emoshield.evaluation.evidence import Evidence
 from emoshield.evaluation.plan import FoldTask
@@ -41,12 +42,13 @@ def measure(data: Dataset, task: FoldTask, released: Released) -> dict[str, Evid
 def identification(data: Dataset, index: np.ndarray, Z: np.ndarray, task: FoldTask) -> Evidence:
     """Each attacker's guess of the speaker of each utterance, from enrolment on the speaker's others."""
     speakers = data.speakers[index]
-    by: dict[str, list] = {name: [] for name in task.attackers}
+    panel = identification_panel(task.attackers)
+    by: dict[str, list] = {name: [] for name in panel}
     judged = []
     for enrol, identify in utterance_folds(speakers, task.identification_folds, task.seed):
         view = AttackerView().fit(Z[enrol])
         Z_enrol, Z_identify = view.transform(Z[enrol]), view.transform(Z[identify])
-        for name, attacker in make_panel(task.attackers, task.seed).items():
+        for name, attacker in make_panel(panel, task.seed).items():
             by[name].append(attacker.fit(Z_enrol, speakers[enrol]).predict(Z_identify))
         judged.append(identify)
     order = np.concatenate(judged)

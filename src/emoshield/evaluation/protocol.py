@@ -77,6 +77,10 @@ def evaluate_methods(
         warnings.simplefilter("always")
         evaluation = summarise_outputs(data, plan.tasks, outputs, settings)
     evaluation.notes = plan.notes + evaluation.notes
+    for task, output in zip(plan.tasks, outputs):
+        stages = evaluation.seconds.setdefault(task.method, {})
+        for stage, seconds in output.get("seconds", {}).items():
+            stages[stage] = stages.get(stage, 0.0) + seconds
     evaluation.warnings = dict(
         sum((Counter(o["warnings"]) for o in outputs), Counter())
         + count_warnings(caught)

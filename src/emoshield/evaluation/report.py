@@ -103,6 +103,7 @@ def write_report(
     out.mkdir(parents=True, exist_ok=True)
     notes = list(getattr(results, "notes", []))
     warnings = dict(getattr(results, "warnings", {}))
+    seconds = dict(getattr(results, "seconds", {}))
     payload = {
         "emoshield_version": _version(),
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -110,6 +111,7 @@ def write_report(
         **context,
         "notes": notes,
         "warnings": warnings,
+        "fit_seconds": seconds,  # per method and stage, summed over fold tasks (read back from checkpoints too)
         "results": [result_to_dict(r) for r in results],
     }
     write_text_atomic(out / "report.json", json.dumps(payload, indent=2) + "\n")

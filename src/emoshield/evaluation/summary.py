@@ -53,11 +53,13 @@ class MethodResult:
 
 @dataclass
 class Evaluation(Sequence):
-    """The results (one per method, in order), notes on what could not be measured, and fitting warnings."""
+    """The results (one per method, in order), notes on what could not be measured, fitting warnings,
+    and the seconds each method spent per stage (summed over its fold tasks, inside the workers)."""
 
     results: list[MethodResult]
     notes: list[str] = field(default_factory=list)
     warnings: dict[str, int] = field(default_factory=dict)
+    seconds: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def __getitem__(self, i):
         return self.results[i]
