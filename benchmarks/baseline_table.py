@@ -70,7 +70,7 @@ def main() -> None:
             "n_utterances": len(manifest),
             "n_speakers": int(manifest["speaker"].nunique()),
         },
-        "settings": {"target": "valence", "repeats": args.repeats, "methods": list(settings.methods)},
+        "settings": settings.describe(),
         "timing_seconds": {"extract": extract_seconds, "evaluate": evaluate_seconds},
         "resumable": args.resume,  # True: the evaluate time may exclude fits read from checkpoints
     }

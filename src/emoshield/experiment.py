@@ -117,19 +117,7 @@ def evaluate(
             "languages": sorted(manifest["language"].unique()),
             "classes": sorted(c for c in manifest[settings.target.value].unique() if c),
         },
-        "settings": {
-            "methods": list(settings.methods),
-            "target": settings.target.value,
-            "repeats": settings.repeats,
-            "metrics": [m.value for m in settings.metrics],
-            "attackers": list(settings.attackers),
-            "attacker_speakers": "unseen",
-            "privacy_folds": settings.privacy_folds,
-            "identification_folds": settings.identification_folds,
-            "emotion_protocol": "loso" if settings.emotion_folds is None else f"{settings.emotion_folds} speaker folds",
-            "bootstrap": settings.bootstrap,
-            "seed": settings.seed,
-        },
+        "settings": settings.describe(),
         **(extra or {}),
     }
     write_report(output, results, context)

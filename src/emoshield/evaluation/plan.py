@@ -66,6 +66,22 @@ class EvaluationSettings:
     def privacy(self) -> tuple[Measurement, ...]:
         return tuple(m for m in self.metrics if m in PRIVACY_MEASUREMENTS)
 
+    def describe(self) -> dict:
+        """The settings as the report's ``settings`` section records them."""
+        return {
+            "methods": list(self.methods),
+            "target": self.target.value,
+            "repeats": self.repeats,
+            "metrics": [m.value for m in self.metrics],
+            "attackers": list(self.attackers),
+            "attacker_speakers": "unseen",
+            "privacy_folds": self.privacy_folds,
+            "identification_folds": self.identification_folds,
+            "emotion_protocol": "loso" if self.emotion_folds is None else f"{self.emotion_folds} speaker folds",
+            "bootstrap": self.bootstrap,
+            "seed": self.seed,
+        }
+
 
 @dataclass(frozen=True)
 class FoldTask:
