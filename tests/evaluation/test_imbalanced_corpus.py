@@ -1,0 +1,23 @@
+"""Model selection on the synthetic corpus with imbalanced speakers (2 to 30 utterances, skewed emotions)."""
+
+import numpy as np
+import pytest
+
+from emoshield.evaluation import EvaluationSettings, evaluate_methods
+from emoshield.features import align_features, extract_features
+from emoshield.synthetic import SyntheticSpec, generate_corpus
+
+
+@pytest.mark.slow
+def test_valence_is_recognised_steadily_when_speakers_are_imbalanced(tmp_path):
+    manifest = generate_corpus(tmp_path, SyntheticSpec(n_speakers=12, utterances_per_speaker=9, imbalanced=True))
+    counts = manifest["speaker"].value_counts()
+    assert counts.min() == 2 and counts.max() == 30
+    frame = extract_features(manifest["file"].tolist(), "egemaps", workers=2, cache_dir=False).frame
+    X = align_features(frame, manifest)
+    settings = EvaluationSettings(methods=("raw",), metrics=("emotion",), repeats=3, bootstrap=200)
+    result = evaluate_methods(X, manifest, settings)[0]
+    scores = np.array(result.values["emotion_uar"])
+    assert scores.min() > 0.6 and scores.max() - scores.min() < 0.05
+    low, high = result.metrics["emotion_uar"].ci95
+    assert 0.5 < low <= result.metrics["emotion_uar"].mean <= high
