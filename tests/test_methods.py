@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from emoshield.config import SweepConfig, split_top_level
-from emoshield.errors import ConfigError
+from emoshield.errors import ConfigError, ManifestError
 from emoshield.methods import METHODS, Chain, MinMaxPca, MinMaxRaw, make_method, parse_method
 
 
@@ -79,3 +79,30 @@ def test_frontier_labels_of_close_points_do_not_overlap():
     assert len(boxes) == 4
     assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
     plt.close(fig)
+
+
+def test_speaker_norm_standardises_each_speaker_with_its_own_statistics():
+    from emoshield.methods import SpeakerNorm
+
+    rng = np.random.default_rng(0)
+    speakers = np.repeat(["a", "b", "c"], [5, 8, 3])
+    X = rng.normal(size=(16, 4)) * [1, 2, 3, 0] + rng.normal(size=(3, 4))[np.searchsorted(["a", "b", "c"], speakers)] * 10
+    attributes = pd.DataFrame({"speaker": speakers})
+    out = make_method("speaker_norm", seed=0).fit(X[:13], attributes[:13]).transform(X, attributes)
+    for s in "abc":
+        rows = speakers == s
+        np.testing.assert_allclose(out[rows].mean(axis=0), 0, atol=1e-12)
+        np.testing.assert_allclose(out[rows][:, :3].std(axis=0), 1)
+    np.testing.assert_allclose(out[:, 3], 0, atol=1e-12)  # a feature constant within each speaker stays at 0
+    centred = SpeakerNorm(scale=False).transform(X, attributes)
+    np.testing.assert_allclose(centred[speakers == "a"], X[speakers == "a"] - X[speakers == "a"].mean(axis=0))
+
+
+def test_speaker_norm_refuses_what_it_cannot_normalise():
+    X = np.zeros((3, 2))
+    with pytest.raises(ConfigError, match=r"min_utterances must be an integer >= 2, got 1"):
+        make_method("speaker_norm(min_utterances=1)", seed=0)
+    with pytest.raises(ManifestError, match=r"speaker b has 1 utterance.*min_utterances=2"):
+        make_method("speaker_norm", seed=0).transform(X, pd.DataFrame({"speaker": ["a", "a", "b"]}))
+    with pytest.raises(ConfigError, match="needs the speaker of every utterance"):
+        make_method("speaker_norm", seed=0).transform(X)

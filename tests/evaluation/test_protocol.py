@@ -191,3 +191,13 @@ def test_finished_fits_are_kept_and_a_rerun_reuses_them(tmp_path):
     assert labels and not any("from checkpoint" in label for label in labels)
     other = evaluate_methods(X + 1e-3, manifest, settings, checkpoints=tmp_path)[0]  # other features: no reuse
     assert len(list(tmp_path.glob("*.json"))) == 2 * len(stored) and other.metrics["emotion_uar"].n == 2
+
+
+def test_speaker_norm_removes_what_is_constant_in_a_voice_and_has_no_members():
+    X, manifest = _data(gender_strength=6.0, speaker_strength=3.0, n_speakers=12)
+    raw, norm = evaluate_methods(X, manifest, EvaluationSettings(methods=("raw", "speaker_norm"), **FAST))
+    assert raw.metrics["gender_leakage"].mean > 0.75 and raw.metrics["speaker_id_acc"].mean > 0.8
+    assert norm.metrics["gender_leakage"].mean < 0.65
+    assert norm.metrics["speaker_id_acc"].mean < 2 * norm.metrics["speaker_id_acc"].chance
+    assert norm.metrics["membership_auc"].mean < 0.65
+    assert norm.metrics["emotion_uar"].mean > 0.9

@@ -52,6 +52,10 @@ class Dataset:
         """The method ``spec`` fit on the utterances ``index`` (features and attributes)."""
         return make_method(spec, seed).fit(self.X[index], self.attributes(index))
 
+    def release(self, model: Method, index: np.ndarray) -> np.ndarray:
+        """What the fitted ``model`` releases for the utterances ``index`` (their attributes go along)."""
+        return model.transform(self.X[index], self.attributes(index))
+
     @property
     def has_languages(self) -> bool:
         return len(np.unique(self.languages)) >= 2

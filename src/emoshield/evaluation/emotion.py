@@ -13,15 +13,18 @@ from emoshield.evaluation.svm import RbfSvmGrid
 def measure(data: Dataset, task: FoldTask) -> dict[str, Evidence]:
     """The grid-searched SVM's predictions for the held-out speakers' labelled utterances.
 
-    The method and the SVM are fit on the training speakers' labelled utterances
-    (utterances without a label for the target take no part in this task).
+    The method is fit on all the training speakers' utterances and the SVM on the
+    labelled ones; every held-out utterance is released (a method may use a speaker's
+    other utterances, as ``speaker_norm`` does), the labelled ones are scored.
     """
     labelled = data.labels != ""
-    train, test = task.fit[labelled[task.fit]], task.test[labelled[task.test]]
+    train, test = task.fit[labelled[task.fit]], labelled[task.test]
     predicted = np.array([], dtype=data.labels.dtype)
-    if len(test):
-        model = data.fit_method(task.method, task.seed, train)
-        svm = RbfSvmGrid(random_state=task.seed).fit(model.transform(data.X[train]), data.labels[train], data.speakers[train])
-        predicted = svm.predict(model.transform(data.X[test]))
-    return {"emotion_uar": {"kind": "uar", "truth": data.labels[test], "speaker": data.speaker_index[test],
+    if test.any():
+        model = data.fit_method(task.method, task.seed, task.fit)
+        known = data.release(model, task.fit)[labelled[task.fit]]
+        svm = RbfSvmGrid(random_state=task.seed).fit(known, data.labels[train], data.speakers[train])
+        predicted = svm.predict(data.release(model, task.test)[test])
+    scored = task.test[test]
+    return {"emotion_uar": {"kind": "uar", "truth": data.labels[scored], "speaker": data.speaker_index[scored],
                             "by": {"svm": predicted}}}

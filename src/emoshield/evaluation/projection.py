@@ -30,7 +30,7 @@ def project_methods(
     embeddings = {}
     for name in methods:
         model = make_method(name, seed).fit(data.X[train], data.attributes(train))
-        released = model.transform(data.X[test])
+        released = data.release(model, test)
         perplexity = float(min(30, max(5, (len(test) - 1) // 3)))
         embeddings[name] = TSNE(n_components=2, perplexity=perplexity, random_state=seed, init="pca").fit_transform(
             np.asarray(released, dtype=np.float64)

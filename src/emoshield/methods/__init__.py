@@ -25,6 +25,7 @@ import yaml
 from emoshield.config import split_top_level
 from emoshield.errors import ConfigError
 from emoshield.methods.baselines import PCA_COMPONENTS, Chain, MinMaxPca, MinMaxRaw
+from emoshield.methods.speaker_norm import SpeakerNorm
 
 __all__ = [
     "PCA_COMPONENTS",
@@ -33,6 +34,7 @@ __all__ = [
     "Method",
     "MinMaxPca",
     "MinMaxRaw",
+    "SpeakerNorm",
     "make_method",
     "parse_method",
     "register_method",
@@ -41,11 +43,16 @@ __all__ = [
 
 
 class Method(Protocol):
-    """A representation: fit on training utterances, transform any utterances."""
+    """A representation: fit on training utterances, transform any utterances.
+
+    ``transform`` gets the utterances' attributes too (a device knows whose voice it
+    holds: ``speaker_norm`` standardises with that speaker's own statistics); the
+    other methods ignore them.
+    """
 
     def fit(self, X: np.ndarray, attributes: pd.DataFrame) -> "Method": ...
 
-    def transform(self, X: np.ndarray) -> np.ndarray: ...
+    def transform(self, X: np.ndarray, attributes: pd.DataFrame | None = None) -> np.ndarray: ...
 
 
 #: Builds an unfitted method from a seed and the keyword parameters of its spec.
@@ -63,6 +70,7 @@ METHODS: dict[str, MethodFactory] = {
     "raw": MinMaxRaw,
     "pca": MinMaxPca,
     "leace": _leace,
+    "speaker_norm": SpeakerNorm,
 }
 
 

@@ -27,7 +27,7 @@ class MinMaxRaw:
         self.scaler_ = MinMaxScaler().fit(X)
         return self
 
-    def transform(self, X: np.ndarray) -> np.ndarray:
+    def transform(self, X: np.ndarray, attributes: pd.DataFrame | None = None) -> np.ndarray:
         return self.scaler_.transform(X)
 
 
@@ -44,7 +44,7 @@ class MinMaxPca:
         self.pca_ = GramPca(n_components=n).fit(self.scaler_.transform(X))
         return self
 
-    def transform(self, X: np.ndarray) -> np.ndarray:
+    def transform(self, X: np.ndarray, attributes: pd.DataFrame | None = None) -> np.ndarray:
         return self.pca_.transform(self.scaler_.transform(X))
 
 
@@ -56,10 +56,10 @@ class Chain:
 
     def fit(self, X: np.ndarray, attributes: pd.DataFrame) -> "Chain":
         for step in self.steps:
-            X = step.fit(X, attributes).transform(X)
+            X = step.fit(X, attributes).transform(X, attributes)
         return self
 
-    def transform(self, X: np.ndarray) -> np.ndarray:
+    def transform(self, X: np.ndarray, attributes: pd.DataFrame | None = None) -> np.ndarray:
         for step in self.steps:
-            X = step.transform(X)
+            X = step.transform(X, attributes)
         return X

@@ -103,8 +103,11 @@ class AdversarialEncoder(TransformerMixin, BaseEstimator):
             self.history_ = train(self.model_, self._scale(values), targets, settings, self.seed)
         return self
 
-    def transform(self, X) -> np.ndarray:
-        """The latent code (n x latent, float32); a DataFrame's columns are checked against the fit's."""
+    def transform(self, X, attributes: pd.DataFrame | None = None) -> np.ndarray:
+        """The latent code (n x latent, float32); a DataFrame's columns are checked against the fit's.
+
+        ``attributes`` are accepted for the evaluation's ``Method`` protocol and not used.
+        """
         check_is_fitted(self, "model_")
         if isinstance(X, pd.DataFrame):
             self.check_features(list(X.columns))

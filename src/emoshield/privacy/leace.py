@@ -60,7 +60,7 @@ class LeaceEraser:
         self.unwhiten_ = (basis * scale[:, None]).T @ pca.components_.T  # r x d: back, W⁺
         return self
 
-    def transform(self, X: np.ndarray) -> np.ndarray:
+    def transform(self, X: np.ndarray, attributes: pd.DataFrame | None = None) -> np.ndarray:
         X = np.asarray(X, dtype=np.float64)
         return X - ((X - self.mean_) @ self.whiten_) @ self.unwhiten_
 
@@ -81,5 +81,5 @@ class MinMaxLeace:
         self.eraser_ = LeaceEraser(self.concepts).fit(self.scaler_.transform(X), attributes)
         return self
 
-    def transform(self, X: np.ndarray) -> np.ndarray:
+    def transform(self, X: np.ndarray, attributes: pd.DataFrame | None = None) -> np.ndarray:
         return self.eraser_.transform(self.scaler_.transform(X))

@@ -1,0 +1,61 @@
+"""Per-speaker normalisation on the device: each speaker's features standardised with their own statistics.
+
+A personal device knows whose voice it holds and can keep running statistics
+of that voice (its enrolment). Standardising every feature with the speaker's
+own mean and standard deviation removes what is constant in a voice (pitch
+level, vocal tract length, microphone) before anything leaves the device. It
+learns nothing from other speakers, so it has no training set whose members
+could be told apart.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from emoshield.errors import ConfigError, ManifestError
+
+#: A speaker's feature whose spread is below this is treated as constant (divided by 1).
+MIN_SPREAD = 1e-8
+
+
+class SpeakerNorm:
+    """The evaluation method ``speaker_norm``: z-scores within each speaker.
+
+    ``min_utterances``: the fewest utterances a speaker's statistics may come from
+    (2 or more). ``scale``: divide by the speaker's standard deviation, not only
+    subtract the mean.
+    """
+
+    def __init__(self, seed: int = 0, min_utterances: int = 2, scale: bool = True) -> None:
+        if not isinstance(min_utterances, int) or min_utterances < 2:
+            raise ConfigError(f"speaker_norm: min_utterances must be an integer >= 2, got {min_utterances!r}")
+        self.seed = seed
+        self.min_utterances = min_utterances
+        self.scale = bool(scale)
+
+    def fit(self, X: np.ndarray, attributes: pd.DataFrame | None = None) -> "SpeakerNorm":
+        self.transform(X, attributes)  # checks the enrolment of every training speaker
+        return self
+
+    def transform(self, X: np.ndarray, attributes: pd.DataFrame | None = None) -> np.ndarray:
+        if attributes is None or "speaker" not in attributes:
+            raise ConfigError("speaker_norm needs the speaker of every utterance (attributes with a 'speaker' column)")
+        X = np.asarray(X, dtype=np.float64)
+        speakers = attributes["speaker"].to_numpy(dtype=str)
+        if len(speakers) != len(X):
+            raise ConfigError(f"speaker_norm: {len(speakers)} speakers for {len(X)} feature rows")
+        out = np.empty_like(X)
+        for speaker in np.unique(speakers):
+            rows = speakers == speaker
+            if rows.sum() < self.min_utterances:
+                raise ManifestError(
+                    f"speaker_norm: speaker {speaker} has {int(rows.sum())} utterance(s); its statistics need "
+                    f"min_utterances={self.min_utterances} or more (min_utterances can be 2 or more)"
+                )
+            centred = X[rows] - X[rows].mean(axis=0)
+            if self.scale:
+                spread = X[rows].std(axis=0)
+                centred /= np.where(spread > MIN_SPREAD, spread, 1.0)
+            out[rows] = centred
+        return out
