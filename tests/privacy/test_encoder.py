@@ -132,6 +132,19 @@ def test_specs_set_layer_sizes_and_training_settings():
         make_method("adversarial(latnt=4)", 0)
 
 
+def test_a_speaker_front_end_standardises_each_speaker_before_the_encoder(utterances):
+    from emoshield.methods import Chain, SpeakerNorm
+
+    X, attributes = utterances
+    method = make_method(f"adversarial(front_end=speaker, latent={TINY.latent}, epochs=3)", 0)
+    assert isinstance(method, Chain) and isinstance(method.steps[0], SpeakerNorm)
+    encoder = method.steps[1].set_params(config=TINY)
+    codes = method.fit(X, attributes).transform(X, attributes)
+    np.testing.assert_allclose(codes, encoder.transform(SpeakerNorm().transform(X, attributes)))
+    with pytest.raises(ConfigError, match="front_end must be one of minmax, speaker, got 'zscore'"):
+        make_method("ae(front_end=zscore)", 0)
+
+
 def test_leace_after_the_adversarial_code_leaves_no_linear_gender_on_the_training_speakers(utterances):
     X, attributes = utterances
     plain = make_method("ae_emotion(latent=8, hidden=[32], epochs=5)", 0).fit(X, attributes).transform(X)

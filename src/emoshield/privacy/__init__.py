@@ -6,12 +6,16 @@ ablation of the adversaries), ``adversarial`` (emotion head and gender and
 language adversaries) and ``adversarial_leace`` (the adversarial code, then
 LEACE of gender and language on it), so that ``emoshield evaluate
 --methods raw,pca,ae,ae_emotion,adversarial,adversarial_leace`` compares them.
-Each takes encoder parameters in its spec, e.g. ``adversarial(latent=64, alpha=2)``.
+Each takes encoder parameters in its spec, e.g. ``adversarial(latent=64, alpha=2)``,
+and a ``front_end``: ``minmax`` (the encoder's own min-max scaling, fit on its
+training speakers) or ``speaker`` (each speaker's features standardised with
+that speaker's own statistics first, as ``speaker_norm``; the device's part).
 """
 
 from __future__ import annotations
 
-from emoshield.methods import Chain, register_method
+from emoshield.errors import ConfigError
+from emoshield.methods import Chain, Method, SpeakerNorm, register_method
 from emoshield.privacy.encoder import AdversarialEncoder, autoencoder, build_encoder
 from emoshield.privacy.grl import GradientReversal, reverse_gradient
 from emoshield.privacy.io import load_encoder, save_encoder
@@ -39,21 +43,31 @@ __all__ = [
 ]
 
 
-def _adversarial(seed: int, **params) -> AdversarialEncoder:
-    return build_encoder(seed=seed, **params)
+#: What an encoder method reads: its own min-max scaling, or per-speaker standardisation first.
+FRONT_ENDS = ("minmax", "speaker")
 
 
-def _autoencoder(seed: int, **params) -> AdversarialEncoder:
-    return autoencoder(seed=seed, **params)
+def _front(front_end: str, method: Method) -> Method:
+    if front_end not in FRONT_ENDS:
+        raise ConfigError(f"front_end must be one of {', '.join(FRONT_ENDS)}, got {front_end!r}")
+    return Chain(SpeakerNorm(), method) if front_end == "speaker" else method
 
 
-def _emotion_autoencoder(seed: int, **params) -> AdversarialEncoder:
-    return build_encoder(alpha=0.0, seed=seed, **params)
+def _adversarial(seed: int, front_end: str = "minmax", **params) -> Method:
+    return _front(front_end, build_encoder(seed=seed, **params))
 
 
-def _adversarial_leace(seed: int, **params) -> Chain:
+def _autoencoder(seed: int, front_end: str = "minmax", **params) -> Method:
+    return _front(front_end, autoencoder(seed=seed, **params))
+
+
+def _emotion_autoencoder(seed: int, front_end: str = "minmax", **params) -> Method:
+    return _front(front_end, build_encoder(alpha=0.0, seed=seed, **params))
+
+
+def _adversarial_leace(seed: int, front_end: str = "minmax", **params) -> Method:
     """Gender and language only: erasing speakers would take n_speakers - 1 of the code's dimensions."""
-    return Chain(build_encoder(seed=seed, **params), LeaceEraser(("gender", "language")))
+    return _front(front_end, Chain(build_encoder(seed=seed, **params), LeaceEraser(("gender", "language"))))
 
 
 register_method("ae", _autoencoder)
