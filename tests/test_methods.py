@@ -81,6 +81,20 @@ def test_frontier_labels_of_close_points_do_not_overlap():
     plt.close(fig)
 
 
+def test_only_the_points_of_a_sweep_are_joined_on_the_frontier():
+    from emoshield.evaluation.plots import sweep_families
+    from emoshield.evaluation.summary import MethodResult
+
+    specs = ["raw", "adversarial", "adversarial(front_end=speaker)", "adversarial(latent=8)", "adversarial(latent=32)"]
+    families = sweep_families([MethodResult(spec, {}) for spec in specs])
+    assert {name: [r.method for r in members] for name, members in families.items()} == {
+        "raw": ["raw"],
+        "adversarial": ["adversarial"],
+        "adversarial(front_end=speaker)": ["adversarial(front_end=speaker)"],
+        "adversarial(latent)": ["adversarial(latent=8)", "adversarial(latent=32)"],
+    }
+
+
 def test_speaker_norm_standardises_each_speaker_with_its_own_statistics():
     from emoshield.methods import SpeakerNorm
 

@@ -336,7 +336,7 @@ def _print_results(results, report: Path) -> None:
 
     for note in getattr(results, "notes", []):
         console.print(f"[cyan]note[/cyan] {escape(note)}", highlight=False)
-    console.print(f"report: {report / 'report.json'} (and report.md, metrics.png, attackers.png, frontier.png)")
+    console.print(f"report: {report / 'report.json'} (and report.md, metrics.png, attackers.png, frontier.png, frontier_eer.png)")
 
 
 def _print_summary(manifest) -> None:

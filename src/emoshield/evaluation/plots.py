@@ -13,6 +13,7 @@ import numpy as np  # noqa: E402
 
 from emoshield.evaluation.metrics import MetricSummary  # noqa: E402
 from emoshield.evaluation.summary import MethodResult  # noqa: E402
+from emoshield.methods import parse_method  # noqa: E402
 from emoshield.evaluation.report import COLUMNS  # noqa: E402
 
 
@@ -60,17 +61,16 @@ def plot_attackers(results: Sequence[MethodResult], path: Path) -> Path | None:
 def plot_frontier(
     results: Sequence[MethodResult], path: Path, utility: str = "emotion_uar", leakage: str = "gender_leakage"
 ) -> Path:
-    """Emotion UAR against the strongest attacker's gender leakage, one labelled point per method.
+    """Emotion UAR against a privacy metric (gender leakage, or speaker EER), one labelled point per method.
 
-    Up and to the left is better; the dashed lines are chance. Points of a
-    sweep (``name(param=value)``) are joined in the order given.
+    Up and to the left is better for leakage, up and to the right for EER; the
+    dashed lines are chance. The points of a sweep (specs of one method setting the
+    same parameters, ``adversarial(latent=8)``, ``adversarial(latent=32)``) are joined
+    in the order given.
     """
     shown = [r for r in results if utility in r.metrics and leakage in r.metrics]
     fig, ax = plt.subplots(figsize=(5.2, 4.2))
-    families: dict[str, list[MethodResult]] = {}
-    for r in shown:
-        families.setdefault(r.method.split("(")[0], []).append(r)
-    for family, members in families.items():
+    for family, members in sweep_families(shown).items():
         ax.errorbar(
             [100 * r.metrics[leakage].mean for r in members],
             [100 * r.metrics[utility].mean for r in members],
@@ -82,11 +82,27 @@ def plot_frontier(
         ax.axvline(100 * shown[0].metrics[leakage].chance, color="k", linestyle="dashed", linewidth=1)
         ax.axhline(100 * shown[0].metrics[utility].chance, color="k", linestyle="dashed", linewidth=1)
     _label_points(ax, [(_short(r.method), 100 * r.metrics[leakage].mean, 100 * r.metrics[utility].mean) for r in shown])
-    ax.set_xlabel(f"{COLUMNS[leakage]} leakage, strongest attacker (%)")
+    private_side = "right" if leakage == "speaker_eer" else "left"
+    ax.set_xlabel(f"{COLUMNS[leakage]}, strongest attacker (%)")
     ax.set_ylabel(f"{COLUMNS[utility]} (%)")
-    ax.set_title("Privacy-utility frontier (up-left is better)")
+    ax.set_title(f"Privacy-utility frontier (up-{private_side} is better)")
     ax.legend(fontsize=7)
     return _save(fig, path)
+
+
+def sweep_families(results: Sequence[MethodResult]) -> dict[str, list[MethodResult]]:
+    """Results grouped by method name and the parameters their specs set, in order.
+
+    A group of several is a sweep, keyed ``name(parameter)``; a lone result is keyed by its spec.
+    """
+    groups: dict[tuple[str, tuple[str, ...]], list[MethodResult]] = {}
+    for r in results:
+        name, params = parse_method(r.method)
+        groups.setdefault((name, tuple(sorted(params))), []).append(r)
+    return {
+        members[0].method if len(members) == 1 else f"{name}({','.join(keys)})": members
+        for (name, keys), members in groups.items()
+    }
 
 
 def _label_points(ax: plt.Axes, labels: Sequence[tuple[str, float, float]]) -> None:

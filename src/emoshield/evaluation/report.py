@@ -122,6 +122,7 @@ def write_report(
         plot_metrics(results, out / "metrics.png")
         plot_attackers(results, out / "attackers.png")
         plot_frontier(results, out / "frontier.png")
+        plot_frontier(results, out / "frontier_eer.png", leakage="speaker_eer")
     return out / "report.json"
 
 
