@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
@@ -156,3 +157,40 @@ def test_leace_after_the_adversarial_code_leaves_no_linear_gender_on_the_trainin
     assert probe.fit(plain, gender).score(plain, gender) > 0.7
     assert probe.fit(erased, gender).score(erased, gender) < 0.6
     assert probe.fit(erased, attributes["label"]).score(erased, attributes["label"]) > 0.8
+
+
+def test_a_variational_latent_pays_its_kl_and_releases_its_mean(utterances, tmp_path):
+    from emoshield.privacy import load_encoder, save_encoder
+
+    X, attributes = utterances
+    encoder = AdversarialEncoder(**FAST, kl_weight=0.5).fit(X, attributes)
+    assert encoder.model_.variational and all("kl" in epoch for epoch in encoder.history_)
+    codes = encoder.transform(X)
+    assert codes.shape == (len(X), TINY.latent) and np.array_equal(codes, encoder.transform(X))
+    np.testing.assert_array_equal(load_encoder(save_encoder(encoder, tmp_path / "vib")).transform(X), codes)
+    assert not AdversarialEncoder(**FAST).fit(X, attributes).model_.variational
+
+
+def test_adversary_heads_can_be_reset_and_trained_harder(utterances):
+    X, attributes = utterances
+    encoder = AdversarialEncoder(**FAST, head_reset=2, adversary_steps=3).fit(X, attributes)
+    before = {name: [p.clone() for p in head.parameters()] for name, head in encoder.model_.heads.items()}
+    encoder.model_.reset_adversaries()
+    for name, head in encoder.model_.heads.items():
+        changed = any(not torch.equal(a, b) for a, b in zip(before[name], head.parameters()))
+        assert changed == (name != "emotion"), name
+
+
+@pytest.mark.parametrize(
+    "spec, message",
+    [
+        ("adversarial(kl_weight=-1)", "kl_weight must be >= 0, got -1"),
+        ("adversarial(adversary_steps=0)", "adversary_steps must be >= 1, got 0"),
+        ("adversarial(head_reset=-2)", "head_reset must be >= 0, got -2"),
+        ("adversarial(latent=0)", r"latent \(layer sizes\) must be >= 1, got 0"),
+        ("adversarial(dropout=1.5)", r"dropout must be in \[0, 1\), got 1.5"),
+    ],
+)
+def test_out_of_range_knobs_name_the_parameter_and_the_range(spec, message):
+    with pytest.raises(ConfigError, match=message):
+        make_method(spec, 0)

@@ -44,6 +44,12 @@ class AdversarialEncoder(TransformerMixin, BaseEstimator):
     adversary_loss: ``"reversal"`` (seed 000: the encoder maximises the heads' cross-entropy through
         the gradient reversal layer) or ``"confusion"`` (it pushes their predictions to uniform).
     epochs, batch_size, lr, weight_decay: Adam training settings.
+    kl_weight: > 0 makes the latent variational (a mean and a variance per dimension; training
+        reads a sample and pays ``kl_weight`` times its KL divergence from N(0, I)); the code
+        released is the mean.
+    adversary_steps: updates of the adversary heads per encoder update (a stronger adversary).
+    head_reset: re-initialise the adversary heads every this many epochs (0: never), so the
+        encoder cannot settle on fooling one head.
     seed: seeds weights, dropout and batch order (deterministic with ``threads=1``).
     threads: torch intra-op threads during fit and transform (1 inside evaluation workers).
     """
@@ -61,6 +67,9 @@ class AdversarialEncoder(TransformerMixin, BaseEstimator):
         batch_size: int = _DEFAULT.batch_size,
         lr: float = _DEFAULT.lr,
         weight_decay: float = _DEFAULT.weight_decay,
+        kl_weight: float = _DEFAULT.kl_weight,
+        adversary_steps: int = _DEFAULT.adversary_steps,
+        head_reset: int = _DEFAULT.head_reset,
         seed: int = 0,
         threads: int = 1,
     ) -> None:
@@ -75,6 +84,9 @@ class AdversarialEncoder(TransformerMixin, BaseEstimator):
         self.batch_size = batch_size
         self.lr = lr
         self.weight_decay = weight_decay
+        self.kl_weight = kl_weight
+        self.adversary_steps = adversary_steps
+        self.head_reset = head_reset
         self.seed = seed
         self.threads = threads
 
@@ -99,7 +111,7 @@ class AdversarialEncoder(TransformerMixin, BaseEstimator):
         targets = self._targets(attributes, y, settings)
         self.heads_ = {name: int(t.max()) + 1 for name, t in targets.items()}
         with torch_threads(self.threads), seeded(self.seed):
-            self.model_ = AdversarialAutoencoder(values.shape[1], self.heads_, self.config or EncoderConfig())
+            self.model_ = self.network()
             self.history_ = train(self.model_, self._scale(values), targets, settings, self.seed)
         return self
 
@@ -116,7 +128,12 @@ class AdversarialEncoder(TransformerMixin, BaseEstimator):
             raise FeatureError(f"expected {self.n_features_in_} features per row, got shape {values.shape}")
         with torch_threads(self.threads), torch.no_grad():
             self.model_.eval()
-            return self.model_.encoder(torch.as_tensor(self._scale(values))).numpy()
+            return self.model_.code(torch.as_tensor(self._scale(values))).numpy()
+
+    def network(self) -> AdversarialAutoencoder:
+        """A fresh network of this encoder's shape (``n_features_in_`` and ``heads_`` set by a fit or a load)."""
+        config = self.config or EncoderConfig()
+        return AdversarialAutoencoder(self.n_features_in_, self.heads_, config, variational=self.kl_weight > 0)
 
     def check_features(self, names: Sequence[str]) -> None:
         """FeatureError naming the first difference when ``names`` are not the features of the fit."""
@@ -180,7 +197,9 @@ def build_encoder(**params: Any) -> AdversarialEncoder:
     if layers:
         base = params.pop("config", None) or EncoderConfig()
         params["config"] = replace(base, **layers)
-    return AdversarialEncoder(**params)
+    encoder = AdversarialEncoder(**params)
+    encoder._settings()  # a training setting out of range fails here, not after hours of other fits
+    return encoder
 
 
 def _as_float32(X) -> np.ndarray:

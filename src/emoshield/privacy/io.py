@@ -19,7 +19,7 @@ from sklearn.utils.validation import check_is_fitted
 from emoshield import __version__
 from emoshield.errors import EmoshieldError
 from emoshield.privacy.encoder import AdversarialEncoder
-from emoshield.privacy.model import AdversarialAutoencoder, EncoderConfig
+from emoshield.privacy.model import EncoderConfig
 from emoshield.privacy.train import Schedule, torch_threads
 
 CONFIG_FILE = "config.json"
@@ -72,7 +72,7 @@ def load_encoder(folder: str | Path) -> AdversarialEncoder:
     for name in _SCALING:
         setattr(encoder, name, tensors.pop(f"scaling.{name}").numpy())
     with torch_threads(encoder.threads):
-        model = AdversarialAutoencoder(encoder.n_features_in_, encoder.heads_, config)
+        model = encoder.network()
         state = {k.removeprefix("model."): v for k, v in tensors.items()}
         try:
             model.load_state_dict(state)

@@ -49,11 +49,13 @@ class EncoderConfig:
         return cls(hidden=(2000, 1000), latent=512, dropout=0.5, head_hidden=(400, 400), head_dropout=0.5)
 
     def __post_init__(self) -> None:
-        sizes = (*self.hidden, self.latent, *self.head_hidden)
-        if any(int(s) < 1 for s in sizes):
-            raise ConfigError(f"layer sizes must be positive, got {self}")
-        if not (0.0 <= self.dropout < 1.0 and 0.0 <= self.head_dropout < 1.0):
-            raise ConfigError(f"dropout must be in [0, 1), got {self.dropout}, {self.head_dropout}")
+        for name in ("hidden", "latent", "head_hidden"):
+            sizes = getattr(self, name)
+            if any(int(s) < 1 for s in (sizes if isinstance(sizes, (tuple, list)) else (sizes,))):
+                raise ConfigError(f"{name} (layer sizes) must be >= 1, got {sizes}")
+        for name in ("dropout", "head_dropout"):
+            if not 0.0 <= getattr(self, name) < 1.0:
+                raise ConfigError(f"{name} must be in [0, 1), got {getattr(self, name)}")
         object.__setattr__(self, "hidden", tuple(int(s) for s in self.hidden))
         object.__setattr__(self, "head_hidden", tuple(int(s) for s in self.head_hidden))
 
@@ -73,24 +75,53 @@ class AdversarialAutoencoder(nn.Module):
 
     Heads named in ``ATTRIBUTES`` read the latent code through the gradient
     reversal layer ``self.reversal``; the ``emotion`` head reads it directly.
+    ``variational``: the encoder gives a mean and a log-variance per latent
+    dimension; training reads a sample and pays its KL divergence from N(0, I)
+    (a variational information bottleneck), the released code is the mean.
     """
 
-    def __init__(self, n_features: int, heads: Mapping[str, int], config: EncoderConfig = EncoderConfig()) -> None:
+    def __init__(
+        self, n_features: int, heads: Mapping[str, int], config: EncoderConfig = EncoderConfig(), variational: bool = False
+    ) -> None:
         super().__init__()
         unknown = set(heads) - {*ATTRIBUTES, EMOTION}
         if unknown:
             raise ConfigError(f"unknown head(s) {sorted(unknown)}; known: {[*ATTRIBUTES, EMOTION]}")
         c = config
-        self.encoder = mlp([n_features, *c.hidden, c.latent], c.dropout, c.negative_slope)
+        self.variational = variational
+        self.latent_size = c.latent
+        self.encoder = mlp([n_features, *c.hidden, c.latent * (2 if variational else 1)], c.dropout, c.negative_slope)
         self.decoder = mlp([c.latent, *reversed(c.hidden), n_features], c.dropout, c.negative_slope)
         self.reversal = GradientReversal(0.0)
         self.heads = nn.ModuleDict(
             {name: mlp([c.latent, *c.head_hidden, n], c.head_dropout, c.negative_slope) for name, n in heads.items()}
         )
 
+    def code(self, x: torch.Tensor) -> torch.Tensor:
+        """The released code: the encoder's output (its mean half, when variational)."""
+        return self.encoder(x)[:, : self.latent_size]
+
+    def sample(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """The code training reads, and (when variational) its mean KL divergence from N(0, I)."""
+        out = self.encoder(x)
+        if not self.variational:
+            return out, None
+        mean, log_variance = out[:, : self.latent_size], out[:, self.latent_size :].clamp(-10.0, 10.0)
+        z = mean + torch.exp(0.5 * log_variance) * torch.randn_like(mean)
+        kl = 0.5 * (mean.pow(2) + log_variance.exp() - 1.0 - log_variance).sum(dim=1).mean()
+        return z, kl
+
+    def reset_adversaries(self) -> None:
+        """Draw fresh weights for every adversary head (not the emotion head)."""
+        for name, head in self.heads.items():
+            if name != EMOTION:
+                for layer in head:
+                    if hasattr(layer, "reset_parameters"):
+                        layer.reset_parameters()
+
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, dict[str, torch.Tensor]]:
         """Latent code, reconstruction, and each head's logits."""
-        z = self.encoder(x)
+        z = self.code(x)
         reversed_z = self.reversal(z)
         logits = {name: head(z if name == EMOTION else reversed_z) for name, head in self.heads.items()}
         return z, self.decoder(z), logits

@@ -70,15 +70,21 @@ class TrainSettings:
     batch_size: int = 32
     lr: float = 1e-3
     weight_decay: float = 0.0
+    kl_weight: float = 0.0  # > 0: a variational latent whose KL from N(0, I) costs this much
+    adversary_steps: int = 1  # adversary head updates per encoder update
+    head_reset: int = 0  # re-initialise the adversary heads every this many epochs (0: never)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "schedule", Schedule(self.schedule))
         object.__setattr__(self, "adversary_loss", AdversaryLoss(self.adversary_loss))
-        weights = (self.alpha, self.emotion_weight, self.reconstruction_weight, self.weight_decay)
-        if min(weights) < 0:
-            raise ConfigError(f"alpha, emotion_weight, reconstruction_weight and weight_decay must be >= 0: {self}")
-        if self.epochs < 1 or self.batch_size < 1 or self.lr <= 0:
-            raise ConfigError(f"epochs and batch_size must be >= 1 and lr > 0: {self}")
+        for name in ("alpha", "emotion_weight", "reconstruction_weight", "weight_decay", "kl_weight", "head_reset"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"{name} must be >= 0, got {getattr(self, name)}")
+        for name in ("epochs", "batch_size", "adversary_steps"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if self.lr <= 0:
+            raise ConfigError(f"lr must be > 0, got {self.lr}")
 
 
 def _cross_entropy(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -100,8 +106,10 @@ def _losses(
 ) -> tuple[dict[str, torch.Tensor], dict[str, float]]:
     """The batch's named loss terms and their weights in the total; ``lambda_`` = adversarial strength now."""
     model.reversal.lambda_ = lambda_
-    z = model.encoder(x)
+    z, kl = model.sample(x)
     losses, weights = {}, {}
+    if kl is not None:
+        losses["kl"], weights["kl"] = kl, settings.kl_weight
     if settings.reconstruction_weight > 0:
         losses["reconstruction"] = F.mse_loss(model.decoder(z), x)
         weights["reconstruction"] = settings.reconstruction_weight
@@ -114,6 +122,28 @@ def _losses(
             losses[name], weights[name] = _cross_entropy(head(z.detach()), y[name]), 1.0
             losses[f"{name}_confusion"], weights[f"{name}_confusion"] = _confusion(head, z), lambda_
     return losses, weights
+
+
+def _train_adversaries(
+    model: AdversarialAutoencoder, optimiser: torch.optim.Optimizer, x: torch.Tensor, y: Mapping[str, torch.Tensor]
+) -> None:
+    """One update of the adversary heads alone, on the (fixed) code of the batch."""
+    with torch.no_grad():
+        z = model.sample(x)[0]
+    loss = sum(_cross_entropy(head(z), y[name]) for name, head in model.heads.items() if name != EMOTION)
+    if isinstance(loss, torch.Tensor):
+        optimiser.zero_grad(set_to_none=True)
+        loss.backward()
+        optimiser.step()
+
+
+def _reset_adversaries(model: AdversarialAutoencoder, optimiser: torch.optim.Optimizer) -> None:
+    """Fresh adversary heads, and no optimiser memory of the old ones."""
+    model.reset_adversaries()
+    for name, head in model.heads.items():
+        if name != EMOTION:
+            for parameter in head.parameters():
+                optimiser.state.pop(parameter, None)
 
 
 def train(
@@ -135,11 +165,16 @@ def train(
     model.train()
     for epoch in range(settings.epochs):
         sums: dict[str, float] = {}
+        if settings.head_reset and epoch and epoch % settings.head_reset == 0:
+            _reset_adversaries(model, optimiser)
         order = torch.as_tensor(rng.permutation(n))
         for step, batch in enumerate(order.split(settings.batch_size)):
             progress = (epoch * steps_per_epoch + step) / max(total - 1, 1)
             lambda_ = reversal_strength(settings.schedule, settings.alpha, progress)
-            losses, weights = _losses(model, x_all[batch], {k: v[batch] for k, v in y_all.items()}, settings, lambda_)
+            y_batch = {k: v[batch] for k, v in y_all.items()}
+            for _ in range(settings.adversary_steps - 1):
+                _train_adversaries(model, optimiser, x_all[batch], y_batch)
+            losses, weights = _losses(model, x_all[batch], y_batch, settings, lambda_)
             loss = sum(weights[name] * value for name, value in losses.items())
             optimiser.zero_grad(set_to_none=True)
             loss.backward()
