@@ -194,3 +194,18 @@ def test_adversary_heads_can_be_reset_and_trained_harder(utterances):
 def test_out_of_range_knobs_name_the_parameter_and_the_range(spec, message):
     with pytest.raises(ConfigError, match=message):
         make_method(spec, 0)
+
+
+def test_speaker_split_adversaries_learn_on_half_the_speakers_and_are_fooled_on_the_other(utterances):
+    from emoshield.privacy.train import TrainSettings, _losses
+
+    X, attributes = utterances
+    encoder = AdversarialEncoder(**FAST, adversary_split=True, adversary_steps=2).fit(X, attributes)
+    assert all("gender_fooled" in epoch and "gender_confusion" not in epoch for epoch in encoder.history_[1:])
+    model, x = encoder.model_, torch.as_tensor(encoder._scale(X[:8].astype(np.float32)))
+    y = {name: torch.zeros(8, dtype=torch.long) for name in model.heads}
+    fooled = torch.tensor([True] * 4 + [False] * 4)
+    losses, weights = _losses(model, x, y, TrainSettings(adversary_split=True), 0.5, fooled)
+    assert weights["gender_fooled"] == 0.5 and weights["gender"] == 1.0
+    with pytest.raises(ConfigError, match="adversary_split needs the speaker"):
+        AdversarialEncoder(**FAST, adversary_split=True).fit(X, attributes.drop(columns="speaker"))

@@ -50,6 +50,9 @@ class AdversarialEncoder(TransformerMixin, BaseEstimator):
     adversary_steps: updates of the adversary heads per encoder update (a stronger adversary).
     head_reset: re-initialise the adversary heads every this many epochs (0: never), so the
         encoder cannot settle on fooling one head.
+    adversary_split: every epoch, halve the training speakers at random: the adversary heads
+        learn on one half, the encoder is pushed to fool them on the other (speakers they
+        never learnt), so it hides what generalises to new speakers, not what identifies its own.
     seed: seeds weights, dropout and batch order (deterministic with ``threads=1``).
     threads: torch intra-op threads during fit and transform (1 inside evaluation workers).
     """
@@ -70,6 +73,7 @@ class AdversarialEncoder(TransformerMixin, BaseEstimator):
         kl_weight: float = _DEFAULT.kl_weight,
         adversary_steps: int = _DEFAULT.adversary_steps,
         head_reset: int = _DEFAULT.head_reset,
+        adversary_split: bool = _DEFAULT.adversary_split,
         seed: int = 0,
         threads: int = 1,
     ) -> None:
@@ -87,6 +91,7 @@ class AdversarialEncoder(TransformerMixin, BaseEstimator):
         self.kl_weight = kl_weight
         self.adversary_steps = adversary_steps
         self.head_reset = head_reset
+        self.adversary_split = adversary_split
         self.seed = seed
         self.threads = threads
 
@@ -112,7 +117,8 @@ class AdversarialEncoder(TransformerMixin, BaseEstimator):
         self.heads_ = {name: int(t.max()) + 1 for name, t in targets.items()}
         with torch_threads(self.threads), seeded(self.seed):
             self.model_ = self.network()
-            self.history_ = train(self.model_, self._scale(values), targets, settings, self.seed)
+            speakers = None if attributes is None or "speaker" not in attributes else _codes(attributes["speaker"].to_numpy(dtype=str))
+            self.history_ = train(self.model_, self._scale(values), targets, settings, self.seed, speakers)
         return self
 
     def transform(self, X, attributes: pd.DataFrame | None = None) -> np.ndarray:

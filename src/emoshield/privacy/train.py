@@ -73,6 +73,7 @@ class TrainSettings:
     kl_weight: float = 0.0  # > 0: a variational latent whose KL from N(0, I) costs this much
     adversary_steps: int = 1  # adversary head updates per encoder update
     head_reset: int = 0  # re-initialise the adversary heads every this many epochs (0: never)
+    adversary_split: bool = False  # heads learn on half the speakers, the encoder fools them on the other half
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "schedule", Schedule(self.schedule))
@@ -94,17 +95,29 @@ def _cross_entropy(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     return F.cross_entropy(logits, target, ignore_index=MISSING)
 
 
+def _frozen(head: torch.nn.Module, z: torch.Tensor) -> torch.Tensor:
+    """``head(z)`` with the head's weights held fixed: differentiable in ``z`` only."""
+    return torch.func.functional_call(head, {name: p.detach() for name, p in head.named_parameters()}, (z,))
+
+
 def _confusion(head: torch.nn.Module, z: torch.Tensor) -> torch.Tensor:
     """Cross-entropy of ``head(z)`` against the uniform distribution, differentiable in ``z`` only."""
-    frozen = {name: p.detach() for name, p in head.named_parameters()}
-    logits = torch.func.functional_call(head, frozen, (z,))
-    return -F.log_softmax(logits, dim=1).mean()
+    return -F.log_softmax(_frozen(head, z), dim=1).mean()
 
 
 def _losses(
-    model: AdversarialAutoencoder, x: torch.Tensor, y: Mapping[str, torch.Tensor], settings: TrainSettings, lambda_: float
+    model: AdversarialAutoencoder,
+    x: torch.Tensor,
+    y: Mapping[str, torch.Tensor],
+    settings: TrainSettings,
+    lambda_: float,
+    fooled: torch.Tensor | None = None,
 ) -> tuple[dict[str, torch.Tensor], dict[str, float]]:
-    """The batch's named loss terms and their weights in the total; ``lambda_`` = adversarial strength now."""
+    """The batch's named loss terms and their weights in the total; ``lambda_`` = adversarial strength now.
+
+    ``fooled`` (speaker-split training) marks the rows of the speakers the encoder is
+    pushed to hide from the heads; the heads learn on the other rows only.
+    """
     model.reversal.lambda_ = lambda_
     z, kl = model.sample(x)
     losses, weights = {}, {}
@@ -113,10 +126,17 @@ def _losses(
     if settings.reconstruction_weight > 0:
         losses["reconstruction"] = F.mse_loss(model.decoder(z), x)
         weights["reconstruction"] = settings.reconstruction_weight
+    reversal = settings.adversary_loss is AdversaryLoss.REVERSAL
     for name, head in model.heads.items():
         if name == EMOTION:
             losses[name], weights[name] = _cross_entropy(head(z), y[name]), settings.emotion_weight
-        elif settings.adversary_loss is AdversaryLoss.REVERSAL:
+        elif fooled is not None:
+            losses[name], weights[name] = _cross_entropy(head(z.detach()), torch.where(fooled, MISSING, y[name])), 1.0
+            if bool(fooled.any()):
+                logits = _frozen(head, z[fooled])
+                fool = -_cross_entropy(logits, y[name][fooled]) if reversal else -F.log_softmax(logits, dim=1).mean()
+                losses[f"{name}_fooled"], weights[f"{name}_fooled"] = fool, lambda_
+        elif reversal:
             losses[name], weights[name] = _cross_entropy(head(model.reversal(z)), y[name]), 1.0
         else:
             losses[name], weights[name] = _cross_entropy(head(z.detach()), y[name]), 1.0
@@ -137,6 +157,13 @@ def _train_adversaries(
         optimiser.step()
 
 
+def _speaker_half(speakers: np.ndarray, rng: np.random.Generator) -> torch.Tensor:
+    """A random half of the speakers, as a mask over rows."""
+    unique = np.unique(speakers)
+    chosen = rng.permutation(unique)[: max(1, len(unique) // 2)]
+    return torch.as_tensor(np.isin(speakers, chosen))
+
+
 def _reset_adversaries(model: AdversarialAutoencoder, optimiser: torch.optim.Optimizer) -> None:
     """Fresh adversary heads, and no optimiser memory of the old ones."""
     model.reset_adversaries()
@@ -152,8 +179,16 @@ def train(
     targets: Mapping[str, np.ndarray],
     settings: TrainSettings,
     seed: int = 0,
+    speakers: np.ndarray | None = None,
 ) -> list[dict[str, float]]:
-    """Train ``model`` on scaled features ``X`` and integer ``targets`` per head; per-epoch mean losses."""
+    """Train ``model`` on scaled features ``X`` and integer ``targets`` per head; per-epoch mean losses.
+
+    ``speakers`` (one code per row) are needed for ``adversary_split``: every epoch the
+    speakers are halved at random, the heads learn on one half and the encoder is
+    pushed to fool them on the other.
+    """
+    if settings.adversary_split and speakers is None:
+        raise ConfigError("adversary_split needs the speaker of every training utterance")
     x_all = torch.as_tensor(np.asarray(X, dtype=np.float32))
     y_all = {name: torch.as_tensor(np.asarray(targets[name], dtype=np.int64)) for name in model.heads}
     optimiser = torch.optim.Adam(model.parameters(), lr=settings.lr, weight_decay=settings.weight_decay, fused=True)
@@ -168,13 +203,16 @@ def train(
         if settings.head_reset and epoch and epoch % settings.head_reset == 0:
             _reset_adversaries(model, optimiser)
         order = torch.as_tensor(rng.permutation(n))
+        fooled_rows = _speaker_half(speakers, rng) if settings.adversary_split else None
         for step, batch in enumerate(order.split(settings.batch_size)):
             progress = (epoch * steps_per_epoch + step) / max(total - 1, 1)
             lambda_ = reversal_strength(settings.schedule, settings.alpha, progress)
             y_batch = {k: v[batch] for k, v in y_all.items()}
+            fooled = None if fooled_rows is None else fooled_rows[batch]
+            heads_see = y_batch if fooled is None else {k: torch.where(fooled, MISSING, v) for k, v in y_batch.items()}
             for _ in range(settings.adversary_steps - 1):
-                _train_adversaries(model, optimiser, x_all[batch], y_batch)
-            losses, weights = _losses(model, x_all[batch], y_batch, settings, lambda_)
+                _train_adversaries(model, optimiser, x_all[batch], heads_see)
+            losses, weights = _losses(model, x_all[batch], y_batch, settings, lambda_, fooled)
             loss = sum(weights[name] * value for name, value in losses.items())
             optimiser.zero_grad(set_to_none=True)
             loss.backward()
