@@ -19,7 +19,6 @@ COLUMNS: dict[str, str] = {
     "speaker_id_acc": "speaker ID acc",
     "speaker_eer": "speaker EER",
     "language_leakage": "language",
-    "language_leakage_seen": "language, attackers on the method's speakers",
     "membership_auc": "membership AUC",
     "gender_acc_seed000": "gender, seed-000 attacker (acc)",
 }
