@@ -160,7 +160,7 @@ def test_membership_of_a_memorising_method_is_detected():
             self.seen_ = {x.tobytes() for x in X}
             return self
 
-        def transform(self, X):
+        def transform(self, X, attributes=None):
             flag = np.array([[x.tobytes() in self.seen_] for x in X], dtype=float)
             return np.hstack([super().transform(X), 5 * flag])
 

@@ -24,7 +24,7 @@ class OwnSpeakersScrambler(MinMaxRaw):
         self.seen_ = {x.tobytes() for x in X}
         return self
 
-    def transform(self, X):
+    def transform(self, X, attributes=None):
         Z = super().transform(X)
         seen = np.array([x.tobytes() in self.seen_ for x in X])
         Z[seen, 1] = 0.5
@@ -68,7 +68,7 @@ class GenderGain(MinMaxRaw):
         super().__init__(seed)
         self.gain = gain
 
-    def transform(self, X):
+    def transform(self, X, attributes=None):
         Z = super().transform(X)
         Z[:, 1] *= self.gain
         return Z
