@@ -57,6 +57,9 @@ def test_a_sweep_is_one_spec_per_value():
         "adversarial(latent=32)", "adversarial(latent=64)"
     )
     assert SweepConfig(parameter="alpha", values=(0.5,), method="ae_emotion").specs() == ("ae_emotion(alpha=0.5)",)
+    assert SweepConfig(parameter="kl_weight", values=(0.1,), method="adversarial(front_end=speaker)").specs() == (
+        "adversarial(front_end=speaker,kl_weight=0.1)",
+    )
     assert SweepConfig().specs() == ()
     with pytest.raises(ConfigError, match="no values"):
         SweepConfig(parameter="alpha").specs()

@@ -58,6 +58,8 @@ class EvaluationConfig:
 class SweepConfig:
     """Optional: vary one method parameter (e.g. ``latent``) over values; empty = no sweep.
 
+    ``method`` may fix other parameters: ``adversarial(front_end=speaker)``.
+
     The swept variants are evaluated after ``evaluation.methods`` (the baselines), in one run.
     """
 
@@ -71,7 +73,10 @@ class SweepConfig:
             return ()
         if not self.values:
             raise ConfigError(f"sweep over {self.parameter!r} has no values")
-        return tuple(f"{self.method}({self.parameter}={v:g})" for v in self.values)
+        method = self.method.strip()
+        if method.endswith(")"):  # fixed parameters: adversarial(front_end=speaker) -> adversarial(front_end=speaker,kl_weight=0.1)
+            return tuple(f"{method[:-1]},{self.parameter}={v:g})" for v in self.values)
+        return tuple(f"{method}({self.parameter}={v:g})" for v in self.values)
 
 
 @dataclass(frozen=True)

@@ -124,6 +124,13 @@ def test_registered_as_evaluation_methods(utterances):
     assert small.fit(X, attributes).transform(X).shape == (len(X), TINY.latent)  # Method.fit(X, attributes)
 
 
+def test_seed000_objective_is_a_named_method_whose_settings_a_spec_can_override():
+    paper = make_method("adversarial_seed000", 0)
+    assert paper.config.latent == 512 and paper.config.head_dropout == 0.5
+    assert tuple(paper.adversaries) == ("speaker", "gender", "language") and paper.adversary_loss == "reversal"
+    assert make_method("adversarial_seed000(latent=64)", 0).config.latent == 64
+
+
 def test_specs_set_layer_sizes_and_training_settings():
     encoder = make_method("adversarial(latent=4, hidden=[16, 8], alpha=0.5, epochs=3)", 0)
     assert encoder.config.latent == 4 and encoder.config.hidden == (16, 8)
