@@ -115,12 +115,16 @@ def test_feature_frames_are_checked_by_name(utterances):
 
 
 def test_registered_as_evaluation_methods(utterances):
+    from emoshield.methods import Chain, SpeakerNorm
+
     X, attributes = utterances
     adversarial, plain, ablation = (make_method(name, 5) for name in ("adversarial", "ae", "ae_emotion"))
-    assert isinstance(adversarial, AdversarialEncoder) and adversarial.seed == 5 and adversarial.alpha > 0
-    assert plain.alpha == 0 and plain.emotion_weight == 0
-    assert ablation.alpha == 0 and ablation.emotion_weight > 0
-    small = adversarial.set_params(**FAST)
+    for defence in (adversarial, ablation):  # the defaults chosen on EMO-DB: speaker front end, variational latent
+        assert isinstance(defence, Chain) and isinstance(defence.steps[0], SpeakerNorm)
+        assert defence.steps[1].seed == 5 and defence.steps[1].kl_weight == 0.1
+    assert adversarial.steps[1].alpha > 0 and ablation.steps[1].alpha == 0 and ablation.steps[1].emotion_weight > 0
+    assert isinstance(plain, AdversarialEncoder) and plain.alpha == 0 and plain.emotion_weight == 0 and plain.kl_weight == 0
+    small = make_method("adversarial(front_end=minmax, kl_weight=0)", 5).set_params(**FAST)
     assert small.fit(X, attributes).transform(X).shape == (len(X), TINY.latent)  # Method.fit(X, attributes)
 
 
@@ -132,7 +136,7 @@ def test_seed000_objective_is_a_named_method_whose_settings_a_spec_can_override(
 
 
 def test_specs_set_layer_sizes_and_training_settings():
-    encoder = make_method("adversarial(latent=4, hidden=[16, 8], alpha=0.5, epochs=3)", 0)
+    encoder = make_method("adversarial(latent=4, hidden=[16, 8], alpha=0.5, epochs=3)", 0).steps[1]
     assert encoder.config.latent == 4 and encoder.config.hidden == (16, 8)
     assert encoder.alpha == 0.5 and encoder.epochs == 3 and encoder.seed == 0
     assert make_method("ae(latent=4)", 0).alpha == 0  # the plain autoencoder stays plain
@@ -144,7 +148,7 @@ def test_a_speaker_front_end_standardises_each_speaker_before_the_encoder(uttera
     from emoshield.methods import Chain, SpeakerNorm
 
     X, attributes = utterances
-    method = make_method(f"adversarial(front_end=speaker, latent={TINY.latent}, epochs=3)", 0)
+    method = make_method(f"adversarial(latent={TINY.latent}, epochs=3)", 0)  # the default front end
     assert isinstance(method, Chain) and isinstance(method.steps[0], SpeakerNorm)
     encoder = method.steps[1].set_params(config=TINY)
     codes = method.fit(X, attributes).transform(X, attributes)
@@ -155,8 +159,8 @@ def test_a_speaker_front_end_standardises_each_speaker_before_the_encoder(uttera
 
 def test_leace_after_the_adversarial_code_leaves_no_linear_gender_on_the_training_speakers(utterances):
     X, attributes = utterances
-    plain = make_method("ae_emotion(latent=8, hidden=[32], epochs=5)", 0).fit(X, attributes).transform(X)
-    chain = make_method("adversarial_leace(latent=8, hidden=[32], epochs=5)", 0).fit(X, attributes)
+    plain = make_method("ae_emotion(latent=8, hidden=[32], epochs=5, front_end=minmax)", 0).fit(X, attributes).transform(X)
+    chain = make_method("adversarial_leace(latent=8, hidden=[32], epochs=5, front_end=minmax)", 0).fit(X, attributes)
     erased = chain.transform(X)
     assert erased.shape == (len(X), 8)
     gender = attributes["gender"]
