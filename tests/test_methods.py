@@ -85,7 +85,7 @@ def test_frontier_labels_of_close_points_do_not_overlap():
 
 
 def test_only_the_points_of_a_sweep_are_joined_on_the_frontier():
-    from emoshield.evaluation.plots import sweep_families
+    from emoshield.evaluation.plots import point_labels, sweep_families
     from emoshield.evaluation.summary import MethodResult
 
     specs = ["raw", "adversarial", "adversarial(front_end=speaker)", "adversarial(latent=8)", "adversarial(latent=32)"]
@@ -95,6 +95,11 @@ def test_only_the_points_of_a_sweep_are_joined_on_the_frontier():
         "adversarial": ["adversarial"],
         "adversarial(front_end=speaker)": ["adversarial(front_end=speaker)"],
         "adversarial(latent)": ["adversarial(latent=8)", "adversarial(latent=32)"],
+    }
+    fixed = ["adversarial(front_end=speaker,kl_weight=0)", "adversarial(front_end=speaker,kl_weight=0.1)"]
+    assert list(sweep_families([MethodResult(spec, {}) for spec in fixed])) == ["adversarial(front_end=speaker,kl_weight)"]
+    assert point_labels([MethodResult(spec, {}) for spec in [*fixed, "raw", "adversarial(latent=8)"]]) == {
+        fixed[0]: "kl_weight=0", fixed[1]: "kl_weight=0.1", "raw": "raw", "adversarial(latent=8)": "latent=8",
     }
 
 

@@ -81,37 +81,69 @@ def plot_frontier(
     if shown:
         ax.axvline(100 * shown[0].metrics[leakage].chance, color="k", linestyle="dashed", linewidth=1)
         ax.axhline(100 * shown[0].metrics[utility].chance, color="k", linestyle="dashed", linewidth=1)
-    _label_points(ax, [(_short(r.method), 100 * r.metrics[leakage].mean, 100 * r.metrics[utility].mean) for r in shown])
     private_side = "right" if leakage == "speaker_eer" else "left"
     ax.set_xlabel(f"{COLUMNS[leakage]}, strongest attacker (%)")
     ax.set_ylabel(f"{COLUMNS[utility]} (%)")
     ax.set_title(f"Privacy-utility frontier (up-{private_side} is better)")
     ax.legend(fontsize=7)
+    fig.tight_layout()  # before the labels are placed: a later layout change would move points under them
+    labels = point_labels(shown)
+    _label_points(ax, [(labels[r.method], 100 * r.metrics[leakage].mean, 100 * r.metrics[utility].mean) for r in shown])
     return _save(fig, path)
 
 
 def sweep_families(results: Sequence[MethodResult]) -> dict[str, list[MethodResult]]:
     """Results grouped by method name and the parameters their specs set, in order.
 
-    A group of several is a sweep, keyed ``name(parameter)``; a lone result is keyed by its spec.
+    A group of several is a sweep, keyed by the name, the parameters it fixes and
+    those it varies: ``adversarial(front_end=speaker,kl_weight)``; a lone result is keyed by its spec.
     """
     groups: dict[tuple[str, tuple[str, ...]], list[MethodResult]] = {}
     for r in results:
         name, params = parse_method(r.method)
         groups.setdefault((name, tuple(sorted(params))), []).append(r)
-    return {
-        members[0].method if len(members) == 1 else f"{name}({','.join(keys)})": members
-        for (name, keys), members in groups.items()
-    }
+    families = {}
+    for (name, keys), members in groups.items():
+        if len(members) == 1:
+            families[members[0].method] = members
+            continue
+        varying = _varying(members)
+        fixed = [f"{k}={_value(parse_method(members[0].method)[1][k])}" for k in keys if k not in varying]
+        families[f"{name}({','.join(fixed + sorted(varying))})"] = members
+    return families
+
+
+def point_labels(results: Sequence[MethodResult]) -> dict[str, str]:
+    """A short label per spec: the swept parameters of a sweep's point (``kl_weight=0.1``), else the spec."""
+    labels = {}
+    for family, members in sweep_families(results).items():
+        varying = _varying(members) if len(members) > 1 else []
+        for r in members:
+            params = parse_method(r.method)[1]
+            labels[r.method] = ",".join(f"{k}={_value(params[k])}" for k in sorted(varying)) or _short(r.method)
+    return labels
+
+
+def _varying(members: Sequence[MethodResult]) -> list[str]:
+    """The parameters whose values differ between the specs of a sweep."""
+    params = [parse_method(r.method)[1] for r in members]
+    return [k for k in params[0] if any(p[k] != params[0][k] for p in params[1:])]
+
+
+def _value(value: object) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def _label_points(ax: plt.Axes, labels: Sequence[tuple[str, float, float]]) -> None:
-    """Write each label beside its point, stepping it above or below until it overlaps no earlier label."""
+    """Write each label beside its point, right then left of it, stepping it above or below
+    until it overlaps no earlier label."""
     renderer = ax.figure.canvas.get_renderer()
     placed = []
+    spots = [(dx, dy) for dy in (4, -12, 16, -24, 28, -36, 40) for dx in (4, -4)]
     for text, x, y in labels:
-        for dy in (4, -12, 16, -24, 28, -36, 40):
-            note = ax.annotate(text, (x, y), textcoords="offset points", xytext=(4, dy), fontsize=7)
+        for dx, dy in spots:
+            side = "left" if dx > 0 else "right"
+            note = ax.annotate(text, (x, y), textcoords="offset points", xytext=(dx, dy), fontsize=7, ha=side)
             box = note.get_window_extent(renderer)
             if not any(box.overlaps(other) for other in placed):
                 break
