@@ -109,3 +109,23 @@ def test_a_corrupt_file_is_listed_and_the_rest_is_evaluated(tmp_path):
     assert "left out 1 file" in result.stderr
     report = json.loads((tmp_path / "r/report.json").read_text())
     assert report["data"]["n_utterances"] == 31 and report["data"]["left_out_failed"] == 1
+
+
+def test_an_unknown_backend_and_a_silent_ray_cluster_are_clear_errors(tmp_path):
+    import socket
+    import time
+
+    unknown = emoshield("features", "extract", "m.csv", "--backend", "spark", cwd=tmp_path)
+    words = " ".join(unknown.stderr.replace("│", " ").split())  # the message as one line, out of its box
+    assert unknown.returncode == 2 and "unknown backend 'spark'; choose one of local, ray" in words
+    assert emoshield("corpus", "synthetic", "c", "--speakers", "4", "--utterances", "2", cwd=tmp_path).returncode == 0
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    start = time.monotonic()
+    silent = emoshield(
+        "features", "extract", "c/manifest.csv", "--backend", "ray", "--address", f"127.0.0.1:{port}", cwd=tmp_path
+    )
+    assert silent.returncode == 1 and f"Ray cluster at 127.0.0.1:{port} does not answer" in silent.stderr
+    assert time.monotonic() - start < 30  # seconds, not a hang (the process start included)
+    assert "Traceback" not in silent.stderr

@@ -119,10 +119,13 @@ def features_extract(
     ),
     workers: Annotated[Optional[int], typer.Option(help="Parallel processes (default: all cores).")] = None,
     cache_dir: Annotated[Optional[Path], typer.Option(help="Feature cache (default: $EMOSHIELD_CACHE or ~/.cache/emoshield/features).")] = None,
+    backend: Annotated[str, typer.Option(help="Where the work runs: local (processes here) or ray.")] = "local",
+    address: Annotated[Optional[str], typer.Option(help="Ray cluster to join (host:port; default: a local Ray instance).")] = None,
 ) -> None:
     """Extract features for every file of a manifest, in parallel, cached, listing failures.
 
     Example: emoshield features extract emodb.csv --set compare2016 -o emodb.parquet
+    On a Ray cluster (docs/scale.md): ... --backend ray --address HEAD:6379 --cache-dir /shared/cache
     """
     from emoshield.features import FeatureSet
     from emoshield.manifest import read_manifest
@@ -130,7 +133,8 @@ def features_extract(
     from emoshield.experiment import extract
 
     chosen = _choice(FeatureSet, feature_set, "--set")
-    extract(read_manifest(manifest), chosen, output, workers, cache_dir)
+    compute = _compute(backend, workers, address)
+    extract(read_manifest(manifest), chosen, output, workers, cache_dir, compute)
 
 
 @features_app.command("public-pca")
@@ -178,6 +182,8 @@ def evaluate(
     bootstrap: Annotated[int, typer.Option(help="Speaker-level bootstrap draws for the 95% intervals (0: none).")] = 1000,
     seed: Annotated[int, typer.Option(help="Seed of the first repeat.")] = 0,
     workers: Annotated[Optional[int], typer.Option(help="Parallel fold fits (default: all cores).")] = None,
+    backend: Annotated[str, typer.Option(help="Where the work runs: local (processes here) or ray.")] = "local",
+    address: Annotated[Optional[str], typer.Option(help="Ray cluster to join (host:port; default: a local Ray instance).")] = None,
     fresh: Annotated[bool, typer.Option(help="Fit everything again instead of reading OUTPUT/checkpoints.")] = False,
 ) -> None:
     """Emotion UAR and gender/language/speaker leakage of each method, speaker-independent.
@@ -204,6 +210,8 @@ def evaluate(
         bootstrap=bootstrap,
         seed=seed,
         workers=cores(workers),
+        backend=_compute(backend, workers, address).backend,
+        address=address,
     )
     results = run_evaluation(read_features(features), read_manifest(manifest), features, settings, output, fresh=fresh)
     _print_results(results, output)
@@ -224,6 +232,8 @@ def sweep(
     emotion_folds: Annotated[Optional[int], typer.Option(help="k speaker folds for emotion instead of leave-one-speaker-out.")] = None,
     seed: Annotated[int, typer.Option(help="Seed of the first repeat.")] = 0,
     workers: Annotated[Optional[int], typer.Option(help="Parallel fold fits (default: all cores).")] = None,
+    backend: Annotated[str, typer.Option(help="Where the work runs: local (processes here) or ray.")] = "local",
+    address: Annotated[Optional[str], typer.Option(help="Ray cluster to join (host:port; default: a local Ray instance).")] = None,
     fresh: Annotated[bool, typer.Option(help="Fit everything again instead of reading OUTPUT/checkpoints.")] = False,
 ) -> None:
     """Vary one parameter of a method (seed 000, Fig. 4): every metric per value, and the frontier.
@@ -250,6 +260,8 @@ def sweep(
         emotion_folds=emotion_folds,
         seed=seed,
         workers=cores(workers),
+        backend=_compute(backend, workers, address).backend,
+        address=address,
     )
     results = run_evaluation(
         read_features(features), read_manifest(manifest), features, settings, output, {"sweep": asdict(plan)}, fresh
@@ -349,6 +361,18 @@ def _print_summary(manifest) -> None:
         shown = ", ".join(f"{k or '(none)'}: {v}" for k, v in list(counts.items())[:30])
         table.add_row(column, shown + (" ..." if len(counts) > 30 else ""))
     stdout.print(table)
+
+
+def _compute(backend: str, workers: int | None, address: str | None):
+    """The --backend, --workers and --address options, checked (a clear error for an unknown backend)."""
+    from emoshield.backends import Compute
+    from emoshield.errors import ConfigError
+    from emoshield.experiment import cores
+
+    try:
+        return Compute(backend, cores(workers), address)
+    except ConfigError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--backend") from None
 
 
 def _split(text: str) -> tuple[str, ...]:

@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 
+from emoshield.backends import Compute
 from emoshield.config import CorpusConfig, Recipe, SweepConfig
 from emoshield.evaluation import Evaluation, EvaluationSettings, MethodResult
 from emoshield.features import FeatureSet
@@ -57,14 +58,22 @@ def build_manifest(corpus: CorpusConfig, out_dir: Path) -> pd.DataFrame:
 
 
 def extract(
-    manifest: pd.DataFrame, feature_set: FeatureSet, output: Path, workers: int | None, cache_dir: Path | None
+    manifest: pd.DataFrame,
+    feature_set: FeatureSet,
+    output: Path,
+    workers: int | None,
+    cache_dir: Path | None,
+    compute: Compute | None = None,
 ) -> pd.DataFrame:
     """Extract, write the feature file and its failure list, and say what happened."""
     from emoshield.features import extract_features, write_failures, write_features
 
     files = manifest["file"].tolist()
+    compute = compute or Compute(workers=cores(workers))
     with progress_bar(f"extracting {feature_set.value}", len(files)) as advance:
-        result = extract_features(files, feature_set, workers=cores(workers), cache_dir=cache_dir, progress=advance)
+        result = extract_features(
+            files, feature_set, compute.workers, cache_dir, advance, compute.address, compute.backend
+        )
     write_features(result.frame, output)
     failures_path = write_failures(result.failures, output)
     for file, note in result.notes[:5]:

@@ -18,6 +18,7 @@ from enum import StrEnum
 
 import numpy as np
 
+from emoshield.backends import Backend, Compute
 from emoshield.corpora.splits import leave_one_speaker_out, speaker_folds
 from emoshield.errors import ConfigError, ManifestError
 from emoshield.evaluation.attackers import DEFAULT_PANEL
@@ -53,14 +54,21 @@ class EvaluationSettings:
     bootstrap: int = 1000  # speaker-level bootstrap draws for ci95 (0: none)
     seed: int = 0
     workers: int = 1
+    backend: Backend = Backend.LOCAL  # where fold fits run; never changes a result
+    address: str | None = None  # Ray cluster to join (None: a local instance)
 
     def __post_init__(self) -> None:
+        Compute(self.backend, self.workers, self.address)  # a bad backend or address fails here
         try:
             object.__setattr__(self, "metrics", tuple(Measurement(m) for m in self.metrics))
         except ValueError:
             raise ConfigError(f"metrics {list(self.metrics)}: choose from {', '.join(ALL_MEASUREMENTS)}") from None
         if self.repeats < 1 or self.privacy_folds < 3 or self.identification_folds < 2:
             raise ConfigError("repeats >= 1, privacy_folds >= 3 and identification_folds >= 2, please")
+
+    @property
+    def compute(self) -> Compute:
+        return Compute(self.backend, self.workers, self.address)
 
     @property
     def privacy(self) -> tuple[Measurement, ...]:

@@ -23,8 +23,8 @@ from typing import Callable
 
 import numpy as np
 import pandas as pd
-from joblib import Parallel, delayed
 
+from emoshield.backends import Compute, run_unordered
 from emoshield.checkpoints import CheckpointStore
 from emoshield.evaluation import evidence as ev
 from emoshield.evaluation.attackers import make_panel
@@ -72,7 +72,7 @@ def evaluate_methods(
     for method in settings.methods:
         make_method(method, settings.seed)  # fail fast on an unknown name
     make_panel(settings.attackers, settings.seed)
-    outputs = _run(data, plan.tasks, settings.workers, progress or (lambda _: None), checkpoints, fresh)
+    outputs = _run(data, plan.tasks, settings.compute, progress or (lambda _: None), checkpoints, fresh)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         evaluation = summarise_outputs(data, plan.tasks, outputs, settings)
@@ -109,7 +109,7 @@ def summarise_outputs(data: Dataset, tasks: list[FoldTask], outputs: list[dict],
 
 
 def _run(
-    data: Dataset, tasks: list[FoldTask], workers: int, report: Progress, checkpoints: str | Path | None, fresh: bool
+    data: Dataset, tasks: list[FoldTask], compute: Compute, report: Progress, checkpoints: str | Path | None, fresh: bool
 ) -> list[dict]:
     """Every task's output, from its checkpoint when there is one, else fitted (in parallel) and kept."""
     store = CheckpointStore(checkpoints) if checkpoints is not None else None
@@ -121,14 +121,10 @@ def _run(
         for task in (t for t, o in zip(tasks, outputs) if o is not None):
             report(f"{task.method}: {task.kind} (from checkpoint)")
     todo = [i for i, o in enumerate(outputs) if o is None]
-    jobs = Parallel(n_jobs=workers, return_as="generator_unordered")(delayed(_indexed)(i, data, tasks[i]) for i in todo)
-    for i, output in jobs:
+    for j, output in run_unordered(run_task, [tasks[i] for i in todo], compute, shared=data):
+        i = todo[j]
         outputs[i] = output
         if store:
             store.save(keys[i], output)
         report(f"{tasks[i].method}: {tasks[i].kind}")
     return outputs  # type: ignore[return-value]
-
-
-def _indexed(i: int, data: Dataset, task: FoldTask) -> tuple[int, dict]:
-    return i, run_task(data, task)

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from emoshield.audio import load_audio
+from emoshield.backends import Backend, Compute, ray_cpus, run_unordered
 from emoshield.errors import EmoshieldError, FeatureError
 from emoshield.features.base import Extractor
 from emoshield.features.cache import CacheEntry, FeatureCache, default_cache_dir, file_digest
@@ -59,6 +60,7 @@ class _Worker:
 
     def __init__(self, feature_set: FeatureSet, cache_root: Path | None) -> None:
         self.extractor = get_extractor(feature_set)
+        self.cache_root = cache_root
         settings = {"extractor": self.extractor.settings, "audio": AUDIO_SETTINGS}
         self.cache = FeatureCache(cache_root, self.extractor.name, settings) if cache_root else None
 
@@ -110,19 +112,32 @@ def _run_chunk(files: list[str]) -> list[_Outcome]:
     return [_POOL_WORKER.run(f) for f in files]
 
 
+def _run_chunk_anywhere(setup: tuple[str, Path | None], files: list[str]) -> list[_Outcome]:
+    """A chunk on a worker that may not have run the pool initializer (a Ray worker): set up once per process."""
+    feature_set, cache_root = setup
+    worker = _POOL_WORKER
+    if worker is None or worker.extractor.name != feature_set or worker.cache_root != cache_root:
+        _init_pool(feature_set, cache_root)
+    return _run_chunk(files)
+
+
 def extract_features(
     files: Sequence[str | Path],
     feature_set: FeatureSet | str,
     workers: int | None = None,
     cache_dir: CacheOption = None,
     progress: Callable[[int, int], None] | None = None,
+    ray_address: str | None = None,
+    backend: Backend | str = Backend.LOCAL,
 ) -> ExtractionResult:
     """Extract ``feature_set`` from every file (duplicates once), in input order.
 
     ``workers`` processes (default: CPU count; 1, or a single file, runs in this
-    process). ``cache_dir``: None for :func:`default_cache_dir`, False for no cache.
-    ``progress(done, total)`` is called as files finish. Failed files are listed in
-    the result; FeatureError only if none succeeds.
+    process). ``backend="ray"`` runs the same chunks as Ray tasks instead (on the
+    cluster at ``ray_address``, or a local instance; the cache folder must then be
+    storage every node shares). ``cache_dir``: None for :func:`default_cache_dir`,
+    False for no cache. ``progress(done, total)`` is called as files finish. Failed
+    files are listed in the result; FeatureError only if none succeeds.
     """
     chosen = feature_set_of(feature_set)
     paths = list(dict.fromkeys(str(f) for f in files))
@@ -133,7 +148,11 @@ def extract_features(
         raise FeatureError(f"workers must be at least 1, got {count}")
     root = None if cache_dir is False else Path(cache_dir or default_cache_dir())
     report = progress or (lambda done, total: None)
-    if count == 1 or len(paths) == 1:
+    compute = Compute(backend, count, ray_address)
+    if compute.backend is Backend.RAY:
+        outcomes = _run_chunks(paths, chosen, root, compute, report)
+        extractor = get_extractor(chosen)
+    elif count == 1 or len(paths) == 1:
         worker = _Worker(chosen, root)
         outcomes = []
         for done, path in enumerate(paths, 1):
@@ -153,8 +172,7 @@ def _run_pool(
     workers: int,
     report: Callable[[int, int], None],
 ) -> list[_Outcome]:
-    size = max(1, min(8, math.ceil(len(paths) / (workers * 4))))
-    chunks = [paths[i : i + size] for i in range(0, len(paths), size)]
+    chunks = _chunks(paths, workers)
     results: dict[int, list[_Outcome]] = {}
     pool = ProcessPoolExecutor(
         max_workers=min(workers, len(chunks)),
@@ -179,6 +197,24 @@ def _run_pool(
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
     return [outcome for i in range(len(chunks)) for outcome in results[i]]
+
+
+def _run_chunks(
+    paths: list[str], chosen: FeatureSet, root: Path | None, compute: Compute, report: Callable[[int, int], None]
+) -> list[_Outcome]:
+    """The files in chunks through :func:`emoshield.backends.run_unordered` (the Ray backend), sized by the cluster's CPUs."""
+    chunks = _chunks(paths, ray_cpus(compute.address))
+    results: dict[int, list[_Outcome]] = {}
+    for index, outcomes in run_unordered(_run_chunk_anywhere, chunks, compute, shared=(chosen.value, root)):
+        results[index] = outcomes
+        report(sum(len(r) for r in results.values()), len(paths))
+    return [outcome for i in range(len(chunks)) for outcome in results[i]]
+
+
+def _chunks(paths: list[str], workers: int) -> list[list[str]]:
+    """About four chunks per worker, of 1 to 8 files: few round trips, an even finish."""
+    size = max(1, min(8, math.ceil(len(paths) / (workers * 4))))
+    return [paths[i : i + size] for i in range(0, len(paths), size)]
 
 
 def _result(extractor: Extractor, outcomes: list[_Outcome]) -> ExtractionResult:
