@@ -76,12 +76,13 @@ def test_frame_level_index_and_sequences(make_wav) -> None:
     assert first.index.get_level_values("start")[:3].tolist() == [0.0, 0.01, 0.02]
 
 
-def test_two_workers_give_the_same_numbers_as_one(make_wav, bad_wavs: dict[str, Path]) -> None:
+@pytest.mark.parametrize("feature_set", ["egemaps", "mfcc"])  # openSMILE in threads, librosa in processes
+def test_two_workers_give_the_same_numbers_as_one(make_wav, bad_wavs: dict[str, Path], feature_set: str) -> None:
     files = [make_wav(f"w{i}.wav", seed=i) for i in range(5)] + [bad_wavs["corrupt"]]
     seen: list[tuple[int, int]] = []
-    serial = extract_features(files, "egemaps", workers=1, cache_dir=False)
+    serial = extract_features(files, feature_set, workers=1, cache_dir=False)
     parallel = extract_features(
-        files, "egemaps", workers=2, cache_dir=False, progress=lambda d, n: seen.append((d, n))
+        files, feature_set, workers=2, cache_dir=False, progress=lambda d, n: seen.append((d, n))
     )
     pd.testing.assert_frame_equal(serial.frame, parallel.frame)
     assert parallel.failures == serial.failures and len(parallel.failures) == 1
@@ -104,6 +105,21 @@ def test_rerun_reads_the_cache_only(make_wav, tmp_path: Path, loads) -> None:
     assert len(calls) == 4 and second.cached == 4
     pd.testing.assert_frame_equal(first.frame, second.frame)
     assert second.notes == first.notes == [(str(files[3]), "resampled 44100→16000 Hz")]
+
+
+@pytest.mark.parametrize("feature_set", ["egemaps", "mfcc"])
+def test_a_cached_rerun_starts_no_workers(make_wav, tmp_path: Path, monkeypatch, feature_set: str) -> None:
+    files = [make_wav(f"r{i}.wav", seed=i) for i in range(4)]
+    first = extract_features(files, feature_set, workers=2, cache_dir=tmp_path / "cache")
+
+    def no_workers(*args, **kwargs):
+        raise AssertionError("a cached rerun started workers")
+
+    monkeypatch.setattr(extract_module, "_run_pool", no_workers)
+    monkeypatch.setattr(extract_module, "_run_threads", no_workers)
+    again = extract_features([*files, tmp_path / "gone.wav"], feature_set, workers=2, cache_dir=tmp_path / "cache")
+    assert again.cached == 4 and [f.reason for f in again.failures] == ["no such file"]
+    pd.testing.assert_frame_equal(first.frame, again.frame)
 
 
 def test_changed_file_or_set_misses_the_cache(make_wav, tmp_path: Path, loads) -> None:

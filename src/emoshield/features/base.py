@@ -24,6 +24,8 @@ class Extractor(ABC):
     feature_names: list[str]
     settings: dict[str, Any]
     rate: int = 16000
+    #: True when the work runs in native code that releases the GIL: threads then extract in parallel.
+    native: bool = False
     window_seconds: float = 0.0
     hop_seconds: float = 0.0
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import math
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, ThreadPoolExecutor, as_completed, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,6 +64,16 @@ class _Worker:
         self.cache_root = cache_root
         settings = {"extractor": self.extractor.settings, "audio": AUDIO_SETTINGS}
         self.cache = FeatureCache(cache_root, self.extractor.name, settings) if cache_root else None
+
+    def lookup(self, file: str) -> _Outcome | None:
+        """The file's cached features, a failure if it cannot be read, or None: it must be extracted."""
+        if not self.cache:
+            return None
+        try:
+            entry = self.cache.load(file_digest(file))
+        except Exception as exc:
+            return _Outcome(file, None, _reason(file, exc))
+        return _Outcome(file, entry, cached=True) if entry is not None and self._fits(entry) else None
 
     def run(self, file: str) -> _Outcome:
         try:
@@ -149,31 +160,54 @@ def extract_features(
     root = None if cache_dir is False else Path(cache_dir or default_cache_dir())
     report = progress or (lambda done, total: None)
     compute = Compute(backend, count, ray_address)
-    if compute.backend is Backend.RAY:
-        outcomes = _run_chunks(paths, chosen, root, compute, report)
-        extractor = get_extractor(chosen)
-    elif count == 1 or len(paths) == 1:
-        worker = _Worker(chosen, root)
-        outcomes = []
-        for done, path in enumerate(paths, 1):
-            outcomes.append(worker.run(path))
-            report(done, len(paths))
-        extractor = worker.extractor
+    here = _Worker(chosen, root)
+    outcomes: dict[str, _Outcome] = {}
+
+    def finished(batch: list[_Outcome]) -> None:
+        outcomes.update((o.file, o) for o in batch)
+        report(len(outcomes), len(paths))
+
+    # Cache hits (and unreadable files) never reach a worker: a cached rerun costs a hash and a read per file.
+    known = [o for o in map(here.lookup, paths) if o is not None]
+    if known:
+        finished(known)
+    todo = [p for p in paths if p not in outcomes]
+    if not todo:
+        pass
+    elif compute.backend is Backend.RAY:
+        _run_chunks(todo, chosen, root, compute, finished)
+    elif count == 1 or len(todo) == 1:
+        for path in todo:
+            finished([here.run(path)])
+    elif here.extractor.native:
+        _run_threads(todo, chosen, root, count, finished)
     else:
-        outcomes = _run_pool(paths, chosen, root, count, report)
-        extractor = get_extractor(chosen)
-    return _result(extractor, outcomes)
+        _run_pool(todo, chosen, root, count, finished)
+    return _result(here.extractor, [outcomes[p] for p in paths])
+
+
+def _run_threads(
+    paths: list[str], chosen: FeatureSet, root: Path | None, workers: int, finished: Callable[[list[_Outcome]], None]
+) -> None:
+    """Threads, one extractor each: for extractors whose work runs in native code that releases the GIL
+    (openSMILE through ctypes), no process start, no pickling of results."""
+    local = threading.local()
+
+    def run(file: str) -> _Outcome:
+        if not hasattr(local, "worker"):
+            local.worker = _Worker(chosen, root)
+        return local.worker.run(file)
+
+    with ThreadPoolExecutor(max_workers=min(workers, len(paths))) as pool:
+        for future in as_completed([pool.submit(run, path) for path in paths]):
+            finished([future.result()])
 
 
 def _run_pool(
-    paths: list[str],
-    chosen: FeatureSet,
-    root: Path | None,
-    workers: int,
-    report: Callable[[int, int], None],
-) -> list[_Outcome]:
+    paths: list[str], chosen: FeatureSet, root: Path | None, workers: int, finished: Callable[[list[_Outcome]], None]
+) -> None:
+    """Worker processes (forkserver), one extractor each, fed chunks of files."""
     chunks = _chunks(paths, workers)
-    results: dict[int, list[_Outcome]] = {}
     pool = ProcessPoolExecutor(
         max_workers=min(workers, len(chunks)),
         mp_context=_context(),
@@ -181,34 +215,25 @@ def _run_pool(
         initargs=(chosen.value, root),
     )
     try:
-        pending: dict[Future[list[_Outcome]], int] = {
-            pool.submit(_run_chunk, chunk): i for i, chunk in enumerate(chunks)
-        }
-        done_files = 0
+        pending = [pool.submit(_run_chunk, chunk) for chunk in chunks]
         while pending:
-            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for future in finished:
-                index = pending.pop(future)
-                results[index] = future.result()
-                done_files += len(results[index])
-                report(done_files, len(paths))
+            done, waiting = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                finished(future.result())
+            pending = list(waiting)
     except BrokenProcessPool as exc:
         raise FeatureError(f"feature worker processes died ({exc})") from exc
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
-    return [outcome for i in range(len(chunks)) for outcome in results[i]]
 
 
 def _run_chunks(
-    paths: list[str], chosen: FeatureSet, root: Path | None, compute: Compute, report: Callable[[int, int], None]
-) -> list[_Outcome]:
+    paths: list[str], chosen: FeatureSet, root: Path | None, compute: Compute, finished: Callable[[list[_Outcome]], None]
+) -> None:
     """The files in chunks through :func:`emoshield.backends.run_unordered` (the Ray backend), sized by the cluster's CPUs."""
     chunks = _chunks(paths, ray_cpus(compute.address))
-    results: dict[int, list[_Outcome]] = {}
-    for index, outcomes in run_unordered(_run_chunk_anywhere, chunks, compute, shared=(chosen.value, root)):
-        results[index] = outcomes
-        report(sum(len(r) for r in results.values()), len(paths))
-    return [outcome for i in range(len(chunks)) for outcome in results[i]]
+    for _, outcomes in run_unordered(_run_chunk_anywhere, chunks, compute, shared=(chosen.value, root)):
+        finished(outcomes)
 
 
 def _chunks(paths: list[str], workers: int) -> list[list[str]]:

@@ -58,7 +58,9 @@ def is09_config() -> Path:
 
 
 class OpenSmileExtractor(Extractor):
-    """One openSMILE configuration at one output level."""
+    """One openSMILE configuration at one output level (native: SMILE runs through ctypes, without the GIL)."""
+
+    native = True
 
     def __init__(
         self,
