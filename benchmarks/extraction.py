@@ -1,22 +1,24 @@
-"""ComParE 2016 extraction throughput: emoshield vs opensmile's own process_files.
+"""Extraction throughput of every feature set: emoshield beside the plain call it wraps, in one run.
 
-Runs, in one process and on the same files: opensmile ``process_files`` with 1
-and 2 workers, emoshield ``extract_features`` with 1 worker (no cache), with 2
-workers filling a fresh temporary cache, and a rerun reading that cache; each
-``--repeats`` times, keeping the best time (the machine may be shared). Prints
-a Markdown report: machine, command, files/s and real-time factor (processing
-time / audio duration; below 1 is faster than real time), and the largest
-difference between emoshield's and opensmile's numbers.
+For each ``--sets`` entry, on the same files and in one process: the reference
+with 1 and 2 workers (openSMILE's own ``process_files`` for compare2016, egemaps
+and is09; for mfcc and logmel, a plain loop of ``soundfile.read`` and the
+extractor's numpy computation, 1 worker only), then emoshield's
+``extract_features`` with 1 worker (no cache), with 2 workers filling an empty
+cache, and a rerun reading that cache. Each row is the best of ``--repeats``
+runs. Prints a Markdown table per set with files/s, the real-time factor
+(processing time / audio duration) and the ratios the speed issue names: 2
+workers vs 1, emoshield vs the reference at 2 workers, and a cached rerun vs 1
+worker. Ratios within one run are what to compare on a shared machine.
 
-    python benchmarks/extraction.py                      # EMO-DB, all files
-    python benchmarks/extraction.py --folder DIR --limit 50
-    python benchmarks/extraction.py --manifest manifest.csv
+    python benchmarks/extraction.py --limit 200                     # EMO-DB, all five sets
+    python benchmarks/extraction.py --sets compare2016 --repeats 2
+    python benchmarks/extraction.py --manifest manifest.csv --sets mfcc,logmel
 """
 
 from __future__ import annotations
 
 import argparse
-import itertools
 import os
 import platform
 import shlex
@@ -32,9 +34,19 @@ import pandas as pd
 import soundfile as sf
 
 from emoshield import read_manifest
+from emoshield.audio import Audio
 from emoshield.features import FeatureSet, extract_features
+from emoshield.features.opensmile_sets import is09_config
+from emoshield.features.registry import get_extractor
 
 DEFAULT_FOLDER = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "emodb" / "wav"
+
+#: openSMILE's own configuration for each openSMILE set (the reference emoshield must keep up with).
+OPENSMILE = {
+    "compare2016": lambda: (opensmile.FeatureSet.ComParE_2016, opensmile.FeatureLevel.Functionals),
+    "egemaps": lambda: (opensmile.FeatureSet.eGeMAPSv02, opensmile.FeatureLevel.Functionals),
+    "is09": lambda: (str(is09_config()), "lld_all"),
+}
 
 
 def list_files(folder: Path | None, manifest: Path | None, limit: int | None) -> list[str]:
@@ -48,43 +60,70 @@ def list_files(folder: Path | None, manifest: Path | None, limit: int | None) ->
     return files[:limit] if limit else files
 
 
-def best_of(repeats: int, run: Callable[[], pd.DataFrame]) -> tuple[float, pd.DataFrame]:
-    """Shortest wall time of ``repeats`` runs, and the last run's frame."""
+def best_of(repeats: int, run: Callable[[], object]) -> float:
+    """Shortest wall time of ``repeats`` runs."""
     best = float("inf")
     for _ in range(repeats):
         start = time.perf_counter()
-        frame = run()
+        run()
         best = min(best, time.perf_counter() - start)
-    return best, frame
+    return best
 
 
-def opensmile_run(files: list[str], workers: int) -> pd.DataFrame:
-    smile = opensmile.Smile(
-        opensmile.FeatureSet.ComParE_2016, opensmile.FeatureLevel.Functionals, num_workers=workers
-    )
-    frame = smile.process_files(files)
-    return frame.droplevel(["start", "end"])
+def reference_runs(name: str, files: list[str]) -> list[tuple[str, Callable[[], object]]]:
+    """The plain call emoshield wraps, with 1 and (for openSMILE) 2 workers."""
+    if name in OPENSMILE:
+        feature_set, level = OPENSMILE[name]()
+
+        def smile(workers: int) -> object:
+            return opensmile.Smile(feature_set, level, num_workers=workers).process_files(files)
+
+        return [("openSMILE `process_files`, 1 worker", lambda: smile(1)),
+                ("openSMILE `process_files`, 2 workers (threads)", lambda: smile(2))]
+    extractor = get_extractor(name)
+
+    def plain() -> object:
+        for file in files:
+            samples, rate = sf.read(file, dtype="float32")
+            extractor._compute(Audio(samples, rate))
+        return None
+
+    return [("plain loop: `soundfile.read` + the numpy computation, 1 worker", plain)]
 
 
-def emoshield_run(files: list[str], workers: int, cache: Path | bool) -> pd.DataFrame:
-    result = extract_features(files, FeatureSet.COMPARE2016, workers=workers, cache_dir=cache)
-    if result.failures:
-        first = result.failures[0]
-        print(f"warning: {len(result.failures)} failure(s), e.g. {first}", file=sys.stderr)
-    return result.frame
+def measure(name: str, files: list[str], repeats: int) -> list[tuple[str, float]]:
+    """Seconds per row for one feature set."""
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="emoshield-bench-") as folder:
+        fills = iter(range(1_000_000))
+        cache = Path(folder) / "none"
+
+        def fill() -> object:
+            nonlocal cache
+            cache = Path(folder) / str(next(fills))  # a fresh, empty cache each time
+            return extract_features(files, name, workers=2, cache_dir=cache)
+
+        runs = reference_runs(name, files) + [
+            ("emoshield, 1 worker, no cache", lambda: extract_features(files, name, workers=1, cache_dir=False)),
+            ("emoshield, 2 workers, filling an empty cache", fill),
+            ("emoshield, 2 workers, cached rerun", lambda: extract_features(files, name, workers=2, cache_dir=cache)),
+        ]
+        for label, run in runs:
+            rows.append((label, best_of(repeats, run)))
+            print(f"{name}: {label}: {rows[-1][1]:.2f} s", file=sys.stderr)
+    return rows
 
 
-def load_average() -> float:
-    return os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-
-
-def machine() -> list[str]:
-    return [
-        f"- CPUs: {os.cpu_count()} (`platform.processor()`: {platform.processor() or 'n/a'}; "
-        f"{platform.machine()}, {platform.system()} {platform.release()})",
-        f"- Python {platform.python_version()}, opensmile {opensmile.__version__}, "
-        f"numpy {np.__version__}, pandas {pd.__version__}",
-    ]
+def table(name: str, rows: list[tuple[str, float]], files: int, audio_seconds: float) -> str:
+    times = dict(rows)
+    one, two = times["emoshield, 1 worker, no cache"], times["emoshield, 2 workers, filling an empty cache"]
+    reference_two = next((s for label, s in rows if "2 workers (threads)" in label), None)
+    lines = [f"**{name}**", "", "| run | time (s) | files/s | real-time factor |", "|---|---:|---:|---:|"]
+    lines += [f"| {label} | {s:.2f} | {files / s:.1f} | {s / audio_seconds:.4f} |" for label, s in rows]
+    lines += ["", f"2 workers vs 1: {one / two:.2f}×"
+              + (f"; emoshield vs openSMILE at 2 workers: {reference_two / two:.2f}×" if reference_two else "")
+              + f"; cached rerun vs 1 worker: {one / times['emoshield, 2 workers, cached rerun']:.1f}×", ""]
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -93,52 +132,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--manifest", type=Path, help="manifest CSV/Parquet instead")
     parser.add_argument("--limit", type=int, default=None, help="use the first N files only")
     parser.add_argument("--repeats", type=int, default=1, help="runs per row; best time kept")
+    parser.add_argument("--sets", default=",".join(f.value for f in FeatureSet), help="comma-separated feature sets")
     args = parser.parse_args(argv)
     files = list_files(args.folder, args.manifest, args.limit)
     audio_seconds = sum(sf.info(f).duration for f in files)
-    header = machine()
-    rows: list[tuple[str, float]] = []
-    frames: dict[str, pd.DataFrame] = {}
-    load_before = load_average()
-    with tempfile.TemporaryDirectory(prefix="emoshield-bench-") as folder:
-        caches = itertools.count(1)
-        cache = Path(folder) / "0"
-
-        def fill() -> pd.DataFrame:
-            nonlocal cache
-            cache = Path(folder) / str(next(caches))  # a fresh, empty cache each time
-            return emoshield_run(files, 2, cache)
-
-        runs: list[tuple[str, Callable[[], pd.DataFrame]]] = [
-            ("opensmile `process_files`, 1 worker", lambda: opensmile_run(files, 1)),
-            ("opensmile `process_files`, 2 workers (threads)", lambda: opensmile_run(files, 2)),
-            ("emoshield, 1 worker, no cache", lambda: emoshield_run(files, 1, False)),
-            ("emoshield, 2 workers, filling an empty cache", fill),
-            ("emoshield, 2 workers, cached rerun", lambda: emoshield_run(files, 2, cache)),
-        ]
-        for label, run in runs:
-            seconds, frames[label] = best_of(args.repeats, run)
-            rows.append((label, seconds))
-            print(f"{label}: {seconds:.1f} s", file=sys.stderr)
-    load_after = load_average()
-    header.append(f"- load average (1 min) before / after: {load_before:.2f} / {load_after:.2f}")
-    reference = frames[runs[0][0]].loc[files].to_numpy(np.float64)
-    ours = frames[runs[2][0]].loc[files].to_numpy(np.float64)
-    scale = np.maximum(np.abs(reference), 1e-6)
-    relative = float(np.max(np.abs(ours - reference) / scale))
+    load_before = os.getloadavg()[0]
+    tables = [table(name, measure(name, files, args.repeats), len(files), audio_seconds) for name in args.sets.split(",")]
     command = shlex.join(["python", "benchmarks/extraction.py", *sys.argv[1:]])
-    print(f"ComParE 2016 functionals (6373) on {len(files)} files, "
-          f"{audio_seconds:.1f} s of audio ({audio_seconds / len(files):.2f} s per file); "
-          f"best of {args.repeats} run(s) per row.\n")
-    print("\n".join(header))
-    print(f"- command: `{command}`\n")
-    print("| run | time (s) | files/s | real-time factor | vs opensmile 1 worker |")
-    print("|---|---:|---:|---:|---:|")
-    base = rows[0][1]
-    for label, seconds in rows:
-        print(f"| {label} | {seconds:.1f} | {len(files) / seconds:.1f} | "
-              f"{seconds / audio_seconds:.4f} | {base / seconds:.2f}× |")
-    print(f"\nLargest relative difference, emoshield vs opensmile `process_files`: {relative:.2g}")
+    print(f"{len(files)} files, {audio_seconds:.1f} s of audio; best of {args.repeats} run(s) per row; "
+          f"{os.cpu_count()} CPUs ({platform.machine()}), Python {platform.python_version()}, "
+          f"opensmile {opensmile.__version__}, numpy {np.__version__}, pandas {pd.__version__}; "
+          f"load average before / after: {load_before:.2f} / {os.getloadavg()[0]:.2f}; command: `{command}`\n")
+    print("\n".join(tables))
 
 
 if __name__ == "__main__":
