@@ -59,9 +59,10 @@ class _Outcome:
 class _Worker:
     """One extractor and cache: turns a file into an outcome, never raising for a bad file."""
 
-    def __init__(self, feature_set: FeatureSet, cache_root: Path | None) -> None:
+    def __init__(self, feature_set: FeatureSet, cache_root: Path | None, digests: dict[str, str] | None = None) -> None:
         self.extractor = get_extractor(feature_set)
         self.cache_root = cache_root
+        self.digests = {} if digests is None else digests  # file -> content hash, computed once per run
         settings = {"extractor": self.extractor.settings, "audio": AUDIO_SETTINGS}
         self.cache = FeatureCache(cache_root, self.extractor.name, settings) if cache_root else None
 
@@ -70,14 +71,14 @@ class _Worker:
         if not self.cache:
             return None
         try:
-            entry = self.cache.load(file_digest(file))
+            entry = self.cache.load(self._digest(file))
         except Exception as exc:
             return _Outcome(file, None, _reason(file, exc))
         return _Outcome(file, entry, cached=True) if entry is not None and self._fits(entry) else None
 
     def run(self, file: str) -> _Outcome:
         try:
-            digest = file_digest(file) if self.cache else ""
+            digest = self._digest(file) if self.cache else ""
             if self.cache:
                 entry = self.cache.load(digest)
                 if entry is not None and self._fits(entry):
@@ -89,6 +90,11 @@ class _Worker:
             return _Outcome(file, entry)
         except Exception as exc:  # one bad file must not stop the rest
             return _Outcome(file, None, _reason(file, exc))
+
+    def _digest(self, file: str) -> str:
+        if file not in self.digests:
+            self.digests[file] = file_digest(file)
+        return self.digests[file]
 
     def _fits(self, entry: CacheEntry) -> bool:
         return entry.values.ndim == 2 and entry.values.shape[1] == len(self.extractor.feature_names)
@@ -180,22 +186,27 @@ def extract_features(
         for path in todo:
             finished([here.run(path)])
     elif here.extractor.native:
-        _run_threads(todo, chosen, root, count, finished)
+        _run_threads(todo, chosen, here, count, finished)
     else:
         _run_pool(todo, chosen, root, count, finished)
     return _result(here.extractor, [outcomes[p] for p in paths])
 
 
 def _run_threads(
-    paths: list[str], chosen: FeatureSet, root: Path | None, workers: int, finished: Callable[[list[_Outcome]], None]
+    paths: list[str], chosen: FeatureSet, here: _Worker, workers: int, finished: Callable[[list[_Outcome]], None]
 ) -> None:
-    """Threads, one extractor each: for extractors whose work runs in native code that releases the GIL
-    (openSMILE through ctypes), no process start, no pickling of results."""
+    """Threads, one extractor each (the first thread uses ``here``'s), sharing the run's file hashes: for
+    extractors whose work runs in native code that releases the GIL; no process start, no pickled results."""
+    spare = [here]
     local = threading.local()
+    lock = threading.Lock()
 
     def run(file: str) -> _Outcome:
         if not hasattr(local, "worker"):
-            local.worker = _Worker(chosen, root)
+            with lock:
+                local.worker = spare.pop() if spare else None
+            if local.worker is None:
+                local.worker = _Worker(chosen, here.cache_root, here.digests)
         return local.worker.run(file)
 
     with ThreadPoolExecutor(max_workers=min(workers, len(paths))) as pool:
