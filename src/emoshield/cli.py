@@ -117,7 +117,7 @@ def features_extract(
     output: Annotated[Path, typer.Option("-o", "--output", help="Feature file to write (.parquet).")] = Path(
         "features.parquet"
     ),
-    workers: Annotated[Optional[int], typer.Option(help="Parallel processes (default: all cores).")] = None,
+    workers: Annotated[Optional[int], typer.Option(help="Parallel workers, threads or processes by feature set (default: all cores).")] = None,
     cache_dir: Annotated[Optional[Path], typer.Option(help="Feature cache (default: $EMOSHIELD_CACHE or ~/.cache/emoshield/features).")] = None,
     backend: Annotated[str, typer.Option(help="Where the work runs: local (processes here) or ray.")] = "local",
     address: Annotated[Optional[str], typer.Option(help="Ray cluster to join (host:port; default: a local Ray instance).")] = None,
