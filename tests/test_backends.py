@@ -77,3 +77,7 @@ def test_a_cluster_address_that_does_not_answer_fails_within_seconds():
     assert time.monotonic() - start < CONNECT_TIMEOUT + 2
     with pytest.raises(ConfigError, match="expected host:port"):
         start_ray("nonsense")
+    X, manifest = speaker_data(2.0, 1.0)
+    settings = EvaluationSettings(methods=("raw",), backend="ray", address=f"127.0.0.1:{port}")
+    with pytest.raises(EmoshieldError, match="does not answer"):  # before any fit, even one read from a checkpoint
+        evaluate_methods(X, manifest, settings)

@@ -123,7 +123,7 @@ def test_an_unknown_backend_and_a_silent_ray_cluster_are_clear_errors(tmp_path):
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     start = time.monotonic()
-    silent = emoshield(
+    silent = emoshield(  # the files are in the default cache from other tests: the cluster is checked anyway
         "features", "extract", "c/manifest.csv", "--backend", "ray", "--address", f"127.0.0.1:{port}", cwd=tmp_path
     )
     assert silent.returncode == 1 and f"Ray cluster at 127.0.0.1:{port} does not answer" in silent.stderr

@@ -53,6 +53,12 @@ class Compute:
         if self.workers < 1:
             raise ConfigError(f"workers must be at least 1, got {self.workers}")
 
+    def check(self) -> None:
+        """Fail now, within seconds, if a cluster address was given and does not answer (even if, later,
+        every piece turns out to be cached and Ray is never needed)."""
+        if self.backend is Backend.RAY and self.address and self.address != "auto":
+            _check_reachable(self.address)
+
 
 def run_unordered(
     work: Callable[[Any, T], R], items: Sequence[T], compute: Compute, shared: Any = None

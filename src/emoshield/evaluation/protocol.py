@@ -67,6 +67,7 @@ def evaluate_methods(
     ``checkpoints`` (a folder), every finished fit is kept there and a rerun reuses it
     (``fresh``: fit everything again, overwriting).
     """
+    settings.compute.check()
     data = Dataset.from_manifest(X, manifest, settings.target)
     plan = make_plan(data, settings)
     for method in settings.methods:

@@ -166,6 +166,7 @@ def extract_features(
     root = None if cache_dir is False else Path(cache_dir or default_cache_dir())
     report = progress or (lambda done, total: None)
     compute = Compute(backend, count, ray_address)
+    compute.check()
     here = _Worker(chosen, root)
     outcomes: dict[str, _Outcome] = {}
 
