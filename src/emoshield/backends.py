@@ -56,7 +56,7 @@ class Compute:
     def check(self) -> None:
         """Fail now, within seconds, if a cluster address was given and does not answer (even if, later,
         every piece turns out to be cached and Ray is never needed)."""
-        if self.backend is Backend.RAY and self.address and self.address != "auto":
+        if self.backend is Backend.RAY:
             _check_reachable(self.address)
 
 
@@ -92,8 +92,7 @@ def start_ray(address: str | None = None) -> None:
     # Ray starts its workers at niceness 15: beside any other load they starved (a fold fit 30x slower
     # than in a local process). The fits are the job, so a local instance runs them at normal priority.
     os.environ.setdefault("RAY_worker_niceness", "0")
-    if address and address != "auto":
-        _check_reachable(address)
+    _check_reachable(address)
     import ray
 
     if ray.is_initialized():
@@ -120,8 +119,12 @@ def ray_cpus(address: str | None = None) -> int:
     return max(1, int(ray.cluster_resources().get("CPU", 1)))
 
 
-def _check_reachable(address: str) -> None:
-    """Open (and close) a TCP connection to the address's host and port, or fail naming it."""
+def _check_reachable(address: str | None) -> None:
+    """Open (and close) a TCP connection to the address's host and port, or fail naming it.
+
+    Nothing to check for no address (a local instance) or ``auto`` (Ray finds it)."""
+    if not address or address == "auto":
+        return
     target = address.removeprefix("ray://")
     host, _, port = target.rpartition(":")
     if not host or not port.isdigit():

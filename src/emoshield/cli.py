@@ -12,6 +12,10 @@ from rich.table import Table
 from emoshield.errors import EmoshieldError
 from emoshield.progress import console, progress_bar
 
+#: The options of the commands whose work fans out (docs/scale.md).
+BackendOption = Annotated[str, typer.Option(help="Where the work runs: local (processes here) or ray.")]
+AddressOption = Annotated[Optional[str], typer.Option(help="Ray cluster to join (host:port; default: a local Ray instance).")]
+
 app = typer.Typer(
     help="Speech emotion recognition that shields who is speaking.",
     no_args_is_help=True,
@@ -119,8 +123,8 @@ def features_extract(
     ),
     workers: Annotated[Optional[int], typer.Option(help="Parallel workers, threads or processes by feature set (default: all cores).")] = None,
     cache_dir: Annotated[Optional[Path], typer.Option(help="Feature cache (default: $EMOSHIELD_CACHE or ~/.cache/emoshield/features).")] = None,
-    backend: Annotated[str, typer.Option(help="Where the work runs: local (processes here) or ray.")] = "local",
-    address: Annotated[Optional[str], typer.Option(help="Ray cluster to join (host:port; default: a local Ray instance).")] = None,
+    backend: BackendOption = "local",
+    address: AddressOption = None,
 ) -> None:
     """Extract features for every file of a manifest, in parallel, cached, listing failures.
 
@@ -134,7 +138,7 @@ def features_extract(
 
     chosen = _choice(FeatureSet, feature_set, "--set")
     compute = _compute(backend, workers, address)
-    extract(read_manifest(manifest), chosen, output, workers, cache_dir, compute)
+    extract(read_manifest(manifest), chosen, output, cache_dir, compute)
 
 
 @features_app.command("public-pca")
@@ -182,8 +186,8 @@ def evaluate(
     bootstrap: Annotated[int, typer.Option(help="Speaker-level bootstrap draws for the 95% intervals (0: none).")] = 1000,
     seed: Annotated[int, typer.Option(help="Seed of the first repeat.")] = 0,
     workers: Annotated[Optional[int], typer.Option(help="Parallel fold fits (default: all cores).")] = None,
-    backend: Annotated[str, typer.Option(help="Where the work runs: local (processes here) or ray.")] = "local",
-    address: Annotated[Optional[str], typer.Option(help="Ray cluster to join (host:port; default: a local Ray instance).")] = None,
+    backend: BackendOption = "local",
+    address: AddressOption = None,
     fresh: Annotated[bool, typer.Option(help="Fit everything again instead of reading OUTPUT/checkpoints.")] = False,
 ) -> None:
     """Emotion UAR and gender/language/speaker leakage of each method, speaker-independent.
@@ -232,8 +236,8 @@ def sweep(
     emotion_folds: Annotated[Optional[int], typer.Option(help="k speaker folds for emotion instead of leave-one-speaker-out.")] = None,
     seed: Annotated[int, typer.Option(help="Seed of the first repeat.")] = 0,
     workers: Annotated[Optional[int], typer.Option(help="Parallel fold fits (default: all cores).")] = None,
-    backend: Annotated[str, typer.Option(help="Where the work runs: local (processes here) or ray.")] = "local",
-    address: Annotated[Optional[str], typer.Option(help="Ray cluster to join (host:port; default: a local Ray instance).")] = None,
+    backend: BackendOption = "local",
+    address: AddressOption = None,
     fresh: Annotated[bool, typer.Option(help="Fit everything again instead of reading OUTPUT/checkpoints.")] = False,
 ) -> None:
     """Vary one parameter of a method (seed 000, Fig. 4): every metric per value, and the frontier.

@@ -61,18 +61,17 @@ def extract(
     manifest: pd.DataFrame,
     feature_set: FeatureSet,
     output: Path,
-    workers: int | None,
     cache_dir: Path | None,
-    compute: Compute | None = None,
+    compute: Compute,
 ) -> pd.DataFrame:
     """Extract, write the feature file and its failure list, and say what happened."""
     from emoshield.features import extract_features, write_failures, write_features
 
     files = manifest["file"].tolist()
-    compute = compute or Compute(workers=cores(workers))
     with progress_bar(f"extracting {feature_set.value}", len(files)) as advance:
         result = extract_features(
-            files, feature_set, compute.workers, cache_dir, advance, compute.address, compute.backend
+            files, feature_set, workers=compute.workers, cache_dir=cache_dir, progress=advance,
+            ray_address=compute.address, backend=compute.backend,
         )
     write_features(result.frame, output)
     failures_path = write_failures(result.failures, output)
@@ -156,7 +155,7 @@ def run_recipe(recipe: Recipe, fresh: bool = False) -> tuple[Path, Evaluation]:
     settings = settings_of(recipe)  # fail on a bad target before any work
     manifest = build_manifest(recipe.corpus, out)
     features = out / "features.parquet"
-    frame = extract(manifest, FeatureSet(recipe.features.set), features, recipe.features.workers, None)
+    frame = extract(manifest, FeatureSet(recipe.features.set), features, None, Compute(workers=cores(recipe.features.workers)))
     results = evaluate(frame, manifest, features, settings, out / "report", {"recipe": recipe.as_dict()}, fresh)
     if recipe.sweep.parameter:
         plot_sweep_of(results, recipe.sweep, out / "report")

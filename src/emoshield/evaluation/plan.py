@@ -58,7 +58,7 @@ class EvaluationSettings:
     address: str | None = None  # Ray cluster to join (None: a local instance)
 
     def __post_init__(self) -> None:
-        Compute(self.backend, self.workers, self.address)  # a bad backend or address fails here
+        object.__setattr__(self, "backend", self.compute.backend)  # a bad backend or address fails here
         try:
             object.__setattr__(self, "metrics", tuple(Measurement(m) for m in self.metrics))
         except ValueError:

@@ -77,16 +77,12 @@ class _Worker:
         return _Outcome(file, entry, cached=True) if entry is not None and self._fits(entry) else None
 
     def run(self, file: str) -> _Outcome:
+        """Extract a file that :meth:`lookup` did not find, and cache what it gave."""
         try:
-            digest = self._digest(file) if self.cache else ""
-            if self.cache:
-                entry = self.cache.load(digest)
-                if entry is not None and self._fits(entry):
-                    return _Outcome(file, entry, cached=True)
             audio = load_audio(file, **AUDIO_SETTINGS)
             entry = CacheEntry(self.extractor(audio), audio.duration, audio.notes)
             if self.cache:
-                self.cache.store(digest, entry)
+                self.cache.store(self._digest(file), entry)
             return _Outcome(file, entry)
         except Exception as exc:  # one bad file must not stop the rest
             return _Outcome(file, None, _reason(file, exc))
