@@ -6,6 +6,7 @@ that names the file and the problem, so batch extraction can list it and go on.
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 from math import gcd
 from pathlib import Path
@@ -51,19 +52,38 @@ def load_audio(
     path = Path(path)
     if not path.is_file():
         raise AudioError(f"{path}: no such file")
+    return _decode(str(path), str(path), target_rate, max_seconds, min_seconds)
+
+
+def decode_audio(
+    data: bytes,
+    where: str = "upload",
+    target_rate: int = 16000,
+    max_seconds: float = 600.0,
+    min_seconds: float = 0.1,
+) -> Audio:
+    """``load_audio`` for an encoded file held in memory (WAV, FLAC, OGG); ``where`` names it in errors."""
+    if not data:
+        raise AudioError(f"{where}: empty (0 bytes)")
+    return _decode(io.BytesIO(data), where, target_rate, max_seconds, min_seconds)
+
+
+def _decode(source: str | io.BytesIO, where: str, target_rate: int, max_seconds: float, min_seconds: float) -> Audio:
     try:
-        info = sf.info(str(path))
+        info = sf.info(source)
     except Exception as exc:  # libsndfile raises several types for a bad file
-        raise AudioError(f"{path}: unreadable or corrupt audio ({exc})") from exc
-    _check_length(path, info.frames, info.samplerate, min_seconds, max_seconds)
+        raise AudioError(f"{where}: unreadable or corrupt audio ({exc})") from exc
+    _check_length(where, info.frames, info.samplerate, min_seconds, max_seconds)
+    if isinstance(source, io.BytesIO):
+        source.seek(0)
     try:
-        data, rate = sf.read(str(path), dtype="float32", always_2d=True)
+        data, rate = sf.read(source, dtype="float32", always_2d=True)
     except Exception as exc:
-        raise AudioError(f"{path}: unreadable or corrupt audio ({exc})") from exc
-    _check_length(path, len(data), rate, min_seconds, max_seconds)
+        raise AudioError(f"{where}: unreadable or corrupt audio ({exc})") from exc
+    _check_length(where, len(data), rate, min_seconds, max_seconds)
     bad = int(np.size(data) - np.count_nonzero(np.isfinite(data)))
     if bad:
-        raise AudioError(f"{path}: non-finite samples ({bad} NaN or infinite)")
+        raise AudioError(f"{where}: non-finite samples ({bad} NaN or infinite)")
     notes: list[str] = []
     samples = data[:, 0]
     if data.shape[1] > 1:
@@ -71,7 +91,7 @@ def load_audio(
         notes.append(f"mixed down {data.shape[1]} channels")
     peak = float(np.max(np.abs(samples)))
     if peak < SILENCE_PEAK:
-        raise AudioError(f"{path}: silent (peak amplitude {peak:.2g} < {SILENCE_PEAK:g})")
+        raise AudioError(f"{where}: silent (peak amplitude {peak:.2g} < {SILENCE_PEAK:g})")
     if rate != target_rate:
         samples = _resample(samples, rate, target_rate)
         notes.append(f"resampled {rate}→{target_rate} Hz")
@@ -79,17 +99,17 @@ def load_audio(
     if gain < 1.0:
         samples = samples * gain
         notes.append(f"scaled down by {gain:.3g} to fit 16-bit full scale")
-    return Audio(np.ascontiguousarray(samples, dtype=np.float32), target_rate, notes, str(path))
+    return Audio(np.ascontiguousarray(samples, dtype=np.float32), target_rate, notes, where)
 
 
-def _check_length(path: Path, frames: int, rate: int, low: float, high: float) -> None:
+def _check_length(where: str, frames: int, rate: int, low: float, high: float) -> None:
     if frames <= 0:
-        raise AudioError(f"{path}: empty (0 samples)")
+        raise AudioError(f"{where}: empty (0 samples)")
     seconds = frames / rate
     if seconds < low:
-        raise AudioError(f"{path}: too short ({seconds * 1000:.0f} ms < {low * 1000:.0f} ms)")
+        raise AudioError(f"{where}: too short ({seconds * 1000:.0f} ms < {low * 1000:.0f} ms)")
     if seconds > high:
-        raise AudioError(f"{path}: too long ({seconds:.1f} s > {high:g} s)")
+        raise AudioError(f"{where}: too long ({seconds:.1f} s > {high:g} s)")
 
 
 def _headroom_gain(samples: np.ndarray) -> float:

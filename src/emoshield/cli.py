@@ -31,6 +31,12 @@ app.add_typer(features_app, name="features")
 from emoshield.fl.cli import fl_app  # noqa: E402  (imports typer only; Flower loads when a command runs)
 
 app.add_typer(fl_app, name="fl", help="Federated learning on Flower: speakers as clients, DP, attacks on updates.")
+from emoshield.serving.cli import cloud_app, encoder_app, send, serve_app  # noqa: E402  (typer only until a command runs)
+
+app.add_typer(encoder_app, name="encoder")
+app.add_typer(cloud_app, name="cloud")
+app.add_typer(serve_app, name="serve")
+app.command("send")(send)
 
 
 def main() -> None:

@@ -8,6 +8,7 @@ training speakers (heads keep only their number of classes).
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import asdict
 from pathlib import Path
@@ -28,8 +29,13 @@ FORMAT = "emoshield.privacy.AdversarialEncoder"
 _SCALING = ("data_min_", "data_scale_")
 
 
-def save_encoder(encoder: AdversarialEncoder, folder: str | Path) -> Path:
-    """Write a fitted encoder to ``folder`` (created if needed); returns the folder."""
+def save_encoder(encoder: AdversarialEncoder, folder: str | Path, front_end: str = "minmax") -> Path:
+    """Write a fitted encoder to ``folder`` (created if needed); returns the folder.
+
+    ``front_end``: what its input is (``minmax``: features as extracted; ``speaker``: features
+    standardised with their speaker's own statistics first). ``config.json`` gains an
+    ``encoder_id``, a content hash of the configuration and the weights.
+    """
     check_is_fitted(encoder, "model_")
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -46,10 +52,12 @@ def save_encoder(encoder: AdversarialEncoder, folder: str | Path) -> Path:
         "n_features": encoder.n_features_in_,
         "feature_names": None if names is None else [str(n) for n in names],
         "feature_set": encoder.feature_set_,
+        "front_end": front_end,
         "history": encoder.history_,
     }
     tensors = {f"model.{k}": v.detach().clone() for k, v in encoder.model_.state_dict().items()}
     tensors |= {f"scaling.{a}": torch.as_tensor(getattr(encoder, a)) for a in _SCALING}
+    meta["encoder_id"] = encoder_id(meta, tensors)
     torch.save(tensors, folder / WEIGHTS_FILE)
     (folder / CONFIG_FILE).write_text(json.dumps(meta, indent=2, default=_plain))
     return folder
@@ -80,6 +88,22 @@ def load_encoder(folder: str | Path) -> AdversarialEncoder:
             raise EmoshieldError(f"{folder / WEIGHTS_FILE}: weights do not match {CONFIG_FILE} ({exc})") from exc
     encoder.model_ = model.eval()
     return encoder
+
+
+def encoder_id(meta: dict, tensors: dict[str, torch.Tensor]) -> str:
+    """16 hex digits of a SHA-256 over what defines the encoder: parameters, features, front end, weights."""
+    digest = hashlib.sha256()
+    defining = {k: meta[k] for k in ("params", "heads", "n_features", "feature_names", "feature_set", "front_end")}
+    digest.update(json.dumps(defining, sort_keys=True, default=_plain).encode())
+    for name in sorted(tensors):
+        digest.update(name.encode())
+        digest.update(tensors[name].detach().cpu().contiguous().numpy().tobytes())
+    return digest.hexdigest()[:16]
+
+
+def encoder_info(folder: str | Path) -> dict:
+    """The checked ``config.json`` of a saved encoder folder (``encoder_id``, ``front_end``, feature names...)."""
+    return _read_config(Path(folder) / CONFIG_FILE)
 
 
 def _read_config(path: Path) -> dict:

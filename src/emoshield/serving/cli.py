@@ -1,0 +1,219 @@
+"""The system's commands: ``encoder fit/export``, ``cloud fit``, ``serve edge/cloud``, ``send``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from emoshield.progress import console, progress_bar
+
+encoder_app = typer.Typer(help="Fit and export the edge's privacy encoder.", no_args_is_help=True)
+cloud_app = typer.Typer(help="Fit the cloud's emotion classifier for an encoder.", no_args_is_help=True)
+serve_app = typer.Typer(help="Run the edge or the cloud service (needs the `serve` extra).", no_args_is_help=True)
+
+Port = Annotated[int, typer.Option(help="Port (0: any free one; see --ready-file).")]
+Host = Annotated[str, typer.Option(help="Address to listen on.")]
+ReadyFile = Annotated[Optional[Path], typer.Option(help="Written with {url, port, pid} once the service accepts connections.")]
+CertFile = Annotated[Optional[Path], typer.Option(help="TLS certificate (PEM); with --ssl-keyfile the service speaks HTTPS.")]
+KeyFile = Annotated[Optional[Path], typer.Option(help="TLS private key (PEM).")]
+RateOption = Annotated[float, typer.Option(help="Requests per second per client address (0: no limit).")]
+Features = Annotated[Path, typer.Argument(help="Functional features (.parquet) from `features extract`.")]
+Manifest = Annotated[Path, typer.Argument(help="The manifest the features were extracted from.")]
+Target = Annotated[str, typer.Option(help="emotion (categories) or valence (binary, seed 000).")]
+
+
+@encoder_app.command("fit")
+def encoder_fit(
+    features: Features,
+    manifest: Manifest,
+    output: Annotated[Path, typer.Option("-o", "--output", help="Folder for config.json and weights.pt.")] = Path("encoder"),
+    method: Annotated[str, typer.Option(help="An encoder method: adversarial, ae_emotion, ae or adversarial_seed000, with parameters.")] = "adversarial",
+    target: Target = "emotion",
+    seed: Annotated[int, typer.Option(help="Seed of weights and batch order.")] = 0,
+) -> None:
+    """Fit the privacy encoder on every speaker given; the folder gains an encoder_id.
+
+    Example: emoshield encoder fit emodb.parquet emodb.csv --method "adversarial(latent=32)" -o enc/
+    """
+    from emoshield.features import read_features
+    from emoshield.manifest import read_manifest
+    from emoshield.privacy import save_encoder
+    from emoshield.privacy.io import encoder_info
+    from emoshield.serving.training import fit_encoder, training_data
+    from emoshield.cli import _choice
+    from emoshield.types import Target as TargetKind
+
+    named, data = training_data(read_features(features), read_manifest(manifest), features, _choice(TargetKind, target, "--target"))
+    with console.status(f"fitting {method} on {len(data.X)} utterances of {len(data.speaker_names)} speakers"):
+        encoder, front_end = fit_encoder(named, data, method, seed)
+    save_encoder(encoder, output, front_end=front_end)
+    info = encoder_info(output)
+    console.print(f"wrote {output} (encoder_id {info['encoder_id']}, front end {front_end}, latent {encoder.model_.latent_size})")
+
+
+@encoder_app.command("export")
+def encoder_export(
+    encoder: Annotated[Path, typer.Argument(help="A folder from `encoder fit`.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="The ONNX file to write.")] = Path("edge.onnx"),
+) -> None:
+    """One ONNX graph from the device's features to the code, checked against torch within 1e-4.
+
+    Example: emoshield encoder export enc/ -o edge.onnx
+    """
+    from emoshield.serving.export import export_encoder
+
+    meta = export_encoder(encoder, output)
+    console.print(f"wrote {output}: encoder_id {meta['encoder_id']}, {meta['n_features']} {meta['feature_set']} features "
+                  f"-> {meta['latent']} values, front end {meta['front_end']} (ONNX Runtime vs torch: {meta['max_difference']})")
+
+
+@cloud_app.command("fit")
+def cloud_fit(
+    features: Features,
+    manifest: Manifest,
+    encoder: Annotated[Path, typer.Option(help="The encoder folder whose codes the classifier reads.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="The cloud folder (cloud.json and one ONNX file per encoder).")] = Path("cloud"),
+    target: Target = "emotion",
+    dtype: Annotated[str, typer.Option(help="Wire dtype of the codes: float16 or float32.")] = "float16",
+    seed: Annotated[int, typer.Option(help="Seed of the inner folds.")] = 0,
+) -> None:
+    """Encode the features, cast them through the wire dtype, fit the emotion classifier, write it as ONNX.
+
+    Example: emoshield cloud fit emodb.parquet emodb.csv --encoder enc/ -o cloud/
+    """
+    from emoshield.features import read_features
+    from emoshield.manifest import read_manifest
+    from emoshield.privacy import load_encoder
+    from emoshield.privacy.io import encoder_info
+    from emoshield.serving.cloud_model import fit_cloud
+    from emoshield.serving.training import device_view, training_data
+    from emoshield.cli import _choice
+    from emoshield.types import Target as TargetKind
+
+    _check_dtype(dtype)
+    info = encoder_info(encoder)
+    named, data = training_data(read_features(features), read_manifest(manifest), features, _choice(TargetKind, target, "--target"))
+    codes = load_encoder(encoder).transform(device_view(named, data, info.get("front_end", "minmax")))
+    with console.status(f"fitting the classifier on {len(codes)} codes"):
+        entry = fit_cloud(codes, data.labels, data.speakers, info["encoder_id"], output, dtype, seed)
+    console.print(f"wrote {output}/{entry['model']} for encoder {info['encoder_id']}: {len(entry['labels'])} classes, "
+                  f"inner speaker-grouped UAR {entry['selection']['inner_uar']:.3f}")
+
+
+@serve_app.command("edge")
+def serve_edge(
+    encoder: Annotated[Path, typer.Option(help="The ONNX file from `encoder export`.")],
+    cloud_url: Annotated[str, typer.Option(help="Base URL of the cloud service.")],
+    accept_audio: Annotated[bool, typer.Option(help="Also take audio uploads (features extracted here) and serve the web page's upload.")] = False,
+    device_token_file: Annotated[Optional[Path], typer.Option(help="File holding the device->edge token (else $EMOSHIELD_DEVICE_TOKEN).")] = None,
+    cloud_token_file: Annotated[Optional[Path], typer.Option(help="File holding the edge->cloud token (else $EMOSHIELD_CLOUD_TOKEN).")] = None,
+    cloud_ca_file: Annotated[Optional[Path], typer.Option(help="CA certificate that signed the cloud's TLS certificate.")] = None,
+    dtype: Annotated[str, typer.Option(help="Wire dtype of the codes sent to the cloud.")] = "float16",
+    rate_limit: RateOption = 1000.0,
+    host: Host = "127.0.0.1",
+    port: Port = 8080,
+    ready_file: ReadyFile = None,
+    ssl_certfile: CertFile = None,
+    ssl_keyfile: KeyFile = None,
+) -> None:
+    """The edge: encodes what devices send, asks the cloud, answers the device.
+
+    Example: EMOSHIELD_DEVICE_TOKEN=... EMOSHIELD_CLOUD_TOKEN=... emoshield serve edge --encoder edge.onnx --cloud-url http://127.0.0.1:8081
+    """
+    from emoshield.serving.edge import EdgeSettings, create_edge_app
+    from emoshield.serving.edge_model import EdgeModel
+    from emoshield.serving.security import CLOUD_TOKEN_ENV, DEVICE_TOKEN_ENV, read_token
+    from emoshield.serving.service import serve
+
+    _check_dtype(dtype)
+    settings = EdgeSettings(
+        model=EdgeModel.load(encoder), cloud_url=cloud_url, device_token=read_token(DEVICE_TOKEN_ENV, device_token_file),
+        cloud_token=read_token(CLOUD_TOKEN_ENV, cloud_token_file), cloud_ca=cloud_ca_file, accept_audio=accept_audio,
+        wire_dtype=dtype, rate=_rate(rate_limit),
+    )
+    serve(create_edge_app(settings), host, port, ready_file, ssl_certfile, ssl_keyfile)
+
+
+@serve_app.command("cloud")
+def serve_cloud(
+    model: Annotated[Path, typer.Option(help="The cloud folder from `cloud fit`.")],
+    cloud_token_file: Annotated[Optional[Path], typer.Option(help="File holding the edge->cloud token (else $EMOSHIELD_CLOUD_TOKEN).")] = None,
+    audit_dir: Annotated[Optional[Path], typer.Option(help="Write every accepted request body here, as received (privacy review).")] = None,
+    rate_limit: RateOption = 1000.0,
+    host: Host = "127.0.0.1",
+    port: Port = 8081,
+    ready_file: ReadyFile = None,
+    ssl_certfile: CertFile = None,
+    ssl_keyfile: KeyFile = None,
+) -> None:
+    """The cloud: decides the emotion from privacy-enhanced representations only.
+
+    Example: EMOSHIELD_CLOUD_TOKEN=... emoshield serve cloud --model cloud/ --port 8081
+    """
+    from emoshield.serving.cloud import CloudSettings, create_cloud_app
+    from emoshield.serving.cloud_model import load_cloud
+    from emoshield.serving.security import CLOUD_TOKEN_ENV, read_token
+    from emoshield.serving.service import serve
+
+    settings = CloudSettings(classifiers=load_cloud(model), token=read_token(CLOUD_TOKEN_ENV, cloud_token_file),
+                             rate=_rate(rate_limit), audit_dir=audit_dir)
+    serve(create_cloud_app(settings), host, port, ready_file, ssl_certfile, ssl_keyfile)
+
+
+def send(
+    files: Annotated[list[Path], typer.Argument(help="Audio files (WAV, FLAC) of the device's user.")],
+    edge: Annotated[str, typer.Option(help="Base URL of the edge service.")],
+    upload_audio: Annotated[bool, typer.Option(help="Send the audio for the edge to extract (thin devices) instead of features.")] = False,
+    token_file: Annotated[Optional[Path], typer.Option(help="File holding the device->edge token (else $EMOSHIELD_DEVICE_TOKEN).")] = None,
+    ca_file: Annotated[Optional[Path], typer.Option(help="CA certificate that signed the edge's TLS certificate.")] = None,
+    profile: Annotated[Optional[Path], typer.Option(help="The user's enrolment statistics, kept on this device.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per file instead of the table.")] = False,
+) -> None:
+    """The device: extract ComParE here, send features (or audio) to the edge, print the decisions.
+
+    For each file it prints exactly what left the device and what reached the cloud.
+    Example: EMOSHIELD_DEVICE_TOKEN=... emoshield send a.wav b.wav --edge http://127.0.0.1:8080
+    """
+    from dataclasses import asdict
+
+    from rich.table import Table
+
+    from emoshield.cli import stdout
+    from emoshield.serving.client import DEFAULT_PROFILE, EdgeClient
+    from emoshield.serving.security import DEVICE_TOKEN_ENV, read_token
+
+    client = EdgeClient(edge, read_token(DEVICE_TOKEN_ENV, token_file), ca_file)
+    with progress_bar("sending", len(files)) as advance:
+        run = client.send_audio if upload_audio else client.send_features
+        outcomes = run(files, profile or DEFAULT_PROFILE, advance)
+    if as_json:
+        for o in outcomes:
+            stdout.print_json(data=asdict(o), indent=None)
+        if all(o.label is None for o in outcomes):
+            raise typer.Exit(1)
+        return
+    table = Table("file", "emotion", "confidence", "left the device", "reached the cloud")
+    for o in outcomes:
+        if o.label is None:
+            table.add_row(o.file, "-", "-", "-", f"[yellow]{o.note}[/yellow]")
+        else:
+            table.add_row(o.file, o.label, f"{o.confidence:.2f}", f"{o.sent_bytes} B ({o.sent_what})", f"{o.cloud_bytes} B ({o.cloud_what})")
+    stdout.print(table)
+    if all(o.label is None for o in outcomes):
+        raise typer.Exit(1)
+
+
+def _check_dtype(dtype: str) -> None:
+    from emoshield.errors import ConfigError
+    from emoshield.serving.wire import WIRE_DTYPES
+
+    if dtype not in WIRE_DTYPES:
+        raise ConfigError(f"--dtype must be one of {', '.join(WIRE_DTYPES)}, got {dtype!r}")
+
+
+def _rate(per_second: float):
+    from emoshield.serving.security import RateLimit
+
+    return RateLimit(per_second, burst=max(1, int(per_second))) if per_second > 0 else None

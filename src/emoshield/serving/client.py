@@ -1,0 +1,127 @@
+"""``emoshield send``: the device. It extracts features locally and sends them, or uploads audio for thin devices.
+
+With an encoder that has the speaker front end, the device standardises with
+its user's enrolment statistics, kept in a profile file that never leaves it;
+uploads name an enrolment the edge keeps instead.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Sequence
+
+import httpx
+import numpy as np
+
+from emoshield.errors import EmoshieldError
+from emoshield.serving.enrolment import Enrolment
+from emoshield.serving.wire import MAX_BATCH, FeaturesBatch, features_message
+
+#: Where the device keeps its user's enrolment by default.
+DEFAULT_PROFILE = Path.home() / ".emoshield" / "enrolment.json"
+
+
+@dataclass
+class Outcome:
+    """One file: the decision, or why there is none; what left the device and what reached the cloud."""
+
+    file: str
+    label: str | None = None
+    confidence: float | None = None
+    sent_bytes: int | None = None
+    sent_what: str = ""
+    cloud_bytes: int | None = None
+    cloud_what: str = ""
+    note: str = ""
+
+
+class EdgeClient:
+    """A device's connection to one edge."""
+
+    def __init__(self, url: str, token: str, ca_file: Path | None = None, timeout: float = 60.0) -> None:
+        self.http = httpx.Client(base_url=url, headers={"authorization": f"Bearer {token}"}, timeout=timeout,
+                                 verify=str(ca_file) if ca_file else True)
+        self.info = self._call("GET", "/v1/info")
+
+    def _call(self, method: str, path: str, **kwargs) -> dict:
+        try:
+            reply = self.http.request(method, path, **kwargs)
+        except httpx.HTTPError as exc:
+            raise EmoshieldError(f"edge {self.http.base_url}: unreachable ({exc})") from None
+        if reply.status_code != 200:
+            try:
+                detail = reply.json().get("detail")
+            except ValueError:
+                detail = reply.text[:200]
+            raise EmoshieldError(f"edge {self.http.base_url}{path}: {reply.status_code} {detail}")
+        return reply.json()
+
+    def send_features(self, files: Sequence[Path], profile: Path, progress: Callable[[int], None] = lambda n: None) -> list[Outcome]:
+        """Extract locally, standardise with the enrolment when the encoder asks for it, send in batches."""
+        from emoshield.audio import load_audio
+        from emoshield.features import get_extractor
+        from emoshield.serving.wire import names_digest
+
+        info = self.info
+        extractor = get_extractor(info["feature_set"])
+        digest = names_digest(extractor.feature_names)
+        if digest != info["names_digest"]:
+            raise EmoshieldError(f"this device's {info['feature_set']} features do not match the edge encoder's (digest {info['names_digest']})")
+        outcomes, rows, good = [], [], []
+        for file in files:
+            try:
+                rows.append(extractor(load_audio(file))[0])
+                good.append(Outcome(str(file)))
+            except EmoshieldError as exc:
+                outcomes.append(Outcome(str(file), note=str(exc)))
+            progress(1)
+        if not rows:
+            return outcomes
+        X = np.stack(rows)
+        standardised = info["front_end"] == "speaker"
+        if standardised:
+            enrolment = Enrolment.load(profile, digest).update(X)
+            enrolment.save(profile)
+            X = enrolment.standardise(X, int(info["min_enrolment"]))
+        for start in range(0, len(X), MAX_BATCH // 4):
+            chunk = X[start : start + MAX_BATCH // 4]
+            messages = [features_message(x, info["feature_set"], extractor.feature_names, standardised) for x in chunk]
+            body = FeaturesBatch(schema_version=1, items=messages).model_dump_json()
+            reply = self._call("POST", "/v1/features", content=body, headers={"content-type": "application/json"})
+            for outcome, message, result in zip(good[start:], messages, reply["results"]):
+                _fill(outcome, result, len(message.model_dump_json()), f"{info['feature_set']} features: {len(chunk[0])} float32")
+        return outcomes + good
+
+    def send_audio(self, files: Sequence[Path], profile: Path, progress: Callable[[int], None] = lambda n: None) -> list[Outcome]:
+        """Upload each file to the edge, which extracts the features; the enrolment id lives beside the profile."""
+        key_file = profile.with_suffix(".id")
+        if not key_file.exists():
+            key_file.parent.mkdir(parents=True, exist_ok=True)
+            key_file.write_text(secrets.token_urlsafe(24))
+        key = key_file.read_text().strip()
+        outcomes = []
+        for file in files:
+            outcome = Outcome(str(file))
+            try:
+                data = Path(file).read_bytes()
+                reply = self._call("POST", "/v1/audio", content=data, headers={"content-type": "audio/wav", "x-enrolment": key})
+            except (OSError, EmoshieldError) as exc:
+                outcome.note = str(exc)
+            else:
+                if reply["result"] is None:
+                    outcome.note = f"enrolling: {reply['enrolment']['count']} utterance(s), {reply['enrolment']['needed']} more needed"
+                else:
+                    _fill(outcome, reply["result"], len(data), "audio file")
+            outcomes.append(outcome)
+            progress(1)
+        return outcomes
+
+
+def _fill(outcome: Outcome, result: dict, sent: int, what: str) -> None:
+    decision, cloud = result["decision"], result["to_cloud"]
+    outcome.label, outcome.confidence = decision["label"], float(decision["confidence"])
+    outcome.sent_bytes, outcome.sent_what = sent, what
+    outcome.cloud_bytes = int(result["to_cloud_bytes"])
+    outcome.cloud_what = f"code: {cloud['latent']} {cloud['dtype']} from encoder {cloud['encoder_id']}"

@@ -1,0 +1,233 @@
+"""The edge service: encodes what a device sends with the exported privacy encoder, asks the cloud.
+
+``POST /v1/features`` takes one utterance's functionals or a batch (already
+standardised on the device when the encoder has the speaker front end);
+``POST /v1/audio`` (only with ``accept_audio``) takes one mono WAV/FLAC file,
+kept in memory, and extracts the features here, standardising them with the
+running statistics of the enrolment named by the ``X-Enrolment`` header. The
+edge sends the cloud only :class:`Representation` messages.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import uuid
+from collections import OrderedDict
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import numpy as np
+from fastapi import Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from emoshield.errors import EmoshieldError
+from emoshield.serving.edge_model import EdgeModel
+from emoshield.serving.enrolment import MIN_ENROLMENT, Enrolment
+from emoshield.serving.security import Guard, RateLimit, TokenCheck
+from emoshield.serving.service import Metrics, add_metrics, bearer, new_app
+from emoshield.serving.wire import (
+    EdgeResult,
+    Features,
+    FeaturesBatch,
+    Representation,
+    RepresentationBatch,
+    Sent,
+    WireError,
+    names_digest,
+    represent,
+)
+
+FEATURES_LIMIT = 4 * 1024 * 1024
+AUDIO_LIMIT = 4 * 1024 * 1024
+#: Audio the edge accepts: mono, at least this rate, at most this long.
+AUDIO_RATE = 16000
+AUDIO_MAX_SECONDS = 30.0
+#: Enrolments an edge keeps in memory (least recently used go first).
+MAX_ENROLMENTS = 256
+_ENROLMENT_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+PAGE = Path(__file__).with_name("static") / "index.html"
+
+
+@dataclass
+class EdgeSettings:
+    model: EdgeModel
+    cloud_url: str
+    device_token: str
+    cloud_token: str
+    cloud_ca: Path | None = None
+    accept_audio: bool = False
+    wire_dtype: str = "float16"
+    rate: RateLimit | None = None
+    min_enrolment: int = MIN_ENROLMENT
+
+
+class CloudError(EmoshieldError):
+    """The cloud could not be reached or refused the edge's representations."""
+
+
+class Edge:
+    """The edge's state: the model, the cloud client, the audio extractor and the enrolments."""
+
+    def __init__(self, settings: EdgeSettings) -> None:
+        self.settings = settings
+        self.model = settings.model
+        self.client: httpx.AsyncClient | None = None
+        self.enrolments: OrderedDict[str, Enrolment] = OrderedDict()
+        self.extractor = self._extractor() if settings.accept_audio else None
+
+    def _extractor(self):
+        from emoshield.features import get_extractor
+
+        extractor = get_extractor(self.model.feature_set)
+        if names_digest(extractor.feature_names) != self.model.names_digest:
+            raise EmoshieldError(f"the encoder's feature names do not match this edge's {self.model.feature_set} extractor")
+        return extractor
+
+    def check(self, item: Features) -> np.ndarray:
+        """The utterance's values, if they are the features this encoder reads."""
+        model, where = self.model, f"utterance {item.request_id}"
+        if item.feature_set != model.feature_set:
+            raise WireError(f"{where}: feature set {item.feature_set!r}, this encoder reads {model.feature_set!r}")
+        if item.n_features != model.n_features or item.names_digest != model.names_digest:
+            raise WireError(f"{where}: feature names (digest {item.names_digest}, {item.n_features}) do not match the "
+                            f"encoder's (digest {model.names_digest}, {model.n_features})")
+        wanted = model.front_end == "speaker"
+        if item.standardised != wanted:
+            raise WireError(f"{where}: this encoder reads features " + (
+                "standardised on the device with the speaker's own statistics (front_end=speaker); send standardised=true"
+                if wanted else "as extracted (front_end=minmax); send standardised=false"))
+        return item.array()
+
+    async def decide(self, X: np.ndarray, ids: list[str], sizes: list[int]) -> list[EdgeResult]:
+        """Encode, send the codes to the cloud, return each decision with what was sent."""
+        codes = self.model.encode(X)
+        items = [represent(code, self.model.encoder_id, self.settings.wire_dtype, rid) for code, rid in zip(codes, ids)]
+        body = RepresentationBatch(schema_version=1, items=items).model_dump_json().encode()
+        assert self.client is not None
+        try:
+            reply = await self.client.post("/v1/classify", content=body, headers={"content-type": "application/json"})
+        except httpx.HTTPError as exc:
+            raise CloudError(f"cloud unreachable ({type(exc).__name__})") from None
+        if reply.status_code != 200:
+            raise CloudError(f"cloud answered {reply.status_code}: {_detail(reply)}")
+        decisions = reply.json()["decisions"]
+        return [
+            EdgeResult(decision=d, to_cloud=item, to_cloud_bytes=len(item.model_dump_json()),
+                       from_device=Sent(bytes=size, shape=[int(X.shape[1])], dtype="float32"))
+            for d, item, size in zip(decisions, items, sizes)
+        ]
+
+    def enrolment(self, key: str) -> Enrolment:
+        if key not in self.enrolments:
+            self.enrolments[key] = Enrolment(self.model.names_digest)
+            while len(self.enrolments) > MAX_ENROLMENTS:
+                self.enrolments.popitem(last=False)
+        self.enrolments.move_to_end(key)
+        return self.enrolments[key]
+
+    def extract(self, data: bytes) -> np.ndarray:
+        """ComParE (or the encoder's set) of one uploaded file; AudioError/WireError for bad audio."""
+        import soundfile as sf
+
+        from emoshield.audio import decode_audio
+
+        if not data:
+            raise WireError("audio: empty body (0 bytes); send a mono 16 kHz WAV or FLAC file")
+        try:
+            info = sf.info(io.BytesIO(data))
+        except Exception:
+            raise WireError("audio: unreadable or corrupt (send a mono 16 kHz WAV or FLAC file)") from None
+        if info.channels != 1:
+            raise WireError(f"audio: {info.channels} channels; send mono")
+        if info.samplerate < AUDIO_RATE:
+            raise WireError(f"audio: {info.samplerate} Hz; the edge needs {AUDIO_RATE} Hz or more")
+        audio = decode_audio(data, "audio", AUDIO_RATE, max_seconds=AUDIO_MAX_SECONDS, min_seconds=0.5)
+        return self.extractor(audio)
+
+
+def _detail(reply: httpx.Response) -> str:
+    try:
+        return str(reply.json().get("detail"))[:300]
+    except ValueError:
+        return reply.text[:300]
+
+
+def create_edge_app(settings: EdgeSettings):
+    """The edge's ASGI app."""
+    edge = Edge(settings)
+
+    @asynccontextmanager
+    async def lifespan(app):
+        edge.client = httpx.AsyncClient(
+            base_url=settings.cloud_url, verify=str(settings.cloud_ca) if settings.cloud_ca else True,
+            headers={"authorization": f"Bearer {settings.cloud_token}"}, timeout=10.0,
+            limits=httpx.Limits(max_connections=64, max_keepalive_connections=32),
+        )
+        try:
+            yield
+        finally:
+            await edge.client.aclose()
+            edge.client = None
+
+    app = new_app("emoshield edge", ready=lambda: edge.client is not None, lifespan=lifespan)
+    auth = bearer(TokenCheck(settings.device_token))
+
+    @app.exception_handler(CloudError)
+    async def _cloud_failed(request: Request, exc: CloudError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=502)
+
+    @app.post("/v1/features", dependencies=[Depends(auth)])
+    async def features(body: Features | FeaturesBatch, request: Request) -> dict:
+        """Encode one utterance's features or a batch; the cloud decides each."""
+        items = body.items if isinstance(body, FeaturesBatch) else [body]
+        X = np.stack([edge.check(item) for item in items])
+        size = len(await request.body()) // len(items)
+        results = await edge.decide(X, [item.request_id for item in items], [size] * len(items))
+        metrics.utterances.inc(len(items))
+        return {"results": [r.model_dump() for r in results]}
+
+    @app.post("/v1/audio", dependencies=[Depends(auth)])
+    async def audio(request: Request) -> dict:
+        """One mono WAV/FLAC file (16 kHz or more, up to 30 s); ``X-Enrolment`` names the speaker's enrolment."""
+        if edge.extractor is None:
+            raise HTTPException(404, "audio upload is off at this edge (start it with --accept-audio); send features")
+        data = await request.body()
+        key = request.headers.get("x-enrolment", "")
+        speaker = settings.model.front_end == "speaker"
+        if speaker and not _ENROLMENT_ID.match(key):
+            raise HTTPException(422, "this encoder standardises with the speaker's own statistics: send an X-Enrolment "
+                                     "header (16-64 letters, digits, - or _) naming the speaker's enrolment")
+        values = await run_in_threadpool(edge.extract, data)
+        enrolment = {}
+        if speaker:
+            state = edge.enrolment(key).update(values)
+            enrolment = {"count": state.count, "needed": max(0, settings.min_enrolment - state.count)}
+            if state.count < settings.min_enrolment:
+                return {"enrolment": enrolment, "result": None}
+            values = state.standardise(values, settings.min_enrolment)
+        result = (await edge.decide(values.astype(np.float32), [uuid.uuid4().hex], [len(data)]))[0]
+        result.from_device = Sent(bytes=len(data), shape=[len(data)], dtype="audio")
+        metrics.utterances.inc()
+        return {"enrolment": enrolment, "result": result.model_dump()}
+
+    @app.get("/v1/info")
+    async def info() -> dict:
+        """The encoder this edge runs and what it accepts."""
+        model = settings.model
+        return {"service": "edge", "encoder_id": model.encoder_id, "feature_set": model.feature_set,
+                "names_digest": model.names_digest, "n_features": model.n_features, "latent": model.latent,
+                "front_end": model.front_end, "wire_dtype": settings.wire_dtype, "accept_audio": settings.accept_audio,
+                "min_enrolment": settings.min_enrolment, "metadata": model.metadata}
+
+    @app.get("/", include_in_schema=False)
+    async def page() -> HTMLResponse:
+        return HTMLResponse(PAGE.read_text())
+
+    routes = ("/v1/features", "/v1/audio", "/v1/info", "/", "/healthz", "/readyz", "/metrics")
+    metrics = Metrics(Guard(app, {"/v1/audio": AUDIO_LIMIT}, FEATURES_LIMIT, settings.rate), routes)
+    add_metrics(app, metrics)
+    return metrics

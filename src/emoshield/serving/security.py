@@ -1,0 +1,146 @@
+"""Bearer tokens, body size limits and rate limits for the services.
+
+Tokens come from an environment variable or a file, never from the command
+line (where ``ps`` shows them); a service keeps only their SHA-256 and compares
+digests in constant time. Limits answer 413 and 429 (with ``Retry-After``)
+before the request reaches a handler.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from emoshield.errors import ConfigError
+
+#: Environment variables holding the two tokens.
+DEVICE_TOKEN_ENV = "EMOSHIELD_DEVICE_TOKEN"  # device -> edge
+CLOUD_TOKEN_ENV = "EMOSHIELD_CLOUD_TOKEN"  # edge -> cloud
+#: A token shorter than this is refused: it could be guessed.
+MIN_TOKEN_LENGTH = 16
+
+
+def read_token(env: str, file: Path | None) -> str:
+    """The token in ``file`` (first line) or else in the environment variable ``env``; ConfigError if neither."""
+    if file is not None:
+        try:
+            token = Path(file).read_text().strip()
+        except OSError as exc:
+            raise ConfigError(f"{file}: cannot read the token ({exc.strerror})") from None
+        where = str(file)
+    else:
+        token, where = os.environ.get(env, "").strip(), f"${env}"
+        if not token:
+            raise ConfigError(f"no token: set {env} or give a token file (tokens are never taken from the command line)")
+    if len(token) < MIN_TOKEN_LENGTH:
+        raise ConfigError(f"{where}: the token is {len(token)} characters; use {MIN_TOKEN_LENGTH} or more")
+    return token
+
+
+class TokenCheck:
+    """Holds a token's SHA-256 and tells whether an ``Authorization`` header carries it."""
+
+    def __init__(self, token: str) -> None:
+        self._digest = hashlib.sha256(token.encode()).digest()
+
+    def allows(self, authorization: str | None) -> bool:
+        scheme, _, given = (authorization or "").partition(" ")
+        offered = hashlib.sha256(given.strip().encode()).digest()
+        return hmac.compare_digest(offered, self._digest) and scheme.lower() == "bearer"
+
+
+@dataclass
+class RateLimit:
+    """A token bucket per client: ``rate`` requests per second, bursts up to ``burst``."""
+
+    rate: float
+    burst: int
+    _buckets: dict[str, tuple[float, float]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def wait(self, client: str) -> float:
+        """0 when ``client`` may go on (a token is taken), else seconds until it may."""
+        now = time.monotonic()
+        with self._lock:
+            tokens, last = self._buckets.get(client, (float(self.burst), now))
+            tokens = min(float(self.burst), tokens + (now - last) * self.rate)
+            if tokens >= 1.0:
+                self._buckets[client] = (tokens - 1.0, now)
+                return 0.0
+            self._buckets[client] = (tokens, now)
+            if len(self._buckets) > 10_000:  # forget idle clients
+                self._buckets = {k: v for k, v in self._buckets.items() if now - v[1] < 60}
+            return (1.0 - tokens) / self.rate
+
+
+def _problem(status: int, message: str, headers: dict[str, str] | None = None) -> tuple[int, list, bytes]:
+    body = json.dumps({"detail": message}).encode()
+    raw = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    raw += [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
+    return status, raw, body
+
+
+class Guard:
+    """ASGI middleware: a body size limit per path prefix and a rate limit per client address.
+
+    A body declared larger than its limit is refused before it is read; a body sent
+    without a length (chunked) is counted as it arrives and refused once over. Bodies
+    are read here whole (they are at most a few MB) and handed to the app.
+    """
+
+    def __init__(self, app, limits: dict[str, int], default_limit: int, rate: RateLimit | None) -> None:
+        self.app = app
+        self.limits = limits
+        self.default_limit = default_limit
+        self.rate = rate
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        path = scope["path"]
+        if self.rate is not None and path.startswith("/v1/"):
+            client = (scope.get("client") or ("?", 0))[0]
+            wait = self.rate.wait(client)
+            if wait > 0:
+                return await _respond(send, *_problem(429, "rate limit exceeded; retry later", {"Retry-After": str(max(1, round(wait + 0.5)))}))
+        limit = next((v for k, v in self.limits.items() if path.startswith(k)), self.default_limit)
+        headers = dict(scope.get("headers") or [])
+        declared = headers.get(b"content-length")
+        if declared is not None:
+            try:
+                too_large = int(declared) > limit
+            except ValueError:
+                return await _respond(send, *_problem(400, "Content-Length is not a number"))
+            if too_large:
+                return await _respond(send, *_problem(413, f"body of {int(declared)} bytes is over the limit of {limit} bytes"))
+        body = bytearray()
+        while True:  # the bodies here are small: read them whole, then hand them on
+            message = await receive()
+            if message["type"] != "http.request":
+                return
+            body += message.get("body", b"")
+            if len(body) > limit:
+                return await _respond(send, *_problem(413, f"body is over the limit of {limit} bytes"))
+            if not message.get("more_body", False):
+                break
+        delivered = False
+
+        async def replay():
+            nonlocal delivered
+            if not delivered:
+                delivered = True
+                return {"type": "http.request", "body": bytes(body), "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+
+async def _respond(send, status: int, headers: list, body: bytes) -> None:
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,138 @@
+"""What both services share: error answers that never echo input, health, metrics, auth, the server loop."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import threading
+import time
+from pathlib import Path
+from typing import Callable
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, PlainTextResponse
+
+from emoshield.errors import EmoshieldError
+from emoshield.serving.security import TokenCheck
+
+log = logging.getLogger("emoshield.serving")
+
+
+class Metrics:
+    """Prometheus counters and latency per route and status (a registry per app), as ASGI middleware."""
+
+    def __init__(self, app, routes: tuple[str, ...]) -> None:
+        from prometheus_client import CollectorRegistry, Counter, Histogram
+
+        self.app = app
+        self.routes = routes
+        self.registry = CollectorRegistry()
+        self.requests = Counter("emoshield_requests", "Requests by route and status", ["route", "status"], registry=self.registry)
+        self.latency = Histogram("emoshield_request_seconds", "Time to answer", ["route"], registry=self.registry,
+                                 buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10))
+        self.utterances = Counter("emoshield_utterances", "Utterances decided", registry=self.registry)
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        route = scope["path"] if scope["path"] in self.routes else "other"
+        status = 500
+        start = time.perf_counter()
+
+        async def observed(message):
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, observed)
+        finally:
+            self.requests.labels(route, str(status)).inc()
+            self.latency.labels(route).observe(time.perf_counter() - start)
+
+    def exposition(self) -> bytes:
+        from prometheus_client import generate_latest
+
+        return generate_latest(self.registry)
+
+
+def new_app(title: str, ready: Callable[[], bool], lifespan=None) -> FastAPI:
+    """A FastAPI app with the shared error handlers, ``/healthz`` and ``/readyz``."""
+    app = FastAPI(title=title, version="1", lifespan=lifespan)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        # location and message only: pydantic's "input" would send the request back
+        kind = request.headers.get("content-type", "")
+        if not kind.startswith("application/json"):
+            return JSONResponse({"detail": f"send the body as JSON with Content-Type: application/json (got {kind[:60] or 'none'!r})"}, status_code=415)
+        errors = [{"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "invalid"))} for e in exc.errors()[:20]]
+        return JSONResponse({"detail": errors}, status_code=422)
+
+    @app.exception_handler(EmoshieldError)
+    async def _refused(request: Request, exc: EmoshieldError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=422)
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict:
+        return {"status": "ok"}
+
+    @app.get("/readyz", include_in_schema=False)
+    async def readyz() -> JSONResponse:
+        ok = ready()
+        return JSONResponse({"ready": ok}, status_code=200 if ok else 503)
+
+    return app
+
+
+def add_metrics(app: FastAPI, metrics: Metrics) -> None:
+    @app.get("/metrics", include_in_schema=False)
+    async def _metrics() -> PlainTextResponse:
+        return PlainTextResponse(metrics.exposition(), media_type="text/plain; version=0.0.4")
+
+
+def bearer(check: TokenCheck) -> Callable[[Request], None]:
+    """A FastAPI dependency answering 401 unless the request carries the token."""
+
+    def dependency(request: Request) -> None:
+        if not check.allows(request.headers.get("authorization")):
+            raise HTTPException(401, "missing or wrong bearer token", headers={"WWW-Authenticate": "Bearer"})
+
+    return dependency
+
+
+def serve(app, host: str, port: int, ready_file: Path | None, certfile: Path | None = None, keyfile: Path | None = None,
+          log_level: str = "info") -> None:
+    """Run ``app`` under uvicorn; once it accepts connections, write ``{"url", "port", "pid"}`` to ``ready_file``."""
+    import uvicorn
+
+    if (certfile is None) != (keyfile is None):
+        raise EmoshieldError("TLS needs both --ssl-certfile and --ssl-keyfile")
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        raise EmoshieldError(f"cannot listen on {host}:{port} ({exc.strerror})") from None
+    bound = sock.getsockname()[1]
+    config = uvicorn.Config(app, log_level=log_level, ssl_certfile=certfile, ssl_keyfile=keyfile,
+                            server_header=False, date_header=False, timeout_keep_alive=30)
+    server = uvicorn.Server(config)
+    scheme = "https" if certfile else "http"
+    url = f"{scheme}://{host if ':' not in host else f'[{host}]'}:{bound}"
+
+    def announce() -> None:
+        while not server.started and not server.should_exit:
+            time.sleep(0.02)
+        if server.started and ready_file is not None:
+            tmp = Path(f"{ready_file}.tmp")
+            tmp.write_text(json.dumps({"url": url, "port": bound, "pid": os.getpid()}))
+            tmp.replace(ready_file)
+        log.info("serving on %s", url)
+
+    threading.Thread(target=announce, daemon=True).start()
+    server.run(sockets=[sock])

@@ -1,0 +1,120 @@
+"""A small system for the service tests: synthetic speakers, ComParE, the encoder and the cloud, made by the CLI.
+
+Services run as real ``emoshield serve`` subprocesses on 127.0.0.1 (port 0,
+found through ``--ready-file``); tokens go in through the environment.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+
+from emoshield.features import extract_features, write_features
+from emoshield.synthetic import SyntheticSpec, generate_corpus
+
+DEVICE_TOKEN = "device-token-" + "d" * 24
+CLOUD_TOKEN = "cloud-token-" + "c" * 24
+TOKENS = {"EMOSHIELD_DEVICE_TOKEN": DEVICE_TOKEN, "EMOSHIELD_CLOUD_TOKEN": CLOUD_TOKEN}
+
+
+def cli(*args: str, env: dict[str, str] | None = None, check: bool = True, timeout: float = 300) -> subprocess.CompletedProcess:
+    """``emoshield ARGS`` in a subprocess, as a user runs it."""
+    done = subprocess.run([sys.executable, "-m", "emoshield.cli", *args], capture_output=True, text=True,
+                          env={**os.environ, **(env or {})}, timeout=timeout)
+    if check and done.returncode != 0:
+        raise AssertionError(f"emoshield {' '.join(args)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+    return done
+
+
+@dataclass
+class Artifacts:
+    root: Path
+    wavs: list[Path]
+    features: Path
+    manifest: Path
+    encoder: Path
+    onnx: Path
+    cloud: Path
+
+
+@pytest.fixture(scope="session")
+def artifacts(tmp_path_factory) -> Artifacts:
+    """8 synthetic speakers x 6 utterances, their ComParE features, the default encoder, its ONNX and cloud."""
+    root = tmp_path_factory.mktemp("system")
+    manifest = generate_corpus(root / "corpus", SyntheticSpec(n_speakers=8, utterances_per_speaker=6, seed=3))
+    wavs = [Path(f) for f in manifest["file"]]
+    result = extract_features([str(w) for w in wavs], "compare2016", workers=2, cache_dir=root / "cache")
+    features = write_features(result.frame, root / "features.parquet")
+    table = root / "corpus" / "manifest.csv"
+    cli("encoder", "fit", str(features), str(table), "-o", str(root / "enc"))
+    cli("encoder", "export", str(root / "enc"), "-o", str(root / "edge.onnx"))
+    cli("cloud", "fit", str(features), str(table), "--encoder", str(root / "enc"), "-o", str(root / "cloud"))
+    return Artifacts(root, wavs, features, table, root / "enc", root / "edge.onnx", root / "cloud")
+
+
+@dataclass
+class Service:
+    process: subprocess.Popen
+    url: str
+    log: Path
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def start(folder: Path, name: str, *args: str, env: dict[str, str] | None = None) -> Service:
+    """``emoshield serve ARGS --port 0``, waiting for its ready file (AssertionError with its log if it dies)."""
+    ready, log = folder / f"{name}.ready", folder / f"{name}.log"
+    ready.unlink(missing_ok=True)
+    process = subprocess.Popen([sys.executable, "-m", "emoshield.cli", "serve", *args, "--port", "0", "--ready-file", str(ready)],
+                               env={**os.environ, **TOKENS, **(env or {})}, stdout=log.open("w"), stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 90
+    while not ready.exists():
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise AssertionError(f"{name} did not start:\n{log.read_text()}")
+        time.sleep(0.05)
+    return Service(process, json.loads(ready.read_text())["url"], log)
+
+
+@dataclass
+class System:
+    cloud: Service
+    edge: Service
+    audit: Path
+    uploads: list[bytes] = field(default_factory=list)
+
+    def stop(self) -> None:
+        self.edge.stop()
+        self.cloud.stop()
+
+
+def start_system(artifacts: Artifacts, folder: Path, *edge_args: str, cloud_args: tuple[str, ...] = ()) -> System:
+    audit = folder / "audit"
+    cloud = start(folder, "cloud", "cloud", "--model", str(artifacts.cloud), "--audit-dir", str(audit), *cloud_args)
+    edge = start(folder, "edge", "edge", "--encoder", str(artifacts.onnx), "--cloud-url", cloud.url, "--accept-audio", *edge_args)
+    return System(cloud, edge, audit)
+
+
+@pytest.fixture(scope="module")
+def system(artifacts: Artifacts, tmp_path_factory):
+    """A cloud (with an audit folder) and an edge that accepts audio, as CLI subprocesses."""
+    running = start_system(artifacts, tmp_path_factory.mktemp("services"))
+    yield running
+    running.stop()
+
+
+def device(url: str, token: str = DEVICE_TOKEN, **kwargs) -> httpx.Client:
+    return httpx.Client(base_url=url, headers={"authorization": f"Bearer {token}"}, timeout=60, **kwargs)

@@ -1,0 +1,184 @@
+"""The system as a user runs it: CLI-built models, both services as subprocesses on 127.0.0.1."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from emoshield.serving.wire import SCHEMA_VERSION, encode_array
+from tests.serving.conftest import CLOUD_TOKEN, DEVICE_TOKEN, TOKENS, cli, device, start
+
+
+def wav_bytes(seconds: float = 1.5, rate: int = 16000, channels: int = 1, seed: int = 0) -> bytes:
+    from tests.features.conftest import voice
+
+    signal = voice(seconds, rate, seed=seed)
+    buffer = io.BytesIO()
+    sf.write(buffer, np.stack([signal] * channels, axis=1), rate, format="WAV", subtype="PCM_16")
+    return buffer.getvalue()
+
+
+def test_send_prints_decisions_and_what_left_the_device(system, artifacts, tmp_path):
+    """Features path: extracted on the device, standardised with its enrolment, decided by the cloud."""
+    files = [str(w) for w in artifacts.wavs[:4]]
+    done = cli("send", *files, "--edge", system.edge.url, "--profile", str(tmp_path / "me.json"), env=TOKENS)
+    assert "confidence" in done.stdout and "float16" in done.stdout  # the table a user reads
+    outcomes = _sent(*files, "--edge", system.edge.url, "--profile", str(tmp_path / "me.json"))
+    info = device(system.edge.url).get("/v1/info").json()
+    labels = json.loads((artifacts.cloud / "cloud.json").read_text())["encoders"][info["encoder_id"]]["labels"]
+    assert [o["file"] for o in outcomes] == files and all(o["label"] in labels for o in outcomes)
+    assert all(o["cloud_what"] == f"code: 32 float16 from encoder {info['encoder_id']}" for o in outcomes)
+    assert all(o["sent_what"] == "compare2016 features: 6373 float32" and o["sent_bytes"] > 6373 * 4 for o in outcomes)
+    assert all(o["cloud_bytes"] < 1024 for o in outcomes)
+    assert json.loads((tmp_path / "me.json").read_text())["count"] == 8  # the enrolment grew with both runs
+
+
+def _sent(*args: str, check: bool = True) -> list[dict]:
+    done = cli("send", *args, "--json", env=TOKENS, check=check)
+    return [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+
+
+def test_audio_upload_enrols_then_decides(system, artifacts, tmp_path):
+    common = ("--edge", system.edge.url, "--upload-audio", "--profile", str(tmp_path / "p.json"))
+    [first] = _sent(str(artifacts.wavs[0]), *common, check=False)
+    assert first["label"] is None and first["note"] == "enrolling: 1 utterance(s), 1 more needed"
+    [second] = _sent(str(artifacts.wavs[1]), *common)
+    assert second["label"] and second["sent_what"] == "audio file" and second["sent_bytes"] == artifacts.wavs[1].stat().st_size
+
+
+def test_auth_matrix(system):
+    """Each service takes its own token only."""
+    features_body = {"schema_version": SCHEMA_VERSION}
+    for url, path, token, expected in [
+        (system.edge.url, "/v1/features", None, 401),
+        (system.edge.url, "/v1/features", "x" * 30, 401),
+        (system.edge.url, "/v1/features", CLOUD_TOKEN, 401),  # the edge->cloud token is no device token
+        (system.cloud.url, "/v1/classify", DEVICE_TOKEN, 401),  # a device token used at the cloud
+        (system.cloud.url, "/v1/classify", None, 401),
+        (system.edge.url, "/v1/features", DEVICE_TOKEN, 422),  # let in, then the body is refused
+        (system.cloud.url, "/v1/classify", CLOUD_TOKEN, 422),
+    ]:
+        with device(url, token or "") as client:
+            headers = {} if token else {"authorization": ""}
+            reply = client.post(path, json=features_body, headers=headers)
+        assert reply.status_code == expected, (url, path, token, reply.text)
+        if expected == 401:
+            assert reply.headers["www-authenticate"] == "Bearer" and "token" in reply.json()["detail"]
+
+
+def _features(array: np.ndarray, info: dict, **changes) -> dict:
+    body = {"schema_version": SCHEMA_VERSION, "feature_set": info["feature_set"], "names_digest": info["names_digest"],
+            "n_features": info["n_features"], "dtype": "float32", "values": encode_array(array, "float32"),
+            "standardised": info["front_end"] == "speaker", "request_id": "r1"}
+    return {**body, **changes}
+
+
+def _representation(info: dict, **changes) -> dict:
+    body = {"schema_version": SCHEMA_VERSION, "encoder_id": info["encoder_id"], "latent": info["latent"], "dtype": "float16",
+            "values": encode_array(np.zeros(info["latent"]), "float16"), "request_id": "c1"}
+    return {**body, **changes}
+
+
+def test_bad_input_gets_a_clear_4xx_and_the_services_keep_serving(system):
+    edge, cloud = device(system.edge.url), device(system.cloud.url, CLOUD_TOKEN)
+    info = edge.get("/v1/info").json()
+    good = np.zeros(info["n_features"], dtype=np.float32)
+    nan = good.copy()
+    nan[3] = np.nan
+    cases = [
+        (edge, "/v1/features", (b"{not json", "application/json"), 422, "json"),
+        (edge, "/v1/features", (b"{}", "text/plain"), 415, "content-type: application/json"),
+        (edge, "/v1/features", _features(good, info, schema_version=2), 422, "schema_version 2"),
+        (edge, "/v1/features", _features(good, info, dtype="float64"), 422, "float32"),
+        (edge, "/v1/features", _features(good[:-1], info), 422, "expected"),
+        (edge, "/v1/features", _features(nan, info), 422, "nan or infinite"),
+        (edge, "/v1/features", _features(good, info, names_digest="0" * 16), 422, "feature names"),
+        (edge, "/v1/features", _features(good, info, feature_set="egemaps"), 422, "feature set"),
+        (edge, "/v1/features", _features(good, info, standardised=info["front_end"] != "speaker"), 422, "standardis"),
+        (edge, "/v1/features", _features(good, info, values="@@@"), 422, "base64"),
+        (cloud, "/v1/classify", _representation(info, encoder_id="f" * 16), 422, "unknown encoder_id"),
+        (cloud, "/v1/classify", _representation(info, latent=info["latent"] + 1), 422, "latent"),
+        (cloud, "/v1/classify", _representation(info, values=encode_array(np.full(info["latent"], np.inf), "float16")), 422, "infinite"),
+        (cloud, "/v1/classify", _representation(info, user="alice"), 422, "extra"),
+    ]
+    for client, path, body, status, words in cases:
+        raw = isinstance(body, tuple)
+        reply = client.post(path, content=body[0], headers={"content-type": body[1]}) if raw else client.post(path, json=body)
+        text = reply.text.lower()
+        assert reply.status_code == status and words.lower() in text, (path, reply.text)
+        assert "alice" not in text and (raw or body["values"][:24] not in reply.text)  # the input is never echoed
+    assert edge.get("/healthz").status_code == 200 and cloud.get("/healthz").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "audio, words",
+    [
+        (b"", "empty"),
+        (b"RIFF\x00\x00\x00\x00WAVEjunk" * 10, "corrupt"),
+        ("stereo", "2 channels"),
+        ("8k", "8000 hz"),
+        ("long", "too long"),
+    ],
+)
+def test_bad_audio_gets_a_clear_4xx(system, audio, words):
+    if audio == "stereo":
+        audio = wav_bytes(channels=2)
+    elif audio == "8k":
+        audio = wav_bytes(rate=8000)
+    elif audio == "long":
+        audio = wav_bytes(seconds=31.0)
+    with device(system.edge.url) as edge:
+        reply = edge.post("/v1/audio", content=audio, headers={"x-enrolment": "e" * 20, "content-type": "audio/wav"})
+        assert 400 <= reply.status_code < 500 and words in reply.text.lower(), reply.text
+        assert edge.get("/healthz").status_code == 200
+
+
+def test_oversize_and_chunked_bodies_are_refused(system):
+    with device(system.edge.url) as edge:
+        declared = edge.post("/v1/features", content=b"x" * (5 * 1024 * 1024), headers={"content-type": "application/json"})
+        assert declared.status_code == 413 and "limit" in declared.json()["detail"]
+
+        def chunks():
+            for _ in range(80):
+                yield b"y" * 65536
+
+        chunked = edge.post("/v1/features", content=chunks(), headers={"content-type": "application/json"})
+        assert chunked.status_code == 413
+        assert edge.get("/healthz").status_code == 200
+
+
+def test_rate_limit_answers_429_with_retry_after(artifacts, tmp_path):
+    cloud = start(tmp_path, "limited", "cloud", "--model", str(artifacts.cloud), "--rate-limit", "1")
+    try:
+        with device(cloud.url, CLOUD_TOKEN) as client:
+            codes = [client.get("/v1/info").status_code for _ in range(4)]
+        assert 429 in codes and codes[0] == 200
+        with device(cloud.url, CLOUD_TOKEN) as client:
+            limited = next(r for r in (client.get("/v1/info") for _ in range(4)) if r.status_code == 429)
+        assert int(limited.headers["retry-after"]) >= 1
+    finally:
+        cloud.stop()
+
+
+def test_tokens_are_never_taken_from_the_command_line(artifacts, tmp_path):
+    done = cli("serve", "cloud", "--model", str(artifacts.cloud), "--port", "0", env={"EMOSHIELD_CLOUD_TOKEN": ""}, check=False)
+    assert done.returncode == 1 and "EMOSHIELD_CLOUD_TOKEN" in done.stderr
+    short = tmp_path / "token"
+    short.write_text("abc\n")
+    done = cli("serve", "cloud", "--model", str(artifacts.cloud), "--cloud-token-file", str(short), check=False)
+    assert done.returncode == 1 and "16 or more" in done.stderr
+
+
+def test_health_info_metrics_and_openapi(system):
+    with device(system.edge.url) as edge:
+        assert edge.get("/readyz").json() == {"ready": True}
+        info = edge.get("/v1/info").json()
+        assert info["latent"] == 32 and info["front_end"] == "speaker" and info["accept_audio"] is True
+        metrics = edge.get("/metrics").text
+        assert "emoshield_requests_total" in metrics and 'route="/v1/info"' in metrics
+        assert "/v1/features" in edge.get("/openapi.json").json()["paths"]
+        assert "<html" in edge.get("/").text
