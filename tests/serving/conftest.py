@@ -118,3 +118,55 @@ def system(artifacts: Artifacts, tmp_path_factory):
 
 def device(url: str, token: str = DEVICE_TOKEN, **kwargs) -> httpx.Client:
     return httpx.Client(base_url=url, headers={"authorization": f"Bearer {token}"}, timeout=60, **kwargs)
+
+
+#: Debian's Chromium (installed by .ci/run); Playwright drives it, it downloads no browser.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+
+def page_send(url: str, files: list[Path], token: str = DEVICE_TOKEN, microphone: Path | None = None) -> list[dict]:
+    """Drive the edge's web page in headless Chromium: upload each file (or record ``microphone`` once).
+
+    Returns, per send, what the page shows: status, emotion, confidence and the rows of what was sent.
+    """
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        raise AssertionError(f"{CHROMIUM} is missing: install Debian's chromium package (.ci/run does)")
+    args = list(CHROMIUM_ARGS)
+    if microphone is not None:
+        args += ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream", f"--use-file-for-fake-audio-capture={microphone}"]
+    shown = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=args)
+        try:
+            page = browser.new_page()
+            page.goto(url + "/")
+            page.fill("#token", token)
+            sends = [("record", None)] * 2 if microphone is not None else [("file", f) for f in files]
+            for kind, file in sends:
+                page.evaluate("document.getElementById('status').textContent = ''")
+                if kind == "file":
+                    page.set_input_files("#file", str(file))
+                    page.click("#send-file")
+                else:
+                    page.click("#record")
+                    page.wait_for_function("document.getElementById('status').textContent.startsWith('Recording')")
+                    page.wait_for_timeout(2500)
+                    page.evaluate("document.getElementById('status').textContent = ''")
+                    page.click("#stop")
+                page.wait_for_function(
+                    "(() => { const s = document.getElementById('status').textContent; return s && !s.startsWith('Sending'); })()",
+                    timeout=60_000,
+                )
+                shown.append(page.evaluate("""() => ({
+                    status: document.getElementById('status').textContent,
+                    emotion: document.getElementById('emotion').textContent,
+                    confidence: document.getElementById('confidence').textContent,
+                    sent: Array.from(document.querySelectorAll('#sent tr'), tr => Array.from(tr.cells, c => c.textContent)),
+                })"""))
+        finally:
+            browser.close()
+    return shown

@@ -1,0 +1,31 @@
+"""The edge's web page in real headless Chromium: upload (and record) audio, see the emotion and what was sent."""
+
+from __future__ import annotations
+
+import shutil
+
+from tests.serving.conftest import page_send
+
+
+def test_page_enrols_then_shows_emotion_confidence_and_what_reached_the_cloud(system, artifacts):
+    first, second = page_send(system.edge.url, artifacts.wavs[:2])
+    assert first["status"].startswith("Enrolling your voice: 1 recording(s)") and first["emotion"] == ""
+    labels = {"neutral", "happiness", "sadness", "anger"}
+    assert second["status"] == "Done." and second["emotion"] in labels
+    assert 0 < float(second["confidence"].removeprefix("confidence ")) <= 1
+    rows = dict(second["sent"])
+    assert "16 kHz mono WAV" in rows["sent by this page"]
+    assert "32 float16 values of encoder" in rows["sent to the cloud"]
+
+
+def test_page_records_from_the_microphone(system, artifacts, tmp_path):
+    """Chromium's fake microphone plays a corpus file; the page records, converts to WAV and sends it twice."""
+    microphone = tmp_path / "mic.wav"
+    shutil.copy(artifacts.wavs[5], microphone)
+    shown = page_send(system.edge.url, [], microphone=microphone)
+    assert any(s["status"] == "Done." for s in shown), shown
+
+
+def test_page_shows_a_refusal_for_a_wrong_token(system, artifacts):
+    [shown] = page_send(system.edge.url, artifacts.wavs[:1], token="not-the-device-token-at-all")
+    assert shown["status"] == "Refused (401): missing or wrong bearer token"
