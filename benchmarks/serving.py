@@ -113,6 +113,7 @@ class Corpus:
 
 
 def build_corpus(root: Path) -> Corpus:
+    """8 synthetic speakers x 6 utterances and their ComParE features (written for the CLI's fits)."""
     manifest = generate_corpus(root / "corpus", SyntheticSpec(n_speakers=8, utterances_per_speaker=6))
     frame = extract_features(manifest["file"].tolist(), "compare2016", workers=2, cache_dir=False).frame
     raw = align_features(frame, manifest).astype(np.float32)
@@ -123,6 +124,8 @@ def build_corpus(root: Path) -> Corpus:
 
 @dataclass
 class Encoder:
+    """A fitted encoder's folder and its exported ONNX graph."""
+
     name: str
     folder: Path
     onnx: Path
@@ -199,6 +202,8 @@ def latency_rows(corpus: Corpus, encoders: list[Encoder], models: dict[str, Edge
 
 @dataclass
 class Service:
+    """A running ``emoshield serve`` subprocess."""
+
     name: str
     process: subprocess.Popen
     url: str
@@ -234,6 +239,7 @@ class Service:
 def start_service(stack: ExitStack, folder: Path, name: str, *args: str) -> Service:
     """``emoshield serve NAME ARGS --port 0``, stopped when ``stack`` closes; RuntimeError with its log if it dies."""
     ready, log = folder / f"{name}.ready", folder / f"{name}.log"
+    ready.unlink(missing_ok=True)
     with log.open("w") as out:
         process = subprocess.Popen([sys.executable, "-m", "emoshield.cli", "serve", name, *args, "--port", "0",
                                     "--ready-file", str(ready)], env={**os.environ, **TOKENS}, stdout=out, stderr=subprocess.STDOUT)
@@ -305,6 +311,8 @@ def make_pool(messages: list[Features], per_request: int) -> Pool:
 
 @dataclass(frozen=True)
 class Outcome:
+    """One request as the client saw it."""
+
     seconds: float
     status: int  # 0: no answer (transport error)
     utterances: int
@@ -312,10 +320,12 @@ class Outcome:
 
 
 def client(url: str) -> httpx.Client:
+    """A device's connection to the edge."""
     return httpx.Client(base_url=url, headers={"authorization": f"Bearer {TOKENS['EMOSHIELD_DEVICE_TOKEN']}"}, timeout=60)
 
 
 def post(http: httpx.Client, body: Body) -> Outcome:
+    """Send one body; its status (0 when no answer came) and client-side latency."""
     start = time.perf_counter()
     try:
         status = http.post("/v1/features", content=body.content, headers=JSON).status_code
@@ -339,6 +349,8 @@ def warm_up(url: str, pools: Sequence[Pool]) -> int:
 
 @dataclass
 class LoadResult:
+    """One load configuration: every request's outcome and the services' peak memory."""
+
     concurrency: int
     kind: str
     seconds: float
@@ -411,6 +423,8 @@ def closed_loop(edge: Service, cloud: Service, pool: Pool, concurrency: int, sec
 
 @dataclass
 class Audit:
+    """What the cloud recorded: bodies, representations in the good ones, bad bodies."""
+
     bodies: int
     items: int
     leaks: int

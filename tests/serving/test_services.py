@@ -6,6 +6,7 @@ import io
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 import soundfile as sf
 
@@ -139,11 +140,11 @@ def test_bad_audio_gets_a_clear_4xx(system, audio, words):
 
 def test_oversize_and_chunked_bodies_are_refused(system):
     with device(system.edge.url) as edge:
-        declared = edge.post("/v1/features", content=b"x" * (5 * 1024 * 1024), headers={"content-type": "application/json"})
+        declared = edge.post("/v1/features", content=b"x" * (11 * 1024 * 1024), headers={"content-type": "application/json"})
         assert declared.status_code == 413 and "limit" in declared.json()["detail"]
 
         def chunks():
-            for _ in range(80):
+            for _ in range(180):  # 11.25 MiB, past the edge's 10 MiB
                 yield b"y" * 65536
 
         chunked = edge.post("/v1/features", content=chunks(), headers={"content-type": "application/json"})
@@ -182,3 +183,52 @@ def test_health_info_metrics_and_openapi(system):
         assert "emoshield_requests_total" in metrics and 'route="/v1/info"' in metrics
         assert "/v1/features" in edge.get("/openapi.json").json()["paths"]
         assert "<html" in edge.get("/").text
+
+
+def test_device_ids_never_reach_the_cloud(system):
+    """The edge gives the cloud hop fresh request ids; the device's own come back to the device only."""
+    with device(system.edge.url) as edge:
+        info = edge.get("/v1/info").json()
+        body = _features(np.zeros(info["n_features"], dtype=np.float32), info, request_id="user-alice-device-42")
+        reply = edge.post("/v1/features", json=body)
+    assert reply.status_code == 200
+    [result] = reply.json()["results"]
+    assert result["decision"]["request_id"] == "user-alice-device-42" and "alice" not in result["to_cloud"]["request_id"]
+    assert not any(b"alice" in path.read_bytes() for path in system.audit.iterdir())
+
+
+def test_a_code_that_overflows_the_wire_dtype_is_refused_as_the_devices_input(system):
+    """Finite features far outside the training range make a code past float16's range: a 422, not a 502."""
+    with device(system.edge.url) as edge:
+        info = edge.get("/v1/info").json()
+        reply = edge.post("/v1/features", json=_features(np.full(info["n_features"], 1e4, dtype=np.float32), info))
+    assert reply.status_code == 422 and "its code" in reply.json()["detail"], reply.text
+
+
+def test_a_full_batch_fits_the_body_limits(system, artifacts):
+    from emoshield.features import read_features
+    from emoshield.methods import SpeakerNorm
+    from emoshield.serving.wire import MAX_BATCH
+
+    manifest = pd.read_csv(artifacts.manifest)
+    X = SpeakerNorm().transform(read_features(artifacts.features).loc[manifest["file"]].to_numpy(), manifest)
+    with device(system.edge.url) as edge:
+        info = edge.get("/v1/info").json()
+        items = [_features(X[i % len(X)].astype(np.float32), info, request_id=f"u{i}") for i in range(MAX_BATCH)]
+        reply = edge.post("/v1/features", json={"schema_version": SCHEMA_VERSION, "items": items})
+    assert reply.status_code == 200, reply.text[:300]
+    assert [r["decision"]["request_id"] for r in reply.json()["results"]] == [f"u{i}" for i in range(MAX_BATCH)]
+
+
+def test_the_audit_keeps_every_body_across_restarts(artifacts, tmp_path):
+    audit = tmp_path / "audit"
+    encoder_id = json.loads((artifacts.cloud / "cloud.json").read_text())["encoders"].popitem()[0]
+    body = _representation({"encoder_id": encoder_id, "latent": 32})
+    for run in range(2):
+        cloud = start(tmp_path, f"cloud{run}", "cloud", "--model", str(artifacts.cloud), "--audit-dir", str(audit))
+        try:
+            with device(cloud.url, CLOUD_TOKEN) as client:
+                assert client.post("/v1/classify", json=body).status_code == 200
+        finally:
+            cloud.stop()
+    assert len(list(audit.iterdir())) == 2

@@ -18,10 +18,25 @@ Host = Annotated[str, typer.Option(help="Address to listen on.")]
 ReadyFile = Annotated[Optional[Path], typer.Option(help="Written with {url, port, pid} once the service accepts connections.")]
 CertFile = Annotated[Optional[Path], typer.Option(help="TLS certificate (PEM); with --ssl-keyfile the service speaks HTTPS.")]
 KeyFile = Annotated[Optional[Path], typer.Option(help="TLS private key (PEM).")]
+LogLevel = Annotated[str, typer.Option(help="uvicorn's log level: debug, info (one access line per request), warning, error.")]
 RateOption = Annotated[float, typer.Option(help="Requests per second per client address (0: no limit).")]
 Features = Annotated[Path, typer.Argument(help="Functional features (.parquet) from `features extract`.")]
 Manifest = Annotated[Path, typer.Argument(help="The manifest the features were extracted from.")]
 Target = Annotated[str, typer.Option(help="emotion (categories) or valence (binary, seed 000).")]
+
+
+def need_serve_extra(*modules: str) -> None:
+    """ConfigError naming the extra to install when a module of the ``serve`` extra is missing."""
+    import importlib.util
+
+    from emoshield.errors import ConfigError
+
+    missing = [m for m in modules if importlib.util.find_spec(m) is None]
+    if missing:
+        raise ConfigError(f"this command needs {', '.join(missing)}: pip install 'emoshield[serve]'")
+
+
+SERVICE_MODULES = ("fastapi", "uvicorn", "httpx", "onnxruntime", "prometheus_client")
 
 
 @encoder_app.command("fit")
@@ -62,6 +77,7 @@ def encoder_export(
 
     Example: emoshield encoder export enc/ -o edge.onnx
     """
+    need_serve_extra("onnx", "onnxruntime")
     from emoshield.serving.export import export_encoder
 
     meta = export_encoder(encoder, output)
@@ -117,11 +133,13 @@ def serve_edge(
     ready_file: ReadyFile = None,
     ssl_certfile: CertFile = None,
     ssl_keyfile: KeyFile = None,
+    log_level: LogLevel = "info",
 ) -> None:
     """The edge: encodes what devices send, asks the cloud, answers the device.
 
     Example: EMOSHIELD_DEVICE_TOKEN=... EMOSHIELD_CLOUD_TOKEN=... emoshield serve edge --encoder edge.onnx --cloud-url http://127.0.0.1:8081
     """
+    need_serve_extra(*SERVICE_MODULES)
     from emoshield.serving.edge import EdgeSettings, create_edge_app
     from emoshield.serving.edge_model import EdgeModel
     from emoshield.serving.security import CLOUD_TOKEN_ENV, DEVICE_TOKEN_ENV, read_token
@@ -133,7 +151,7 @@ def serve_edge(
         cloud_token=read_token(CLOUD_TOKEN_ENV, cloud_token_file), cloud_ca=cloud_ca_file, accept_audio=accept_audio,
         wire_dtype=dtype, rate=_rate(rate_limit),
     )
-    serve(create_edge_app(settings), host, port, ready_file, ssl_certfile, ssl_keyfile)
+    serve(create_edge_app(settings), host, port, ready_file, ssl_certfile, ssl_keyfile, _log_level(log_level))
 
 
 @serve_app.command("cloud")
@@ -147,11 +165,13 @@ def serve_cloud(
     ready_file: ReadyFile = None,
     ssl_certfile: CertFile = None,
     ssl_keyfile: KeyFile = None,
+    log_level: LogLevel = "info",
 ) -> None:
     """The cloud: decides the emotion from privacy-enhanced representations only.
 
     Example: EMOSHIELD_CLOUD_TOKEN=... emoshield serve cloud --model cloud/ --port 8081
     """
+    need_serve_extra(*SERVICE_MODULES)
     from emoshield.serving.cloud import CloudSettings, create_cloud_app
     from emoshield.serving.cloud_model import load_cloud
     from emoshield.serving.security import CLOUD_TOKEN_ENV, read_token
@@ -159,7 +179,7 @@ def serve_cloud(
 
     settings = CloudSettings(classifiers=load_cloud(model), token=read_token(CLOUD_TOKEN_ENV, cloud_token_file),
                              rate=_rate(rate_limit), audit_dir=audit_dir)
-    serve(create_cloud_app(settings), host, port, ready_file, ssl_certfile, ssl_keyfile)
+    serve(create_cloud_app(settings), host, port, ready_file, ssl_certfile, ssl_keyfile, _log_level(log_level))
 
 
 def send(
@@ -176,6 +196,7 @@ def send(
     For each file it prints exactly what left the device and what reached the cloud.
     Example: EMOSHIELD_DEVICE_TOKEN=... emoshield send a.wav b.wav --edge http://127.0.0.1:8080
     """
+    need_serve_extra("httpx")
     from dataclasses import asdict
 
     from rich.table import Table
@@ -211,6 +232,14 @@ def _check_dtype(dtype: str) -> None:
 
     if dtype not in WIRE_DTYPES:
         raise ConfigError(f"--dtype must be one of {', '.join(WIRE_DTYPES)}, got {dtype!r}")
+
+
+def _log_level(level: str) -> str:
+    from emoshield.errors import ConfigError
+
+    if level not in ("debug", "info", "warning", "error"):
+        raise ConfigError(f"--log-level must be debug, info, warning or error, got {level!r}")
+    return level
 
 
 def _rate(per_second: float):

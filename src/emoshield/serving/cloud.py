@@ -8,9 +8,10 @@ privacy review can read exactly what the cloud was given.
 
 from __future__ import annotations
 
-import itertools
+import time
+import uuid
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -21,8 +22,8 @@ from emoshield.serving.security import Guard, RateLimit, TokenCheck
 from emoshield.serving.service import Metrics, add_metrics, bearer, new_app
 from emoshield.serving.wire import Decision, Representation, RepresentationBatch, WireError
 
-#: Largest body accepted (a full batch of float32 codes of the largest latent fits).
-BODY_LIMIT = 2 * 1024 * 1024
+#: Largest body accepted: a full batch (MAX_BATCH) of float32 codes of the largest latent (MAX_LATENT) fits.
+BODY_LIMIT = 8 * 1024 * 1024
 
 
 @dataclass
@@ -31,7 +32,6 @@ class CloudSettings:
     token: str
     rate: RateLimit | None = None
     audit_dir: Path | None = None
-    _counter: itertools.count = field(default_factory=itertools.count)
 
 
 def decide(classifiers: dict[str, Classifier], items: list[Representation]) -> list[Decision]:
@@ -69,7 +69,8 @@ def create_cloud_app(settings: CloudSettings):
         items = body.items if isinstance(body, RepresentationBatch) else [body]
         decisions = decide(settings.classifiers, items)
         if settings.audit_dir is not None:
-            (settings.audit_dir / f"{next(settings._counter):08d}.json").write_bytes(await request.body())
+            name = f"{time.time_ns():020d}-{uuid.uuid4().hex[:8]}.json"  # sorts by arrival, unique across restarts
+            (settings.audit_dir / name).write_bytes(await request.body())
         metrics.utterances.inc(len(items))
         return {"decisions": [d.model_dump() for d in decisions]}
 

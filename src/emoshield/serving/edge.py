@@ -30,6 +30,7 @@ from emoshield.serving.enrolment import MIN_ENROLMENT, Enrolment
 from emoshield.serving.security import Guard, RateLimit, TokenCheck
 from emoshield.serving.service import Metrics, add_metrics, bearer, new_app
 from emoshield.serving.wire import (
+    SCHEMA_VERSION,
     EdgeResult,
     Features,
     FeaturesBatch,
@@ -41,7 +42,8 @@ from emoshield.serving.wire import (
     represent,
 )
 
-FEATURES_LIMIT = 4 * 1024 * 1024
+#: Body limits: a full batch (MAX_BATCH) of ComParE messages (about 34 KB each) fits.
+FEATURES_LIMIT = 10 * 1024 * 1024
 AUDIO_LIMIT = 4 * 1024 * 1024
 #: Audio the edge accepts: mono, at least this rate, at most this long.
 AUDIO_RATE = 16000
@@ -103,10 +105,16 @@ class Edge:
         return item.array()
 
     async def decide(self, X: np.ndarray, ids: list[str], sizes: list[int]) -> list[EdgeResult]:
-        """Encode, send the codes to the cloud, return each decision with what was sent."""
+        """Encode, send the codes to the cloud, return each decision with what was sent.
+
+        The cloud hop gets fresh random request ids: nothing the device chose (its own
+        request ids included) rides along to the cloud.
+        """
         codes = self.model.encode(X)
-        items = [represent(code, self.model.encoder_id, self.settings.wire_dtype, rid) for code, rid in zip(codes, ids)]
-        body = RepresentationBatch(schema_version=1, items=items).model_dump_json().encode()
+        items = [represent(code, self.model.encoder_id, self.settings.wire_dtype, uuid.uuid4().hex) for code in codes]
+        for item, device_id in zip(items, ids):
+            item.array(f"utterance {device_id}: its code")  # a code that overflows the wire dtype is the device's input's fault
+        body = RepresentationBatch(schema_version=SCHEMA_VERSION, items=items).model_dump_json().encode()
         assert self.client is not None
         try:
             reply = await self.client.post("/v1/classify", content=body, headers={"content-type": "application/json"})
@@ -115,10 +123,12 @@ class Edge:
         if reply.status_code != 200:
             raise CloudError(f"cloud answered {reply.status_code}: {_detail(reply)}")
         decisions = reply.json()["decisions"]
+        if len(decisions) != len(items):
+            raise CloudError(f"cloud answered {len(decisions)} decisions for {len(items)} representations")
         return [
-            EdgeResult(decision=d, to_cloud=item, to_cloud_bytes=len(item.model_dump_json()),
+            EdgeResult(decision={**d, "request_id": device_id}, to_cloud=item, to_cloud_bytes=len(item.model_dump_json()),
                        from_device=Sent(bytes=size, shape=[int(X.shape[1])], dtype="float32"))
-            for d, item, size in zip(decisions, items, sizes)
+            for d, item, device_id, size in zip(decisions, items, ids, sizes)
         ]
 
     def enrolment(self, key: str) -> Enrolment:

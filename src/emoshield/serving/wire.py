@@ -57,9 +57,9 @@ class Representation(_Message):
     values: str = Field(max_length=(MAX_LATENT * 4 * 4) // 3 + 4)
     request_id: str = Field(pattern=_ID)
 
-    def array(self) -> np.ndarray:
-        """The code as float32; WireError when its length or values are wrong."""
-        return decode_array(self.values, self.dtype, self.latent, f"representation {self.request_id}")
+    def array(self, where: str | None = None) -> np.ndarray:
+        """The code as float32; WireError (naming ``where``) when its length or values are wrong."""
+        return decode_array(self.values, self.dtype, self.latent, where or f"representation {self.request_id}")
 
 
 class RepresentationBatch(_Message):
