@@ -24,7 +24,7 @@ from pathlib import Path
 from emoshield.features import drop_failed, read_features
 from emoshield.fl.attack import ALL, run_attack
 from emoshield.fl.data import prepare_samples
-from emoshield.fl.dp import epsilon_after
+from emoshield.fl.dp import PrivacyLedger
 from emoshield.fl.settings import AttackConfig, settings_from
 from emoshield.manifest import read_manifest
 
@@ -56,6 +56,16 @@ def main() -> None:
     print(pooled_table(rows), flush=True)
 
 
+def epsilons(noise: float, rounds: int, clients: int) -> tuple[float | None, float | None]:
+    """ε for the released model and against the server (distributed DP, no SecAgg+), every client every round."""
+    if not noise:
+        return None, None
+    ledger = PrivacyLedger(noise, clients, clients, 1e-5, secagg=False)
+    for _ in range(rounds):
+        ledger.compose(clients)
+    return ledger.release, ledger.server
+
+
 def attack_once(samples, args: argparse.Namespace, scaling: str, noise: float, seed: int) -> dict:
     """One attacked federated training; prints and returns its row."""
     dp = {"mode": "distributed", "noise": noise, "clip": 1.0} if noise else {"mode": "none"}
@@ -66,11 +76,11 @@ def attack_once(samples, args: argparse.Namespace, scaling: str, noise: float, s
     best = max(summary["per_layer"].items(), key=lambda kv: kv[1]["accuracy"])
     private = summary["n_predictions"] // args.rounds
     row = {"scaling": scaling, "noise": noise, "seed": seed, "clients": private,
-           "epsilon": epsilon_after(noise, args.rounds, private) if noise else None,
+           **dict(zip(("epsilon", "epsilon_server"), epsilons(noise, args.rounds, private))),
            "all_layers": summary["per_layer"][ALL], "best_layer": [best[0], best[1]],
            "per_client": summary["per_client"][ALL],
            "chance": summary["chance"], "seconds": time.perf_counter() - started, "summary": summary}
-    eps = "-" if row["epsilon"] is None else f"{row['epsilon']:.1f}"
+    eps = "-" if row["epsilon"] is None else f"{row['epsilon']:.1f} (server {row['epsilon_server']:.1f})"
     print(f"{scaling:8s} z={noise:<4} seed={seed} eps={eps:>6}  gender acc all layers "
           f"{100 * row['all_layers']['accuracy']:.1f} (UAR {100 * row['all_layers']['uar']:.1f}), best layer "
           f"{best[0]} {100 * best[1]['accuracy']:.1f}, per client over all rounds "

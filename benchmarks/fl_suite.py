@@ -42,7 +42,7 @@ def summarise(name: str, report: dict, seconds: float) -> dict:
     attack = report.get("attack") or {}
     best_layer = max(attack.get("per_layer", {}).items(), key=lambda kv: kv[1]["accuracy"], default=(None, {}))
     return {
-        "run": name, "uar": results, "epsilon": rounds["epsilon"], "seconds_per_round": rounds["seconds_per_round"],
+        "run": name, "uar": results, "epsilon": rounds["epsilon_release"], "epsilon_server": rounds["epsilon_server"], "seconds_per_round": rounds["seconds_per_round"],
         "wall_seconds": seconds, "peak_memory_mb": report["peak_memory_mb"],
         "final_round_uar": list(rounds["uar_per_round"].values())[-1],
         "attack_all_layers": attack.get("per_layer", {}).get("all layers", {}).get("accuracy"),
@@ -90,11 +90,12 @@ def markdown(summary: list[dict]) -> str:
     def pct(value: float | None) -> str:
         return "–" if value is None else f"{100 * value:.1f}"
 
-    lines = ["| run | federated | centralized LOSO | centralized 70:30 | ε | s/round | peak MB "
+    lines = ["| run | federated | centralized LOSO | centralized 70:30 | ε (model / server) | s/round | peak MB "
              "| gender per update | gender per client |", "|---|---|---|---|---|---|---|---|---|"]
     for row in summary:
         uar = row["uar"]
-        epsilon = "–" if row["epsilon"] is None else f"{row['epsilon']:.1f}"
+        epsilon = "–" if row["epsilon"] is None else f"{row['epsilon']:.1f} / " + (
+            "none" if row.get("epsilon_server") is None else f"{row['epsilon_server']:.1f}")
         lines.append(f"| {row['run']} | {pct(uar.get('federated'))} | {pct(uar.get('centralized_loso'))} | "
                      f"{pct(uar.get('centralized_70_30'))} | {epsilon} | {row['seconds_per_round']:.2f} | "
                      f"{row['peak_memory_mb']:.0f} | {pct(row['attack_all_layers'])} | "

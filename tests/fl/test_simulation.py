@@ -67,6 +67,7 @@ def test_secagg_with_distributed_dp_trains_and_accounts_epsilon(functionals, tmp
     outcome = simulate(plan)
     assert [r.round for r in outcome.rounds] == [1, 2]
     assert 0 < outcome.rounds[0].epsilon < outcome.rounds[1].epsilon == outcome.epsilon
+    assert outcome.epsilon_server == outcome.epsilon  # under SecAgg+ the server sees only the noisy sum
     assert outcome.predictions.shape == (len(test),) and set(outcome.curve) == {0, 1, 2}
 
 

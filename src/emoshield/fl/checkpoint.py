@@ -55,7 +55,7 @@ class FoldStore(CheckpointStore):
         try:
             return None if stored is None else FederatedOutcome(
                 rounds=[RoundRecord(**r) for r in stored["rounds"]], predictions=stored["predictions"],
-                curve=stored["curve"], epsilon=stored["epsilon"],
+                curve=stored["curve"], epsilon=stored["epsilon"], epsilon_server=stored["epsilon_server"],
             )
         except (KeyError, TypeError):  # another layout: run the fold again
             return None

@@ -19,7 +19,7 @@ from flwr.clientapp.mod import fixedclipping_mod
 
 from emoshield.fl.aggregate import difference
 from emoshield.fl.data import Samples
-from emoshield.fl.dp import noise_share
+from emoshield.fl.dp import noise_share, private_rng
 from emoshield.fl.errors import FederatedError
 from emoshield.fl.local import lean_torch, predict, train_local
 from emoshield.fl.models import build_model
@@ -74,16 +74,21 @@ def fit(state: Mapping[str, torch.Tensor], config: Mapping[str, Any], node: Mapp
     if float(config.get("dp-share", 0.0)) > 0:  # distributed DP: clip and add this client's noise share
         update = difference([v.numpy() for v in trained.values()], before)
         noisy = noise_share(update, float(config["dp-share"]), float(config["dp-clip"]),
-                            int(config["dp-sampled"]), np.random.default_rng(seed))
+                            int(config["dp-sampled"]), private_rng())
         trained = {k: torch.from_numpy(b + u) for k, b, u in zip(trained, before, noisy)}
     weight = 1 if bool(config.get("uniform", False)) else len(data)
     return dict(trained), weight, float(loss), partition
 
 
+def reported_loss(loss: float, config: Mapping[str, Any]) -> dict[str, float]:
+    """The training loss for the server, unless DP is on: it would leave the client outside ε."""
+    return {} if str(config.get("dp-mode", "none")) != "none" else {"train-loss": loss}
+
+
 def _train(message: Message, context: Context) -> Message:
     config = message.content["config"]
     state, weight, loss, partition = fit(message.content["arrays"].to_torch_state_dict(), config, context.node_config)
-    metrics = MetricRecord({"train-loss": loss, "num-examples": weight, "partition-id": partition})
+    metrics = MetricRecord({"num-examples": weight, "partition-id": partition, **reported_loss(loss, config)})
     return Message(RecordDict({"arrays": ArrayRecord(state), "metrics": metrics}), reply_to=message)
 
 

@@ -4,10 +4,17 @@
 RDP accountant for the sampled Gaussian mechanism); nothing here computes ε by
 its own formula. Accounting is without amplification by client sampling (the
 only mode Flower's fixed-clipping wrappers accept): a conservative bound.
+
+Two ε are kept (:class:`PrivacyLedger`): against whoever sees the released
+model, and against an honest-but-curious server, which in distributed DP
+without SecAgg+ sees each client's update with only that client's share of the
+noise. Noise shares are drawn from the operating system's entropy, never from
+a seed the server sends or could know.
 """
 
 from __future__ import annotations
 
+import secrets
 from typing import Sequence
 
 import numpy as np
@@ -45,6 +52,49 @@ def epsilon_after(noise: float, rounds: int, clients: int, delta: float = 1e-5) 
     return epsilon
 
 
+def private_rng() -> np.random.Generator:
+    """A generator seeded from the operating system's entropy: the server cannot regenerate its draws."""
+    return np.random.default_rng(secrets.randbits(128))
+
+
+class PrivacyLedger:
+    """ε of distributed DP, round by round, with the noise actually present.
+
+    Each of the ``sampled`` clients adds noise of sd ``noise * clip / sqrt(sampled)``.
+    - **Release** (the aggregate, what anyone who sees the model learns): the mean of
+      the ``answered`` clients carries noise multiplier ``noise * sqrt(answered / sampled)``;
+      fewer answers than planned leave less noise, and the ledger composes that.
+    - **Server** (one client's update, what an honest-but-curious server learns about
+      that client): without SecAgg+ it sees each update with one share, multiplier
+      ``noise / sqrt(sampled)``; with SecAgg+ it sees only the sum, as the release.
+    """
+
+    def __init__(self, noise: float, sampled: int, population: int, delta: float, secagg: bool) -> None:
+        self.noise, self.sampled, self.secagg = noise, sampled, secagg
+        self._release = accountant(population, delta)
+        self._server = self._release if secagg else accountant(population, delta)
+
+    def compose(self, answered: int) -> None:
+        """Account one round in which ``answered`` of the sampled clients' updates were aggregated."""
+        if answered <= 0:
+            return
+        compose_round(self._release, self.noise * np.sqrt(min(answered, self.sampled) / self.sampled), answered)
+        if not self.secagg:
+            compose_round(self._server, self.noise / np.sqrt(self.sampled), 1)
+
+    @property
+    def release(self) -> float | None:
+        return _spent(self._release)
+
+    @property
+    def server(self) -> float | None:
+        return _spent(self._server)
+
+
+def _spent(account) -> float | None:
+    return float(account.get_privacy_spent().epsilon) if account.num_releases else None
+
+
 def clip(update: Sequence[np.ndarray], norm: float) -> list[np.ndarray]:
     """Scale the whole update down to L2 norm ``norm`` if it is longer."""
     factor = min(1.0, norm / max(global_norm(update), 1e-12))
@@ -57,8 +107,9 @@ def noise_share(
     """Distributed DP: clip, then add N(0, (noise * norm)^2 / sampled) per coordinate.
 
     The mean of ``sampled`` such updates carries noise of sd ``noise * norm / sampled``,
-    exactly what the server adds in central DP, so the same accountant applies, while
-    the server never sees a noise-free update.
+    exactly what the server adds in central DP, so the same accountant applies to the
+    release; the server itself sees each update with one share (``PrivacyLedger.server``).
+    ``rng`` must be private to the client (:func:`private_rng`).
     """
     sd = noise * norm / np.sqrt(sampled)
     return [u + rng.normal(0.0, sd, size=u.shape).astype(np.float32) for u in clip(update, norm)]

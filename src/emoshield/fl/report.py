@@ -21,13 +21,16 @@ def rounds_summary(experiment: Experiment) -> dict[str, Any]:
     rounds = sorted({r for c in curves for r in c})
     records = [r for o in experiment.outcomes for r in o.rounds]
     seconds = [r.seconds for r in records if r.round > 1]  # round 1 includes starting the client processes
-    epsilons = [o.epsilon for o in experiment.outcomes if o.epsilon is not None]
+    release = [o.epsilon for o in experiment.outcomes if o.epsilon is not None]
+    server = [o.epsilon_server for o in experiment.outcomes if o.epsilon_server is not None]
     return {
         "uar_per_round": {str(r): float(np.mean([c[r] for c in curves if r in c])) for r in rounds},
         "seconds_per_round": float(np.mean(seconds)) if seconds else float(np.mean([r.seconds for r in records])),
         "failures": int(sum(r.failures for r in records)),
         "skipped_rounds": int(sum(not r.aggregated for r in records)),
-        "epsilon": float(max(epsilons)) if epsilons else None,
+        "epsilon_release": float(max(release)) if release else None,  # against whoever sees the model
+        "epsilon_server": float(max(server)) if server else None,  # against the server, per client (None: unprotected)
+        "delta": experiment.settings.dp.delta if release else None,
         "log": [[asdict(r) for r in o.rounds] for o in experiment.outcomes],
     }
 
@@ -75,7 +78,10 @@ def markdown_table(experiment: Experiment) -> str:
 def markdown(experiment: Experiment, rounds: dict[str, Any], context: dict[str, Any]) -> str:
     s = experiment.settings
     data = context.get("data", {})
-    privacy = "none" if rounds["epsilon"] is None else f"{s.dp.mode.value}, ε = {rounds['epsilon']:.2f} at δ = {s.dp.delta:g}"
+    privacy = "none" if rounds["epsilon_release"] is None else (
+        f"{s.dp.mode.value}, at δ = {s.dp.delta:g}: ε = {rounds['epsilon_release']:.2f} for the released model, "
+        + ("none against the server (it sees each clipped update before adding noise)" if rounds["epsilon_server"] is None
+           else f"ε = {rounds['epsilon_server']:.2f} against the server (per client)"))
     lines = [
         "# emoshield federated learning",
         "",

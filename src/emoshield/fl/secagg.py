@@ -25,11 +25,18 @@ from flwr.server.strategy import FedAvg as LegacyFedAvg
 from flwr.server.workflow import DefaultWorkflow, SecAggPlusWorkflow
 from flwr.serverapp import Grid, ServerApp
 
-from emoshield.fl.client_app import fit
-from emoshield.fl.dp import accountant, compose_round
+from emoshield.fl.client_app import fit, reported_loss
 from emoshield.fl.errors import FederatedError
-from emoshield.fl.server_app import FederatedOutcome, FederatedPlan, RoundRecord, held_out_evaluation, initial_arrays, train_config
-from emoshield.fl.settings import DpMode
+from emoshield.fl.server_app import (
+    FederatedOutcome,
+    FederatedPlan,
+    RoundRecord,
+    held_out_evaluation,
+    initial_arrays,
+    ledger,
+    record_privacy,
+    train_config,
+)
 
 
 class _SpeakerClient(NumPyClient):
@@ -40,7 +47,7 @@ class _SpeakerClient(NumPyClient):
         keys = str(config["state-keys"]).split("\n")
         state = OrderedDict((k, torch.from_numpy(np.asarray(p))) for k, p in zip(keys, parameters))
         trained, weight, loss, partition = fit(state, config, self.node_config)
-        return [v.numpy() for v in trained.values()], weight, {"train-loss": loss}
+        return [v.numpy() for v in trained.values()], weight, reported_loss(loss, config)
 
 
 def _client_fn(context: Context) -> Client:
@@ -61,17 +68,17 @@ def make_secagg_server_app(plan: FederatedPlan, outcome: FederatedOutcome) -> Se
     config = {k: v for k, v in dict(train_config(plan)).items() if k != "clients"}
     config.update({"clients": "\n".join(plan.clients), "state-keys": "\n".join(keys)})
     evaluate = held_out_evaluation(plan, outcome)
-    account = accountant(len(plan.clients), plan.settings.dp.delta) if plan.settings.dp.mode is DpMode.DISTRIBUTED else None
+    privacy = ledger(plan)
     clock = {"last": time.perf_counter()}
 
     def evaluate_fn(server_round: int, parameters: list[np.ndarray], _: dict) -> tuple[float, dict]:
         from flwr.app import ArrayRecord
 
-        if server_round > 0:
-            epsilon = compose_round(account, plan.settings.dp.noise, plan.sampled) if account else None
-            outcome.rounds.append(RoundRecord(server_round, plan.sampled, -1, 0, [], time.perf_counter() - clock["last"],
-                                              True, epsilon=epsilon))
-            outcome.epsilon = epsilon
+        if server_round > 0:  # the legacy workflow does not say how many answered: accounted as all
+            if privacy is not None:
+                privacy.compose(plan.sampled)
+            record = RoundRecord(server_round, plan.sampled, -1, 0, [], time.perf_counter() - clock["last"], True)
+            record_privacy(outcome, record, *((privacy.release, privacy.server) if privacy else (None, None)))
         metrics = evaluate(server_round, ArrayRecord(OrderedDict(zip(keys, (torch.from_numpy(p) for p in parameters)))))
         clock["last"] = time.perf_counter()
         return 0.0, dict(metrics)

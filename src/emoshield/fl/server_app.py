@@ -18,7 +18,7 @@ from flwr.serverapp import Grid, ServerApp
 from flwr.serverapp.strategy import DifferentialPrivacyClientSideFixedClipping, FedAvg, FedAvgM, FedProx, Strategy
 
 from emoshield.fl.data import Samples
-from emoshield.fl.dp import accountant, compose_round
+from emoshield.fl.dp import PrivacyLedger, accountant
 from emoshield.fl.local import lean_torch, predict
 from emoshield.fl.metrics import classification_scores
 from emoshield.fl.models import build_model
@@ -40,7 +40,8 @@ class RoundRecord:
     seconds: float
     aggregated: bool
     uar: float | None = None
-    epsilon: float | None = None
+    epsilon: float | None = None  # against whoever sees the released model
+    epsilon_server: float | None = None  # against the server, per client (None: no noise protects from it)
 
 
 @dataclass
@@ -68,6 +69,7 @@ class FederatedOutcome:
     predictions: np.ndarray | None = None
     curve: dict[int, float] = field(default_factory=dict)
     epsilon: float | None = None
+    epsilon_server: float | None = None
 
 
 def build_strategy(plan: FederatedPlan) -> Strategy:
@@ -98,7 +100,7 @@ def train_config(plan: FederatedPlan) -> ConfigRecord:
         "data-path": plan.data_path, "clients": list(plan.clients), "model": s.model.value,
         "hidden": s.hidden, "epochs": s.local.epochs, "lr": s.local.lr, "momentum": s.local.momentum,
         "batch-size": s.local.batch_size, "seed": plan.seed,
-        "uniform": s.dp.mode is not DpMode.NONE, "fail-client": s.fail_client, "fail-round": s.fail_round,
+        "uniform": s.dp.mode is not DpMode.NONE, "dp-mode": s.dp.mode.value, "fail-client": s.fail_client, "fail-round": s.fail_round,
     }
     if s.dp.mode is DpMode.DISTRIBUTED:
         config.update({"dp-share": s.dp.noise, "dp-clip": s.dp.clip, "dp-sampled": plan.sampled})
@@ -113,8 +115,7 @@ class Recorder(Strategy):
         self._sent: list[np.ndarray] = []
         self._sampled = 0
         self._started = 0.0
-        distributed = plan.settings.dp.mode is DpMode.DISTRIBUTED
-        self._account = accountant(len(plan.clients), plan.settings.dp.delta) if distributed else None
+        self._ledger = ledger(plan)
 
     def configure_train(self, server_round: int, arrays: ArrayRecord, config: ConfigRecord, grid: Grid) -> Iterable[Message]:
         self._started = time.perf_counter()
@@ -132,21 +133,19 @@ class Recorder(Strategy):
             updates = {int(r.content["metrics"]["partition-id"]): r.content["arrays"].to_numpy_ndarrays() for r in good}
             self.plan.observer(server_round, self._sent, updates)
         arrays, metrics = self.inner.aggregate_train(server_round, replies)
-        epsilon = self._epsilon(arrays is not None)
-        self.outcome.rounds.append(RoundRecord(
-            server_round, self._sampled, len(good), self._sampled - len(good), reasons,
-            time.perf_counter() - self._started, arrays is not None, epsilon=epsilon,
-        ))
-        self.outcome.epsilon = epsilon
+        if self._ledger is not None and arrays is not None:
+            self._ledger.compose(len(good))
+        record = RoundRecord(server_round, self._sampled, len(good), self._sampled - len(good), reasons,
+                             time.perf_counter() - self._started, arrays is not None)
+        record_privacy(self.outcome, record, *self._epsilons())
         return arrays, metrics
 
-    def _epsilon(self, released: bool) -> float | None:
-        if self._account is not None:
-            if released:
-                return compose_round(self._account, self.plan.settings.dp.noise, self._sampled)
-            return self.outcome.epsilon
+    def _epsilons(self) -> tuple[float | None, float | None]:
+        """(release, server): the ledger's in distributed DP; Flower's wrapper's in central DP (the server adds the noise)."""
+        if self._ledger is not None:
+            return self._ledger.release, self._ledger.server
         spent = getattr(self.inner, "privacy_spent", lambda: None)()
-        return None if spent is None or spent.num_releases == 0 else float(spent.epsilon)
+        return (None if spent is None or spent.num_releases == 0 else float(spent.epsilon)), None
 
     def configure_evaluate(self, server_round: int, arrays: ArrayRecord, config: ConfigRecord, grid: Grid) -> Iterable[Message]:
         return self.inner.configure_evaluate(server_round, arrays, config, grid)
@@ -156,6 +155,21 @@ class Recorder(Strategy):
 
     def summary(self) -> None:
         self.inner.summary()
+
+
+def ledger(plan: FederatedPlan) -> PrivacyLedger | None:
+    """The privacy ledger of a distributed-DP plan (None otherwise)."""
+    dp = plan.settings.dp
+    if dp.mode is not DpMode.DISTRIBUTED:
+        return None
+    return PrivacyLedger(dp.noise, plan.sampled, len(plan.clients), dp.delta, plan.settings.secagg)
+
+
+def record_privacy(outcome: FederatedOutcome, record: RoundRecord, release: float | None, server: float | None) -> None:
+    """Append ``record`` with ε so far against the release and against the server."""
+    record.epsilon, record.epsilon_server = release, server
+    outcome.rounds.append(record)
+    outcome.epsilon, outcome.epsilon_server = release, server
 
 
 def _last_line(reason: str) -> str:

@@ -125,6 +125,10 @@ class FlSettings:
         if self.secagg and (self.dp.mode is DpMode.CENTRAL or self.attack.enabled or self.strategy is not StrategyKind.FEDAVG):
             raise FederatedError("secagg: combine it with dp.mode none or distributed, FedAvg, and no update attack "
                                  "(the server sees no individual update)")
+        if self.dp.mode is DpMode.CENTRAL and self.strategy is StrategyKind.FEDAVGM:
+            raise FederatedError("dp.mode central with strategy fedavgm: Flower's central-DP wrapper cannot wrap a strategy "
+                                 "that overrides aggregate_train (server momentum); use fedavg or fedprox with central DP, "
+                                 "or dp.mode distributed with fedavgm (momentum only post-processes the noisy average)")
         if self.dp.mode is not DpMode.NONE and (self.dp.noise <= 0 or self.dp.clip <= 0):
             raise FederatedError(f"dp: noise and clip must be positive, got {self.dp}")
 
