@@ -75,3 +75,40 @@ def test_clients_send_no_training_loss_under_dp(mode):
     config = {"dp-mode": mode}
     assert reported_loss(0.7, config) == {}
     assert reported_loss(0.7, {"dp-mode": "none"}) == {"train-loss": 0.7}
+
+
+def test_a_budget_is_refused_when_it_cannot_pay_for_one_round(tmp_path):
+    from emoshield.fl.protocol import federated_plan
+
+    data = toy_samples()
+    settings = settings_from({"dp": {"mode": "distributed", "noise": 1.0, "clip": 1.0, "max_epsilon": 0.5}})
+    speakers = np.unique(data.speakers)
+    train, test = np.isin(data.speakers, speakers[:3]).nonzero()[0], np.isin(data.speakers, speakers[3:]).nonzero()[0]
+    with pytest.raises(FederatedError, match="spent by the first round"):
+        federated_plan(data, train, test, settings, str(data.save(tmp_path / "d.npz")), 0)
+
+
+@pytest.mark.parametrize("dp", [{"mode": "central", "max_epsilon": 5.0}, {"mode": "distributed", "max_epsilon": 0.0}])
+def test_a_budget_needs_distributed_dp_and_a_positive_value(dp):
+    with pytest.raises(FederatedError, match="max_epsilon"):
+        settings_from({"dp": {"noise": 1.0, "clip": 1.0, **dp}})
+
+
+def test_training_stops_when_the_budget_is_spent(functionals, tmp_path):
+    from emoshield.fl.protocol import federated_plan
+    from emoshield.fl.simulation import simulate
+
+    speakers = sorted(set(functionals.speakers.tolist()))
+    train = np.flatnonzero(np.isin(functionals.speakers, speakers[:3]))
+    test = np.flatnonzero(np.isin(functionals.speakers, speakers[3:]))
+    probe = PrivacyLedger(2.0, 3, 3, 1e-5, secagg=False)
+    spent = []
+    for _ in range(3):
+        probe.compose(3)
+        spent.append(max(probe.release, probe.server))
+    budget = (spent[1] + spent[2]) / 2  # pays for two rounds, not three
+    settings = settings_from({"rounds": 4, "hidden": 8, "dp": {"mode": "distributed", "noise": 2.0, "clip": 1.0, "max_epsilon": budget}})
+    outcome = simulate(federated_plan(functionals, train, test, settings, str(functionals.save(tmp_path / "d.npz")), 0))
+    assert [r.aggregated for r in outcome.rounds] == [True, True, False, False]
+    assert [r.sampled for r in outcome.rounds] == [3, 3, 0, 0]
+    assert outcome.epsilon_server == pytest.approx(spent[1]) and outcome.epsilon_server <= budget

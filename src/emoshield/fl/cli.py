@@ -26,6 +26,7 @@ def run(
     dp: Annotated[Optional[str], typer.Option(help="Client-level DP: none, central or distributed.")] = None,
     noise: Annotated[Optional[float], typer.Option(help="DP noise multiplier.")] = None,
     clip: Annotated[Optional[float], typer.Option(help="DP clipping norm of a client update.")] = None,
+    max_epsilon: Annotated[Optional[float], typer.Option(help="Per-speaker DP budget: training stops before a round could spend more (distributed DP).")] = None,
     attack: Annotated[bool, typer.Option(help="Also run the gender-inference attack on updates.")] = False,
     baselines: Annotated[bool, typer.Option(help="Run the centralised baselines.")] = True,
     secagg: Annotated[bool, typer.Option(help="Secure aggregation (SecAgg+): the server sees only the sum.")] = False,
@@ -44,19 +45,18 @@ def run(
         "folds": folds, "central_folds": central_folds, "repeats": repeats, "workers": workers, "seed": seed,
         "baselines": None if baselines else False, "secagg": True if secagg else None,
     }
-    settings = _settings(config, overrides, dp, noise, clip, attack)
+    settings = _settings(config, overrides, {"mode": dp, "noise": noise, "clip": clip, "max_epsilon": max_epsilon}, attack)
     experiment = run_fl(features, manifest, settings, output)
     typer.echo(markdown_table(experiment))
     typer.echo(f"report: {output / 'report.json'} (and report.md, confusion_*.png, uar_per_round.png)")
 
 
-def _settings(config: Path | None, overrides: dict[str, Any], dp: str | None, noise: float | None,
-              clip: float | None, attack: bool):
+def _settings(config: Path | None, overrides: dict[str, Any], dp: dict[str, Any], attack: bool):
     from emoshield.fl.settings import FlSettings, load_settings, settings_from
 
     base = load_settings(config) if config is not None else FlSettings()
     data = {**base.as_dict(), **{k: v for k, v in overrides.items() if v is not None}}
-    dp_values = {k: v for k, v in {"mode": dp, "noise": noise, "clip": clip}.items() if v is not None}
+    dp_values = {k: v for k, v in dp.items() if v is not None}
     data["dp"] = {**data["dp"], **dp_values}
     if attack:
         data["attack"] = {**data["attack"], "enabled": True}

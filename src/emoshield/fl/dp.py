@@ -82,6 +82,19 @@ class PrivacyLedger:
         if not self.secagg:
             compose_round(self._server, self.noise / np.sqrt(self.sampled), 1)
 
+    def affords(self, limit: float) -> bool:
+        """Whether one more round, all sampled clients answering, keeps both ε within ``limit``.
+
+        (A round in which clients drop out leaves less noise and spends a little more.)
+        """
+        from flwr.serverapp import GaussianPrivacyEvent
+
+        checks = [(self._release, self.noise, self.sampled)]
+        if not self.secagg:
+            checks.append((self._server, self.noise / np.sqrt(self.sampled), 1))
+        return not any(account.would_exceed(GaussianPrivacyEvent(z, k, account.config.population_size), limit)
+                       for account, z, k in checks)
+
     @property
     def release(self) -> float | None:
         return _spent(self._release)

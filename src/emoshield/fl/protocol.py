@@ -18,7 +18,7 @@ from emoshield.fl.checkpoint import FoldStore, experiment_key
 from emoshield.fl.data import Samples
 from emoshield.fl.metrics import classification_scores, summarise_scores
 from emoshield.fl.partition import partition_by_speaker
-from emoshield.fl.server_app import FederatedOutcome, FederatedPlan
+from emoshield.fl.server_app import FederatedOutcome, FederatedPlan, check_budget
 from emoshield.fl.settings import FlSettings
 
 FEDERATED, LOSO, DEPENDENT = "federated", "centralized_loso", "centralized_70_30"
@@ -67,8 +67,9 @@ def federated_plan(samples: Samples, train: np.ndarray, test: np.ndarray, settin
     """Training speakers become clients (checked), the test speakers are held out."""
     clients = sorted(np.unique(samples.speakers[train]).tolist())
     partition_by_speaker(samples, clients)
-    return FederatedPlan(settings, data_path, clients, samples.subset(test), samples.n_features,
-                         len(samples.classes), seed)
+    plan = FederatedPlan(settings, data_path, clients, samples.subset(test), samples.n_features, len(samples.classes), seed)
+    check_budget(plan)
+    return plan
 
 
 def run_federated(samples: Samples, settings: FlSettings, data_path: str, store: FoldStore,

@@ -18,6 +18,7 @@ from flwr.serverapp import Grid, ServerApp
 from flwr.serverapp.strategy import DifferentialPrivacyClientSideFixedClipping, FedAvg, FedAvgM, FedProx, Strategy
 
 from emoshield.fl.data import Samples
+from emoshield.fl.errors import FederatedError
 from emoshield.fl.dp import PrivacyLedger, accountant
 from emoshield.fl.local import lean_torch, predict
 from emoshield.fl.metrics import classification_scores
@@ -120,6 +121,10 @@ class Recorder(Strategy):
     def configure_train(self, server_round: int, arrays: ArrayRecord, config: ConfigRecord, grid: Grid) -> Iterable[Message]:
         self._started = time.perf_counter()
         self._sent = arrays.to_numpy_ndarrays()
+        budget = self.plan.settings.dp.max_epsilon
+        if self._ledger is not None and budget is not None and not self._ledger.affords(budget):
+            self._sampled = 0  # the budget is spent: no client trains again, the model stays as released
+            return []
         messages = list(self.inner.configure_train(server_round, arrays, config, grid))
         self._sampled = len(messages)
         return messages
@@ -202,8 +207,17 @@ def held_out_evaluation(plan: FederatedPlan, outcome: FederatedOutcome) -> Calla
     return evaluate
 
 
+def check_budget(plan: FederatedPlan) -> None:
+    """FederatedError before anything trains when ``dp.max_epsilon`` cannot pay for one round."""
+    privacy, budget = ledger(plan), plan.settings.dp.max_epsilon
+    if privacy is not None and budget is not None and not privacy.affords(budget):
+        raise FederatedError(f"dp.max_epsilon {budget:g} is spent by the first round already "
+                             f"(noise {plan.settings.dp.noise:g}, {plan.sampled} clients per round); raise it or the noise")
+
+
 def run_plan(grid: Grid, plan: FederatedPlan, outcome: FederatedOutcome) -> None:
     """The body of the ServerApp: ``strategy.start`` with a timeout per round."""
+    check_budget(plan)
     strategy = Recorder(build_strategy(plan), plan, outcome)
     strategy.start(
         grid=grid, initial_arrays=initial_arrays(plan), num_rounds=plan.settings.rounds,

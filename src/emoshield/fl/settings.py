@@ -70,6 +70,7 @@ class DpConfig:
     noise: float = 1.0
     clip: float = 1.0
     delta: float = 1e-5
+    max_epsilon: float | None = None  # per-speaker budget: no round starts that could spend more (distributed mode)
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,10 @@ class FlSettings:
                                  "or dp.mode distributed with fedavgm (momentum only post-processes the noisy average)")
         if self.dp.mode is not DpMode.NONE and (self.dp.noise <= 0 or self.dp.clip <= 0):
             raise FederatedError(f"dp: noise and clip must be positive, got {self.dp}")
+        if self.dp.max_epsilon is not None and (self.dp.mode is not DpMode.DISTRIBUTED or self.dp.max_epsilon <= 0 or self.secagg):
+            raise FederatedError(f"dp.max_epsilon: a positive budget, with dp.mode distributed and no SecAgg+ (its workflow "
+                                 f"cannot skip rounds); got {self.dp.max_epsilon} with mode {self.dp.mode.value}"
+                                 + (" and secagg" if self.secagg else ""))
 
     def as_dict(self) -> dict[str, Any]:
         return _plain(asdict(self))
