@@ -80,3 +80,26 @@ def test_attack_runs_through_the_simulation(functionals, tmp_path):
     assert summary["n_predictions"] == 2 * 2  # 2 private clients (one per gender), 2 rounds
     assert set(summary["per_round"]) == {"1", "2"} and 0 <= summary["per_layer"][ALL]["accuracy"] <= 1
     assert len(summary["shadow_speakers"]) == 4
+
+
+def test_the_secure_sum_equals_the_plain_mean_within_the_quantisation_step(functionals, tmp_path):
+    """SecAgg+ and plain FedAvg from the same clients give the same model, up to SecAgg+'s quantisation.
+
+    Each client's parameters are scaled by weight / max_weight and quantised over [-8, 8] in 2^22
+    steps; with max_weight the largest weight sent, the error per parameter is below one step.
+    """
+    from emoshield.fl.protocol import federated_plan
+    from emoshield.fl.settings import settings_from
+    from emoshield.fl.simulation import simulate
+
+    speakers = sorted(set(functionals.speakers.tolist()))
+    train = np.flatnonzero(np.isin(functionals.speakers, speakers[:3]))
+    test = np.flatnonzero(np.isin(functionals.speakers, speakers[3:]))
+    path = str(functionals.save(tmp_path / "d.npz"))
+    models = []
+    for secagg in (False, True):
+        settings = settings_from({"rounds": 1, "hidden": 8, "secagg": secagg})
+        models.append(simulate(federated_plan(functionals, train, test, settings, path, 0)).weights)
+    step = 16 / 2**22
+    worst = max(float(np.max(np.abs(a - b))) for a, b in zip(*models))
+    assert worst <= step, worst

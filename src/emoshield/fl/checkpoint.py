@@ -61,4 +61,4 @@ class FoldStore(CheckpointStore):
             return None
 
     def save_outcome(self, name: str, outcome: FederatedOutcome) -> None:
-        self.save(name, asdict(outcome))  # rounds become dicts, the curve keeps its int keys
+        self.save(name, {**asdict(outcome), "weights": None})  # rounds become dicts, the curve keeps its int keys

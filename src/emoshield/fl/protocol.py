@@ -67,7 +67,9 @@ def federated_plan(samples: Samples, train: np.ndarray, test: np.ndarray, settin
     """Training speakers become clients (checked), the test speakers are held out."""
     clients = sorted(np.unique(samples.speakers[train]).tolist())
     partition_by_speaker(samples, clients)
-    plan = FederatedPlan(settings, data_path, clients, samples.subset(test), samples.n_features, len(samples.classes), seed)
+    largest = int(max(np.count_nonzero(samples.speakers == c) for c in clients))
+    plan = FederatedPlan(settings, data_path, clients, samples.subset(test), samples.n_features, len(samples.classes), seed,
+                         largest_client=largest)
     check_budget(plan)
     return plan
 

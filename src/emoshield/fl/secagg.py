@@ -96,8 +96,10 @@ def make_secagg_server_app(plan: FederatedPlan, outcome: FederatedOutcome) -> Se
                                                             round_timeout=plan.settings.round_timeout),
                                strategy=strategy)
         shares = min(m, max(3, m // 2 + 1))
+        # max_weight as the largest weight sent: each update is scaled by weight / max_weight before
+        # quantisation, so Flower's default 1000 with DP's weight 1 left a step near 4e-3 on the weights
         secagg = SecAggPlusWorkflow(num_shares=shares, reconstruction_threshold=max(2, (2 * shares) // 3),
-                                    timeout=plan.settings.round_timeout)
+                                    max_weight=float(plan.max_weight), timeout=plan.settings.round_timeout)
         DefaultWorkflow(fit_workflow=secagg)(grid, legacy)
 
     return app

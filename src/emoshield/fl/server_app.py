@@ -57,6 +57,12 @@ class FederatedPlan:
     n_classes: int
     seed: int = 0
     observer: Observer | None = None
+    largest_client: int = 1  # utterances of the largest client: its FedAvg weight without DP
+
+    @property
+    def max_weight(self) -> int:
+        """The largest weight a client sends: 1 under DP (uniform averaging), else the largest client's size."""
+        return 1 if self.settings.dp.mode is not DpMode.NONE else max(1, self.largest_client)
 
     @property
     def sampled(self) -> int:
@@ -71,6 +77,7 @@ class FederatedOutcome:
     curve: dict[int, float] = field(default_factory=dict)
     epsilon: float | None = None
     epsilon_server: float | None = None
+    weights: list[np.ndarray] | None = None  # the final global model (not kept in checkpoints)
 
 
 def build_strategy(plan: FederatedPlan) -> Strategy:
@@ -198,6 +205,7 @@ def held_out_evaluation(plan: FederatedPlan, outcome: FederatedOutcome) -> Calla
             model.load_state_dict(arrays.to_torch_state_dict())
             predicted = predict(model, plan.test)
         scores = classification_scores(plan.test.y, predicted)
+        outcome.weights = arrays.to_numpy_ndarrays()
         outcome.curve[server_round] = scores["uar"]
         outcome.predictions = predicted
         if outcome.rounds and outcome.rounds[-1].round == server_round:
