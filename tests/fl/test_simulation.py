@@ -103,3 +103,20 @@ def test_the_secure_sum_equals_the_plain_mean_within_the_quantisation_step(funct
     step = 16 / 2**22
     worst = max(float(np.max(np.abs(a - b))) for a, b in zip(*models))
     assert worst <= step, worst
+
+
+def test_ray_starts_once_per_run_not_once_per_fold(functionals, tmp_path, monkeypatch):
+    import ray
+
+    from emoshield.fl.checkpoint import FoldStore
+    from emoshield.fl.protocol import run_federated
+    from emoshield.fl.settings import settings_from
+
+    started = []
+    init = ray.init
+    monkeypatch.setattr(ray, "init", lambda *a, **k: started.append(1) or init(*a, **k))
+    settings = settings_from({"rounds": 1, "hidden": 8, "folds": 3, "baselines": False})
+    runs, outcomes = run_federated(functionals, settings, str(functionals.save(tmp_path / "d.npz")),
+                                   FoldStore(tmp_path, "k"), lambda step: None)
+    assert len(outcomes) == 3 and len(started) == 1
+    assert not ray.is_initialized()  # shut down once, at the end

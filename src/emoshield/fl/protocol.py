@@ -77,26 +77,34 @@ def federated_plan(samples: Samples, train: np.ndarray, test: np.ndarray, settin
 def run_federated(samples: Samples, settings: FlSettings, data_path: str, store: FoldStore,
                   advance: Advance) -> tuple[MethodRuns, list[FederatedOutcome]]:
     """Each repeat: every speaker fold is held out once while the others train federatedly."""
-    from emoshield.fl.simulation import simulate
+    from emoshield.fl.simulation import one_ray_instance
 
     runs, outcomes = MethodRuns(FEDERATED), []
-    for repeat in range(settings.repeats):
-        seed = settings.seed + repeat
-        predicted = np.full(len(samples), -1, dtype=np.int64)
-        folds = speaker_folds(samples.speakers, settings.folds, seed, stratify=samples.genders)
-        for index, (train, test) in enumerate(folds):
-            name = f"federated-seed{seed}-fold{index}"
-            outcome = store.outcome(name)
-            if outcome is None:
-                outcome = simulate(federated_plan(samples, train, test, settings, data_path, seed))
-                store.save_outcome(name, outcome)
-                advance("federated")
-            else:
-                advance("federated (from checkpoint)")
-            predicted[test] = outcome.predictions
-            outcomes.append(outcome)
-        runs.add(samples.y, predicted)
+    with one_ray_instance():  # Ray starts once per run, not once per fold
+        for repeat in range(settings.repeats):
+            _run_repeat(samples, settings, data_path, store, advance, settings.seed + repeat, runs, outcomes)
     return runs, outcomes
+
+
+def _run_repeat(samples: Samples, settings: FlSettings, data_path: str, store: FoldStore, advance: Advance, seed: int,
+                runs: MethodRuns, outcomes: list[FederatedOutcome]) -> None:
+    """One repeat: every speaker fold held out once; finished folds come from ``store``."""
+    from emoshield.fl.simulation import simulate
+
+    predicted = np.full(len(samples), -1, dtype=np.int64)
+    folds = speaker_folds(samples.speakers, settings.folds, seed, stratify=samples.genders)
+    for index, (train, test) in enumerate(folds):
+        name = f"federated-seed{seed}-fold{index}"
+        outcome = store.outcome(name)
+        if outcome is None:
+            outcome = simulate(federated_plan(samples, train, test, settings, data_path, seed))
+            store.save_outcome(name, outcome)
+            advance("federated")
+        else:
+            advance("federated (from checkpoint)")
+        predicted[test] = outcome.predictions
+        outcomes.append(outcome)
+    runs.add(samples.y, predicted)
 
 
 def run_centralised(samples: Samples, settings: FlSettings, store: FoldStore, advance: Advance) -> list[MethodRuns]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from emoshield.fl.errors import FederatedError
 from emoshield.fl.server_app import FederatedOutcome, FederatedPlan, make_server_app
@@ -19,6 +21,26 @@ def backend_config(workers: int) -> dict:
     }
 
 
+@contextmanager
+def one_ray_instance() -> Iterator[None]:
+    """Keep one Ray instance for every simulation inside the block.
+
+    Flower's Ray backend starts Ray when none runs and shuts it down after each
+    simulation (tens of seconds per fold here); inside this block the first
+    simulation's instance stays up and is shut down once, at the end.
+    """
+    import ray
+
+    already, shutdown = ray.is_initialized(), ray.shutdown
+    ray.shutdown = lambda *args, **kwargs: None
+    try:
+        yield
+    finally:
+        ray.shutdown = shutdown
+        if not already and ray.is_initialized():
+            ray.shutdown()
+
+
 def simulate(plan: FederatedPlan, verbose: bool = False) -> FederatedOutcome:
     """One ServerApp and one virtual SuperNode per training client; returns the recorded outcome."""
     from flwr.simulation import run_simulation
@@ -27,6 +49,7 @@ def simulate(plan: FederatedPlan, verbose: bool = False) -> FederatedOutcome:
 
     os.environ.setdefault("RAY_DEDUP_LOGS", "0")
     os.environ.setdefault("OMP_NUM_THREADS", "1")
+    os.environ.setdefault("RAY_ACCEL_ENV_VAR_OVERRIDE_ON_ZERO", "0")  # Ray's coming default, and no FutureWarning
     if not verbose:
         logging.getLogger("flwr").setLevel(logging.WARNING)
     outcome = FederatedOutcome()
