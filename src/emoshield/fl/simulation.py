@@ -51,7 +51,10 @@ def simulate(plan: FederatedPlan, verbose: bool = False) -> FederatedOutcome:
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     os.environ.setdefault("RAY_ACCEL_ENV_VAR_OVERRIDE_ON_ZERO", "0")  # Ray's coming default, and no FutureWarning
     if not verbose:
-        logging.getLogger("flwr").setLevel(logging.WARNING)
+        # Flower warns on every simulation that run_simulation is deprecated for `flwr run` and that
+        # federated evaluation is off (the server evaluates held-out speakers instead): by design here.
+        # Failures are kept in the round log.
+        logging.getLogger("flwr").setLevel(logging.ERROR)
     outcome = FederatedOutcome()
     if plan.settings.secagg:
         from emoshield.fl.secagg import make_secagg_client_app, make_secagg_server_app
