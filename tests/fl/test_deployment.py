@@ -1,12 +1,21 @@
-"""The same apps on Flower's Deployment Engine: a SuperLink and two SuperNodes as real processes on loopback."""
+"""The same apps on Flower's Deployment Engine: a SuperLink and SuperNodes as real processes on loopback.
+
+Run as a deployment should be: TLS with a CA made here, SuperNode authentication
+(registered keys only), each SuperNode holding only its own speaker's data, and
+strategy and DP chosen through ``flwr run``'s run config.
+"""
 
 from emoshield.fl.loopback import run_loopback
 
 
-def test_flwr_run_trains_on_two_supernodes(tmp_path):
-    result = run_loopback(tmp_path, rounds=2, deadline=180.0)
+def test_flwr_run_over_tls_with_authenticated_supernodes(tmp_path):
+    run_config = {"strategy": "fedavgm", "dp-mode": "distributed", "dp-noise": 1.0, "dp-clip": 1.0}
+    result = run_loopback(tmp_path, rounds=2, deadline=180.0, secure=True, intruder=True, run_config=run_config)
     assert [r["round"] for r in result["rounds"]] == [1, 2]
-    for record in result["rounds"]:
+    for record in result["rounds"]:  # the two registered SuperNodes, never the intruder
         assert record["sampled"] == record["results"] == 2 and record["failures"] == 0 and record["aggregated"]
     assert set(result["uar_per_round"]) == {"0", "1", "2"}
-    assert all(0 <= uar <= 1 for uar in result["uar_per_round"].values())
+    assert 0 < result["epsilon_release"] < result["epsilon_server"]  # distributed DP without SecAgg+
+    # the unregistered SuperNode is refused, and both logs name why
+    assert "Failed to activate SuperNode" in (tmp_path / "supernode2.log").read_text()
+    assert "No SuperNode found with the given public key" in (tmp_path / "superlink.log").read_text()

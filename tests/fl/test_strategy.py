@@ -38,3 +38,12 @@ def test_distributed_dp_tells_clients_their_noise_share():
     config = train_config(plan(clients_per_round=2, dp={"mode": "distributed", "noise": 2.0, "clip": 0.5}))
     assert (config["dp-share"], config["dp-clip"], config["dp-sampled"]) == (2.0, 0.5, 2)
     assert "dp-share" not in train_config(plan())
+
+
+def test_clients_holding_their_data_get_neither_roster_nor_data_path():
+    shared = train_config(plan())
+    assert shared["clients"] == ["s0", "s1", "s2", "s3"] and shared["data-path"] == "d.npz"
+    own = plan()
+    own.clients_hold_data = True
+    config = train_config(own)
+    assert "clients" not in config and "data-path" not in config

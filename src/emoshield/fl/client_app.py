@@ -35,12 +35,18 @@ def _client_data(config: Mapping[str, Any], node: Mapping[str, Any]) -> tuple[in
     partition = int(node.get("partition-id", -1))
     speaker = str(node.get("speaker", ""))
     if not speaker:
+        if "clients" not in config:
+            raise FederatedError("this node has no speaker in its node config and the server sent no roster: "
+                                 "start the SuperNode with --node-config \"speaker='...' data-path='...'\"")
         clients = config["clients"]
         clients = clients.split("\n") if isinstance(clients, str) else list(clients)
         if not 0 <= partition < len(clients):
             raise FederatedError(f"node partition {partition} has no client among {len(clients)} speakers")
         speaker = str(clients[partition])
-    data = _samples(str(node.get("data-path", config["data-path"]))).of_speakers([speaker])
+    path = node.get("data-path", config.get("data-path"))
+    if path is None:
+        raise FederatedError(f"client {speaker!r}: no data-path in its node config or the server's config")
+    data = _samples(str(path)).of_speakers([speaker])
     if len(data) == 0:
         raise FederatedError(f"client {speaker!r} (partition {partition}) has no data")
     return partition, speaker, data

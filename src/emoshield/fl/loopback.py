@@ -2,11 +2,18 @@
 
 :func:`run_loopback` builds a tiny synthetic corpus (4 speakers: 2 train as
 clients, 2 are held out), writes a Flower app folder (``pyproject.toml`` naming
-emoshield's ServerApp and ClientApp), starts ``flower-superlink --insecure`` and
-two ``flower-supernode --insecure`` on 127.0.0.1 (free ports), runs ``flwr run APP
-loopback --stream``, and returns the round log the ServerApp wrote. Every process
-is stopped at the end, and ``flwr run`` has a deadline (no hang). Used by
+emoshield's ServerApp and ClientApp), starts a ``flower-superlink`` and two
+``flower-supernode`` on 127.0.0.1 (free ports), runs ``flwr run APP loopback
+--stream``, and returns the round log the ServerApp wrote. Every process is
+stopped at the end, and ``flwr run`` has a deadline (no hang). Used by
 ``tests/fl/test_deployment.py`` and ``benchmarks/fl_deployment.py``.
+
+``secure=True`` runs it as a deployment should: TLS on every connection
+(a CA and a certificate made here), SuperNode authentication (each SuperNode's
+public key registered with ``flwr supernode register`` before it connects;
+``intruder=True`` adds a third, unregistered one), and each SuperNode holding
+only its own speaker's data, named in its node config: the server's train
+config names neither the roster nor a data path.
 """
 
 from __future__ import annotations
@@ -41,7 +48,7 @@ publisher = "emoshield"
 
 [tool.flwr.app.components]
 serverapp = "emoshield.fl.deployment:server_app"
-clientapp = "emoshield.fl.client_app:app"
+clientapp = "emoshield.fl.client_app:{client_app}"
 
 [tool.flwr.app.config]
 data-path = "{data}"
@@ -55,11 +62,12 @@ lr = 0.1
 batch-size = 8
 round-timeout = 60.0
 out = "{out}"
-"""
+node-data = {node_data}
+{extra}"""
 
 
-def prepare(work: Path, rounds: int) -> Path:
-    """Synthetic corpus -> eGeMAPS -> prepared client data -> the app folder."""
+def prepare(work: Path, rounds: int, node_data: bool = False, run_config: dict | None = None) -> tuple[Path, list[Path]]:
+    """Synthetic corpus -> eGeMAPS -> prepared client data -> the app folder, and one data file per client."""
     from emoshield.features import FeatureSet, extract_features
     from emoshield.fl.data import prepare_samples
     from emoshield.synthetic import SyntheticSpec, generate_corpus
@@ -69,13 +77,16 @@ def prepare(work: Path, rounds: int) -> Path:
     samples = prepare_samples(frame, manifest)
     speakers = sorted(set(samples.speakers.tolist()))
     data = samples.save(work / "client_data.npz")
+    own = [samples.of_speakers([s]).save(work / f"client{i}.npz") for i, s in enumerate(speakers[:2])]
     app = work / "app"
     app.mkdir()
+    extra = "".join(f"{k} = {json.dumps(v)}\n" for k, v in (run_config or {}).items())
     (app / "pyproject.toml").write_text(APP_TOML.format(
         data=data, clients=",".join(speakers[:2]), held_out=",".join(speakers[2:]), rounds=rounds,
-        out=work / "rounds.json"))
+        out=work / "rounds.json", node_data=json.dumps(node_data), extra=extra,
+        client_app="dp_app" if (run_config or {}).get("dp-mode") == "central" else "app"))
     (app / "loopback_app.py").write_text('"""Components live in the installed emoshield package."""\n')
-    return app
+    return app, [Path(p) for p in own]
 
 
 def start(command: list[str], log: Path, env: dict[str, str]) -> subprocess.Popen:
@@ -101,40 +112,64 @@ def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30.0) -
     raise RuntimeError(f"nothing listens on 127.0.0.1:{port} after {timeout:.0f} s")
 
 
-def run_loopback(work: Path, rounds: int = 3, deadline: float = 120.0) -> dict:
+def run_loopback(work: Path, rounds: int = 3, deadline: float = 120.0, secure: bool = False, intruder: bool = False,
+                 run_config: dict | None = None) -> dict:
     """One ``flwr run`` against a loopback SuperLink; the ServerApp's round log plus ``seconds``."""
-    app = prepare(work, rounds)
+    from emoshield.certificates import make_node_key, make_pki
+
+    app, own_data = prepare(work, rounds, node_data=secure, run_config=run_config)
     link_port = free_port()  # the SuperLink's one HTTP API (Flower 1.41: fleet, control and app APIs share it)
     env = {**os.environ, "FLWR_HOME": str(work / "flwr-home"), "PATH": f"{BIN}:{os.environ['PATH']}",
            "OMP_NUM_THREADS": "1"}
     home = work / "flwr-home"
     home.mkdir()
+    pki = make_pki(work / "pki") if secure else None
+    trust = f'root-certificates = "{pki.ca}"\n' if pki else "insecure = true\n"
     (home / "config.toml").write_text(
-        '[superlink]\ndefault = "loopback"\n\n[superlink.loopback]\n'
-        f'address = "127.0.0.1:{link_port}"\ninsecure = true\n')
-    link = [str(BIN / "flower-superlink"), "--insecure", "--host=127.0.0.1", f"--port={link_port}"]
+        f'[superlink]\ndefault = "loopback"\n\n[superlink.loopback]\naddress = "127.0.0.1:{link_port}"\n{trust}')
+    link = [str(BIN / "flower-superlink"), "--host=127.0.0.1", f"--port={link_port}"]
+    link += (["--ssl-ca-certfile", str(pki.ca), "--ssl-certfile", str(pki.cert), "--ssl-keyfile", str(pki.key),
+              "--enable-supernode-auth"] if pki else ["--insecure"])
     processes = [start(link, work / "superlink.log", env)]
     try:
         wait_for_port(link_port, processes[0])
-        for i in range(2):
+        for i in range(3 if intruder else 2):
             node_port = free_port()
-            node = [str(BIN / "flower-supernode"), "--insecure", f"--superlink=127.0.0.1:{link_port}",
-                    "--host=127.0.0.1", f"--port={node_port}", f"--node-config=partition-id={i} num-partitions=2"]
+            node = [str(BIN / "flower-supernode"), f"--superlink=127.0.0.1:{link_port}", "--host=127.0.0.1",
+                    f"--port={node_port}", "--max-retries=3", "--max-wait-time=20"]
+            if pki:
+                key = work / f"node{i}.key"
+                public = make_node_key(key)
+                if i < 2:  # the intruder's key is never registered
+                    _flwr(["supernode", "register", str(public), "loopback"], env, work / f"register{i}.log", 60)
+                node += ["--root-certificates", str(pki.ca), "--auth-supernode-private-key", str(key)]
+                node.append(f"--node-config=speaker='{_speaker(own_data[i % 2])}' data-path='{own_data[i % 2]}'")
+            else:
+                node += ["--insecure", f"--node-config=partition-id={i} num-partitions=2"]
             processes.append(start(node, work / f"supernode{i}.log", env))
             wait_for_port(node_port, processes[-1])
-        command = [str(BIN / "flwr"), "run", str(app), "loopback", "--stream"]
         started = time.perf_counter()
-        try:
-            subprocess.run(command, env=env, timeout=deadline, check=True,
-                           stdout=(work / "flwr-run.log").open("w"), stderr=subprocess.STDOUT)
-        except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
-            raise RuntimeError(f"`flwr run` failed ({exc}); last lines of {work / 'flwr-run.log'}:\n"
-                               f"{_tail(work / 'flwr-run.log')}") from None
+        _flwr(["run", str(app), "loopback", "--stream"], env, work / "flwr-run.log", deadline)
         result = json.loads((work / "rounds.json").read_text())
         result["seconds"] = time.perf_counter() - started
         return result
     finally:
         stop(processes)
+
+
+def _speaker(data: Path) -> str:
+    from emoshield.fl.data import Samples
+
+    return str(Samples.load(str(data)).speakers[0])
+
+
+def _flwr(args: list[str], env: dict[str, str], log: Path, deadline: float) -> None:
+    """``flwr ARGS`` with a deadline; RuntimeError with the end of its log when it fails."""
+    try:
+        subprocess.run([str(BIN / "flwr"), *args], env=env, timeout=deadline, check=True,
+                       stdout=log.open("w"), stderr=subprocess.STDOUT)
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
+        raise RuntimeError(f"`flwr {args[0]}` failed ({exc}); last lines of {log}:\n{_tail(log)}") from None
 
 
 def stop(processes: list[subprocess.Popen]) -> None:

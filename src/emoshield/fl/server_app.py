@@ -58,6 +58,7 @@ class FederatedPlan:
     seed: int = 0
     observer: Observer | None = None
     largest_client: int = 1  # utterances of the largest client: its FedAvg weight without DP
+    clients_hold_data: bool = False  # each client's node config names its speaker and data: the train config names neither
 
     @property
     def max_weight(self) -> int:
@@ -104,8 +105,9 @@ def build_strategy(plan: FederatedPlan) -> Strategy:
 def train_config(plan: FederatedPlan) -> ConfigRecord:
     """What every client needs each round (the strategy adds the round number)."""
     s = plan.settings
-    config = {
-        "data-path": plan.data_path, "clients": list(plan.clients), "model": s.model.value,
+    config = {} if plan.clients_hold_data else {"data-path": plan.data_path, "clients": list(plan.clients)}
+    config |= {
+        "model": s.model.value,
         "hidden": s.hidden, "epochs": s.local.epochs, "lr": s.local.lr, "momentum": s.local.momentum,
         "batch-size": s.local.batch_size, "seed": plan.seed,
         "uniform": s.dp.mode is not DpMode.NONE, "dp-mode": s.dp.mode.value, "fail-client": s.fail_client, "fail-round": s.fail_round,
