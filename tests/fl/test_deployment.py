@@ -10,12 +10,14 @@ from emoshield.fl.loopback import run_loopback
 
 def test_flwr_run_over_tls_with_authenticated_supernodes(tmp_path):
     run_config = {"strategy": "fedavgm", "dp-mode": "distributed", "dp-noise": 1.0, "dp-clip": 1.0}
-    result = run_loopback(tmp_path, rounds=2, deadline=180.0, secure=True, intruder=True, run_config=run_config)
+    result = run_loopback(tmp_path, rounds=2, deadline=180.0, secure=True, intruders=True, run_config=run_config)
     assert [r["round"] for r in result["rounds"]] == [1, 2]
     for record in result["rounds"]:  # the two registered SuperNodes, never the intruder
         assert record["sampled"] == record["results"] == 2 and record["failures"] == 0 and record["aggregated"]
     assert set(result["uar_per_round"]) == {"0", "1", "2"}
     assert 0 < result["epsilon_release"] < result["epsilon_server"]  # distributed DP without SecAgg+
-    # the unregistered SuperNode is refused, and both logs name why
+    # the unregistered SuperNode and the one that trusts another authority are refused, and the logs name why
     assert "Failed to activate SuperNode" in (tmp_path / "supernode2.log").read_text()
     assert "No SuperNode found with the given public key" in (tmp_path / "superlink.log").read_text()
+    mismatch = (tmp_path / "supernode3.log").read_text()
+    assert "CERTIFICATE_VERIFY_FAILED" in mismatch or "certificate verify failed" in mismatch.lower(), mismatch[-1500:]

@@ -11,7 +11,8 @@ stopped at the end, and ``flwr run`` has a deadline (no hang). Used by
 ``secure=True`` runs it as a deployment should: TLS on every connection
 (a CA and a certificate made here), SuperNode authentication (each SuperNode's
 public key registered with ``flwr supernode register`` before it connects;
-``intruder=True`` adds a third, unregistered one), and each SuperNode holding
+``intruders=True`` adds two SuperNodes that must be refused: one whose key was
+never registered, one that trusts another certificate authority), and each SuperNode holding
 only its own speaker's data, named in its node config: the server's train
 config names neither the roster nor a data path.
 """
@@ -112,7 +113,7 @@ def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30.0) -
     raise RuntimeError(f"nothing listens on 127.0.0.1:{port} after {timeout:.0f} s")
 
 
-def run_loopback(work: Path, rounds: int = 3, deadline: float = 120.0, secure: bool = False, intruder: bool = False,
+def run_loopback(work: Path, rounds: int = 3, deadline: float = 120.0, secure: bool = False, intruders: bool = False,
                  run_config: dict | None = None) -> dict:
     """One ``flwr run`` against a loopback SuperLink; the ServerApp's round log plus ``seconds``."""
     from emoshield.certificates import make_node_key, make_pki
@@ -124,6 +125,7 @@ def run_loopback(work: Path, rounds: int = 3, deadline: float = 120.0, secure: b
     home = work / "flwr-home"
     home.mkdir()
     pki = make_pki(work / "pki") if secure else None
+    stranger = make_pki(work / "other-pki") if secure and intruders else None  # an authority the SuperLink never used
     trust = f'root-certificates = "{pki.ca}"\n' if pki else "insecure = true\n"
     (home / "config.toml").write_text(
         f'[superlink]\ndefault = "loopback"\n\n[superlink.loopback]\naddress = "127.0.0.1:{link_port}"\n{trust}')
@@ -133,16 +135,17 @@ def run_loopback(work: Path, rounds: int = 3, deadline: float = 120.0, secure: b
     processes = [start(link, work / "superlink.log", env)]
     try:
         wait_for_port(link_port, processes[0])
-        for i in range(3 if intruder else 2):
+        for i in range(4 if intruders else 2):  # nodes 0 and 1 train; 2 is unregistered, 3 trusts another CA
             node_port = free_port()
             node = [str(BIN / "flower-supernode"), f"--superlink=127.0.0.1:{link_port}", "--host=127.0.0.1",
                     f"--port={node_port}", "--max-retries=3", "--max-wait-time=20"]
             if pki:
                 key = work / f"node{i}.key"
                 public = make_node_key(key)
-                if i < 2:  # the intruder's key is never registered
+                if i != 2:
                     _flwr(["supernode", "register", str(public), "loopback"], env, work / f"register{i}.log", 60)
-                node += ["--root-certificates", str(pki.ca), "--auth-supernode-private-key", str(key)]
+                trusted = stranger.ca if i == 3 and stranger else pki.ca
+                node += ["--root-certificates", str(trusted), "--auth-supernode-private-key", str(key)]
                 node.append(f"--node-config=speaker='{_speaker(own_data[i % 2])}' data-path='{own_data[i % 2]}'")
             else:
                 node += ["--insecure", f"--node-config=partition-id={i} num-partitions=2"]
