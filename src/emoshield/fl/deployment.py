@@ -6,7 +6,8 @@ run is described by the app's run config (``[tool.flwr.app.config]``):
 ``held-out`` (comma-separated speakers), ``model``, ``rounds``, ``hidden``,
 ``epochs``, ``lr``, ``batch-size``, ``out`` (a JSON file for the round log);
 ``strategy``, ``clients-per-round``, ``dp-mode``, ``dp-noise``, ``dp-clip``,
-``dp-max-epsilon`` as in ``emoshield fl run``. With ``node-data = true`` each
+``dp-max-epsilon``, ``secagg`` as in ``emoshield fl run`` (SecAgg+ needs the
+``emoshield.fl.secagg:client_app`` ClientApp, central DP ``client_app:dp_app``). With ``node-data = true`` each
 SuperNode is started with ``--node-config "speaker='emodb:03' data-path='...'"``
 (its own data, on the device) and the server sends clients neither the roster
 nor a data path; otherwise with ``--node-config "partition-id=I"`` (its speaker
@@ -43,7 +44,7 @@ def main(grid: Grid, context: Context) -> None:
         "strategy": str(config.get("strategy", "fedavg")), "clients_per_round": int(config.get("clients-per-round", 0)),
         "local": {"epochs": int(config.get("epochs", 2)), "lr": float(config.get("lr", 0.05)),
                   "batch_size": int(config.get("batch-size", 16))},
-        "dp": dp,
+        "dp": dp, "secagg": bool(config.get("secagg", False)),
     }, "run config")
     clients = str(config["clients"]).split(",")
     plan = FederatedPlan(settings, str(config["data-path"]), clients,
@@ -51,7 +52,12 @@ def main(grid: Grid, context: Context) -> None:
                          clients_hold_data=bool(config.get("node-data", False)))
     check_budget(plan)
     outcome = FederatedOutcome()
-    run_plan(grid, plan, outcome)
+    if settings.secagg:
+        from emoshield.fl.secagg import run_secagg
+
+        run_secagg(grid, context, plan, outcome)
+    else:
+        run_plan(grid, plan, outcome)
     out = Path(str(config.get("out", "deployment-rounds.json")))
     out.write_text(json.dumps({"rounds": [asdict(r) for r in outcome.rounds], "epsilon_release": outcome.epsilon,
                                "epsilon_server": outcome.epsilon_server,

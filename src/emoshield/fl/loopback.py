@@ -49,7 +49,7 @@ publisher = "emoshield"
 
 [tool.flwr.app.components]
 serverapp = "emoshield.fl.deployment:server_app"
-clientapp = "emoshield.fl.client_app:{client_app}"
+clientapp = "emoshield.fl.{client_app}"
 
 [tool.flwr.app.config]
 data-path = "{data}"
@@ -67,27 +67,35 @@ node-data = {node_data}
 {extra}"""
 
 
-def prepare(work: Path, rounds: int, node_data: bool = False, run_config: dict | None = None) -> tuple[Path, list[Path]]:
+def prepare(work: Path, rounds: int, node_data: bool = False, run_config: dict | None = None,
+            clients: int = 2) -> tuple[Path, list[Path]]:
     """Synthetic corpus -> eGeMAPS -> prepared client data -> the app folder, and one data file per client."""
     from emoshield.features import FeatureSet, extract_features
     from emoshield.fl.data import prepare_samples
     from emoshield.synthetic import SyntheticSpec, generate_corpus
 
-    manifest = generate_corpus(work / "corpus", SyntheticSpec(n_speakers=4, utterances_per_speaker=8, seed=5))
+    manifest = generate_corpus(work / "corpus", SyntheticSpec(n_speakers=2 * ((clients + 3) // 2), utterances_per_speaker=8, seed=5))
     frame = extract_features(manifest["file"].tolist(), FeatureSet.EGEMAPS, workers=1, cache_dir=False).frame
     samples = prepare_samples(frame, manifest)
     speakers = sorted(set(samples.speakers.tolist()))
     data = samples.save(work / "client_data.npz")
-    own = [samples.of_speakers([s]).save(work / f"client{i}.npz") for i, s in enumerate(speakers[:2])]
+    own = [samples.of_speakers([s]).save(work / f"client{i}.npz") for i, s in enumerate(speakers[:clients])]
     app = work / "app"
     app.mkdir()
     extra = "".join(f"{k} = {json.dumps(v)}\n" for k, v in (run_config or {}).items())
     (app / "pyproject.toml").write_text(APP_TOML.format(
-        data=data, clients=",".join(speakers[:2]), held_out=",".join(speakers[2:]), rounds=rounds,
+        data=data, clients=",".join(speakers[:clients]), held_out=",".join(speakers[clients:]), rounds=rounds,
         out=work / "rounds.json", node_data=json.dumps(node_data), extra=extra,
-        client_app="dp_app" if (run_config or {}).get("dp-mode") == "central" else "app"))
+        client_app=client_component(run_config or {})))
     (app / "loopback_app.py").write_text('"""Components live in the installed emoshield package."""\n')
     return app, [Path(p) for p in own]
+
+
+def client_component(run_config: dict) -> str:
+    """The ClientApp a run config needs: SecAgg+'s (its mod), central DP's (clipping) or the plain one."""
+    if run_config.get("secagg"):
+        return "secagg:client_app"
+    return "client_app:dp_app" if run_config.get("dp-mode") == "central" else "client_app:app"
 
 
 def start(command: list[str], log: Path, env: dict[str, str]) -> subprocess.Popen:
@@ -114,11 +122,11 @@ def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30.0) -
 
 
 def run_loopback(work: Path, rounds: int = 3, deadline: float = 120.0, secure: bool = False, intruders: bool = False,
-                 run_config: dict | None = None) -> dict:
+                 run_config: dict | None = None, clients: int = 2) -> dict:
     """One ``flwr run`` against a loopback SuperLink; the ServerApp's round log plus ``seconds``."""
     from emoshield.certificates import make_node_key, make_pki
 
-    app, own_data = prepare(work, rounds, node_data=secure, run_config=run_config)
+    app, own_data = prepare(work, rounds, node_data=secure, run_config=run_config, clients=clients)
     link_port = free_port()  # the SuperLink's one HTTP API (Flower 1.41: fleet, control and app APIs share it)
     env = {**os.environ, "FLWR_HOME": str(work / "flwr-home"), "PATH": f"{BIN}:{os.environ['PATH']}",
            "OMP_NUM_THREADS": "1"}
@@ -135,20 +143,20 @@ def run_loopback(work: Path, rounds: int = 3, deadline: float = 120.0, secure: b
     processes = [start(link, work / "superlink.log", env)]
     try:
         wait_for_port(link_port, processes[0])
-        for i in range(4 if intruders else 2):  # nodes 0 and 1 train; 2 is unregistered, 3 trusts another CA
+        for i in range(clients + (2 if intruders else 0)):  # then the intruders: one unregistered, one trusting another CA
             node_port = free_port()
             node = [str(BIN / "flower-supernode"), f"--superlink=127.0.0.1:{link_port}", "--host=127.0.0.1",
                     f"--port={node_port}", "--max-retries=3", "--max-wait-time=20"]
             if pki:
                 key = work / f"node{i}.key"
                 public = make_node_key(key)
-                if i != 2:
+                if i != clients:
                     _flwr(["supernode", "register", str(public), "loopback"], env, work / f"register{i}.log", 60)
-                trusted = stranger.ca if i == 3 and stranger else pki.ca
+                trusted = stranger.ca if i == clients + 1 and stranger else pki.ca
                 node += ["--root-certificates", str(trusted), "--auth-supernode-private-key", str(key)]
-                node.append(f"--node-config=speaker='{_speaker(own_data[i % 2])}' data-path='{own_data[i % 2]}'")
+                node.append(f"--node-config=speaker='{_speaker(own_data[i % clients])}' data-path='{own_data[i % clients]}'")
             else:
-                node += ["--insecure", f"--node-config=partition-id={i} num-partitions=2"]
+                node += ["--insecure", f"--node-config=partition-id={i} num-partitions={clients}"]
             processes.append(start(node, work / f"supernode{i}.log", env))
             wait_for_port(node_port, processes[-1])
         started = time.perf_counter()

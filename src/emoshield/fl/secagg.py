@@ -60,13 +60,31 @@ def make_secagg_client_app() -> ClientApp:
 
 def make_secagg_server_app(plan: FederatedPlan, outcome: FederatedOutcome) -> ServerApp:
     """Legacy FedAvg under SecAgg+; held-out evaluation and ε per round as in the Message-API app."""
+    check_secagg(plan)
+    app = ServerApp()
+
+    @app.main()
+    def main(grid: Grid, context: Context) -> None:
+        run_secagg(grid, context, plan, outcome)
+
+    return app
+
+
+def check_secagg(plan: FederatedPlan) -> None:
+    """FederatedError before anything trains when SecAgg+ cannot run this plan."""
     if plan.sampled < 3:
         raise FederatedError(f"secagg: SecAgg+ needs at least 3 clients per round, got {plan.sampled}")
-    app = ServerApp()
+
+
+def run_secagg(grid: Grid, context: Context, plan: FederatedPlan, outcome: FederatedOutcome) -> None:
+    """The body of a SecAgg+ ServerApp (simulation or Deployment Engine): the rounds, recorded in ``outcome``."""
+    check_secagg(plan)
     arrays = initial_arrays(plan)
     keys = list(arrays.keys())
     config = {k: v for k, v in dict(train_config(plan)).items() if k != "clients"}
-    config.update({"clients": "\n".join(plan.clients), "state-keys": "\n".join(keys)})
+    config["state-keys"] = "\n".join(keys)
+    if not plan.clients_hold_data:
+        config["clients"] = "\n".join(plan.clients)
     evaluate = held_out_evaluation(plan, outcome)
     privacy = ledger(plan)
     clock = {"last": time.perf_counter()}
@@ -83,23 +101,23 @@ def make_secagg_server_app(plan: FederatedPlan, outcome: FederatedOutcome) -> Se
         clock["last"] = time.perf_counter()
         return 0.0, dict(metrics)
 
-    @app.main()
-    def main(grid: Grid, context: Context) -> None:
-        n, m = len(plan.clients), plan.sampled
-        strategy = LegacyFedAvg(
-            fraction_fit=m / n, fraction_evaluate=0.0, min_fit_clients=m, min_evaluate_clients=0,
-            min_available_clients=n, evaluate_fn=evaluate_fn,
-            on_fit_config_fn=lambda r: {**config, "server-round": r},
-            initial_parameters=ndarrays_to_parameters(arrays.to_numpy_ndarrays()),
-        )
-        legacy = LegacyContext(context, config=ServerConfig(num_rounds=plan.settings.rounds,
-                                                            round_timeout=plan.settings.round_timeout),
-                               strategy=strategy)
-        shares = min(m, max(3, m // 2 + 1))
-        # max_weight as the largest weight sent: each update is scaled by weight / max_weight before
-        # quantisation, so Flower's default 1000 with DP's weight 1 left a step near 4e-3 on the weights
-        secagg = SecAggPlusWorkflow(num_shares=shares, reconstruction_threshold=max(2, (2 * shares) // 3),
-                                    max_weight=float(plan.max_weight), timeout=plan.settings.round_timeout)
-        DefaultWorkflow(fit_workflow=secagg)(grid, legacy)
+    n, m = len(plan.clients), plan.sampled
+    strategy = LegacyFedAvg(
+        fraction_fit=m / n, fraction_evaluate=0.0, min_fit_clients=m, min_evaluate_clients=0,
+        min_available_clients=n, evaluate_fn=evaluate_fn,
+        on_fit_config_fn=lambda r: {**config, "server-round": r},
+        initial_parameters=ndarrays_to_parameters(arrays.to_numpy_ndarrays()),
+    )
+    legacy = LegacyContext(context, config=ServerConfig(num_rounds=plan.settings.rounds,
+                                                        round_timeout=plan.settings.round_timeout),
+                           strategy=strategy)
+    shares = min(m, max(3, m // 2 + 1))
+    # max_weight as the largest weight sent: each update is scaled by weight / max_weight before
+    # quantisation, so Flower's default 1000 with DP's weight 1 left a step near 4e-3 on the weights
+    secagg = SecAggPlusWorkflow(num_shares=shares, reconstruction_threshold=max(2, (2 * shares) // 3),
+                                max_weight=float(plan.max_weight), timeout=plan.settings.round_timeout)
+    DefaultWorkflow(fit_workflow=secagg)(grid, legacy)
 
-    return app
+
+#: For ``flwr run`` / SuperNodes with ``secagg = true`` in the run config.
+client_app = make_secagg_client_app()
