@@ -10,6 +10,7 @@ from typing import Any, Sequence
 
 from emoshield.evaluation.metrics import MetricSummary
 from emoshield.evaluation.summary import REFERENCE, Evaluation, MethodResult
+from emoshield.files import write_text_atomic
 
 #: Column order and headings of the Markdown table (seed 000, Table II shape).
 COLUMNS: dict[str, str] = {
@@ -164,13 +165,6 @@ def _markdown_document(
         lines += ["Warnings raised while fitting (counted, not printed):", "",
                   *[f"- {count}× {message}" for message, count in sorted(warnings.items(), key=lambda kv: -kv[1])], ""]
     return "\n".join(lines)
-
-
-def write_text_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to a partial file beside ``path``, then rename: never a half-written file."""
-    partial = path.with_name(path.name + ".partial")
-    partial.write_text(text, encoding="utf-8")
-    partial.replace(path)
 
 
 def _version() -> str:

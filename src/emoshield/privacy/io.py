@@ -19,6 +19,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from emoshield import __version__
 from emoshield.errors import EmoshieldError
+from emoshield.files import read_json_card
 from emoshield.privacy.encoder import AdversarialEncoder
 from emoshield.privacy.model import EncoderConfig
 from emoshield.privacy.train import Schedule, torch_threads
@@ -107,14 +108,7 @@ def encoder_info(folder: str | Path) -> dict:
 
 
 def _read_config(path: Path) -> dict:
-    if not path.is_file():
-        raise EmoshieldError(f"{path}: no such file; not a saved encoder folder")
-    try:
-        meta = json.loads(path.read_text())
-    except (OSError, ValueError) as exc:
-        raise EmoshieldError(f"{path}: cannot read encoder config ({exc})") from exc
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-        raise EmoshieldError(f"{path}: not an emoshield encoder config (format {FORMAT!r} expected)")
+    meta = read_json_card(path, FORMAT, "encoder config", "not a saved encoder folder")
     saved = str(meta.get("emoshield_version", ""))
     if saved.split(".")[0] != __version__.split(".")[0]:
         raise EmoshieldError(f"{path}: saved by emoshield {saved or '?'}, this is {__version__} (major differs)")

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from emoshield.errors import EmoshieldError
+from emoshield.files import read_json_card, write_bytes_atomic, write_text_atomic
 
 CLOUD_FILE = "cloud.json"
 #: Largest difference in class probability allowed between ONNX Runtime and scikit-learn.
@@ -66,15 +67,13 @@ def fit_cloud(codes: np.ndarray, labels: np.ndarray, speakers: np.ndarray, encod
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     name = f"{encoder_id}.onnx"
-    (folder / name).write_bytes(onnx_model.SerializeToString())
+    write_bytes_atomic(folder / name, onnx_model.SerializeToString())
     entry = {"model": name, "labels": [str(c) for c in svm.classes_], "latent": int(X.shape[1]), "dtype": dtype,
              "selection": {"C": grid.C_, "gamma": grid.gamma_, "inner_uar": grid.best_score_},
              "n_utterances": int(len(y)), "n_speakers": int(len(np.unique(groups)))}
     card = _read(folder) if (folder / CLOUD_FILE).exists() else {"format": FORMAT, "encoders": {}}
     card["encoders"][encoder_id] = entry
-    tmp = folder / (CLOUD_FILE + ".tmp")
-    tmp.write_text(json.dumps(card, indent=2))
-    tmp.replace(folder / CLOUD_FILE)
+    write_text_atomic(folder / CLOUD_FILE, json.dumps(card, indent=2))
     return entry
 
 
@@ -97,16 +96,7 @@ def _rename_input(model, name: str):
 
 
 def _read(folder: Path) -> dict:
-    path = folder / CLOUD_FILE
-    if not path.is_file():
-        raise EmoshieldError(f"{path}: no such file; make one with `emoshield cloud fit`")
-    try:
-        card = json.loads(path.read_text())
-    except (OSError, ValueError) as exc:
-        raise EmoshieldError(f"{path}: cannot read ({exc})") from exc
-    if not isinstance(card, dict) or card.get("format") != FORMAT:
-        raise EmoshieldError(f"{path}: not an emoshield cloud card (format {FORMAT!r} expected)")
-    return card
+    return read_json_card(folder / CLOUD_FILE, FORMAT, "cloud card", "make one with `emoshield cloud fit`")
 
 
 def load_cloud(folder: str | Path, threads: int = 1) -> dict[str, Classifier]:

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from emoshield.errors import EmoshieldError
+from emoshield.files import write_text_atomic
 from emoshield.methods.speaker_norm import MIN_SPREAD
 
 #: Utterances a speaker's statistics need before anything is standardised (as ``speaker_norm``).
@@ -63,9 +64,7 @@ class Enrolment:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         data = {"names_digest": self.names_digest, "count": self.count, "mean": self.mean.tolist(), "m2": self.m2.tolist()}
-        tmp = path.with_suffix(path.suffix + ".tmp")
-        tmp.write_text(json.dumps(data))
-        tmp.replace(path)
+        write_text_atomic(path, json.dumps(data))
         return path
 
     @classmethod

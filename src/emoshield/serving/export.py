@@ -18,6 +18,7 @@ from torch import nn
 
 from emoshield import __version__
 from emoshield.errors import EmoshieldError
+from emoshield.files import write_bytes_atomic
 from emoshield.privacy import load_encoder
 from emoshield.privacy.io import encoder_info
 from emoshield.serving.wire import names_digest
@@ -84,9 +85,7 @@ def export_encoder(folder: str | Path, output: str | Path, probes: int = 64, see
         raise EmoshieldError(f"ONNX Runtime differs from torch by {worst:.3g} (> {TOLERANCE:g}); nothing written")
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
-    tmp = output.with_suffix(output.suffix + ".tmp")
-    tmp.write_bytes(data)
-    tmp.replace(output)
+    write_bytes_atomic(output, data)
     return {**meta, "max_difference": f"{worst:.3g}"}
 
 

@@ -16,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from emoshield.errors import EmoshieldError
+from emoshield.files import write_text_atomic
 from emoshield.serving.security import TokenCheck
 
 log = logging.getLogger("emoshield.serving")
@@ -129,9 +130,7 @@ def serve(app, host: str, port: int, ready_file: Path | None, certfile: Path | N
         while not server.started and not server.should_exit:
             time.sleep(0.02)
         if server.started and ready_file is not None:
-            tmp = Path(f"{ready_file}.tmp")
-            tmp.write_text(json.dumps({"url": url, "port": bound, "pid": os.getpid()}))
-            tmp.replace(ready_file)
+            write_text_atomic(Path(ready_file), json.dumps({"url": url, "port": bound, "pid": os.getpid()}))
         log.info("serving on %s", url)
 
     threading.Thread(target=announce, daemon=True).start()
