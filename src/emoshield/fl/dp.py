@@ -78,9 +78,8 @@ class PrivacyLedger:
         """Account one round in which ``answered`` of the sampled clients' updates were aggregated."""
         if answered <= 0:
             return
-        compose_round(self._release, self.noise * np.sqrt(min(answered, self.sampled) / self.sampled), answered)
-        if not self.secagg:
-            compose_round(self._server, self.noise / np.sqrt(self.sampled), 1)
+        for account, noise, clients in self._events(answered):
+            compose_round(account, noise, clients)
 
     def affords(self, limit: float) -> bool:
         """Whether one more round, all sampled clients answering, keeps both ε within ``limit``.
@@ -89,11 +88,15 @@ class PrivacyLedger:
         """
         from flwr.serverapp import GaussianPrivacyEvent
 
-        checks = [(self._release, self.noise, self.sampled)]
-        if not self.secagg:
-            checks.append((self._server, self.noise / np.sqrt(self.sampled), 1))
-        return not any(account.would_exceed(GaussianPrivacyEvent(z, k, account.config.population_size), limit)
-                       for account, z, k in checks)
+        return not any(account.would_exceed(GaussianPrivacyEvent(noise, clients, account.config.population_size), limit)
+                       for account, noise, clients in self._events(self.sampled))
+
+    def _events(self, answered: int) -> list[tuple[object, float, int]]:
+        """(accountant, noise multiplier, clients) of a round in which ``answered`` clients were aggregated."""
+        events = [(self._release, self.noise * np.sqrt(min(answered, self.sampled) / self.sampled), answered)]
+        if not self.secagg:  # with SecAgg+ the server's accountant is the release's
+            events.append((self._server, self.noise / np.sqrt(self.sampled), 1))
+        return events
 
     @property
     def release(self) -> float | None:

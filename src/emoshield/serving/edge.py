@@ -31,6 +31,7 @@ from emoshield.serving.security import Guard, RateLimit, TokenCheck
 from emoshield.serving.service import Metrics, add_metrics, bearer, new_app
 from emoshield.serving.wire import (
     SCHEMA_VERSION,
+    WIRE_DTYPES,
     EdgeResult,
     Features,
     FeaturesBatch,
@@ -38,6 +39,7 @@ from emoshield.serving.wire import (
     RepresentationBatch,
     Sent,
     WireError,
+    check_finite,
     names_digest,
     represent,
 )
@@ -110,10 +112,11 @@ class Edge:
         The cloud hop gets fresh random request ids: nothing the device chose (its own
         request ids included) rides along to the cloud.
         """
-        codes = self.model.encode(X)
+        with np.errstate(over="ignore"):  # a code past the wire dtype's range is caught just below
+            codes = self.model.encode(X).astype(WIRE_DTYPES[self.settings.wire_dtype])
+        for code, device_id in zip(codes, ids):  # overflowing the wire dtype is the device's input's fault
+            check_finite(code, f"utterance {device_id}: its code")
         items = [represent(code, self.model.encoder_id, self.settings.wire_dtype, uuid.uuid4().hex) for code in codes]
-        for item, device_id in zip(items, ids):
-            item.array(f"utterance {device_id}: its code")  # a code that overflows the wire dtype is the device's input's fault
         body = RepresentationBatch(schema_version=SCHEMA_VERSION, items=items).model_dump_json().encode()
         assert self.client is not None
         try:

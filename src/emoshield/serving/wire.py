@@ -57,9 +57,9 @@ class Representation(_Message):
     values: str = Field(max_length=(MAX_LATENT * 4 * 4) // 3 + 4)
     request_id: str = Field(pattern=_ID)
 
-    def array(self, where: str | None = None) -> np.ndarray:
-        """The code as float32; WireError (naming ``where``) when its length or values are wrong."""
-        return decode_array(self.values, self.dtype, self.latent, where or f"representation {self.request_id}")
+    def array(self) -> np.ndarray:
+        """The code as float32; WireError when its length or values are wrong."""
+        return decode_array(self.values, self.dtype, self.latent, f"representation {self.request_id}")
 
 
 class RepresentationBatch(_Message):
@@ -130,7 +130,11 @@ def decode_array(text: str, dtype: str, length: int, where: str) -> np.ndarray:
     kind = np.dtype(WIRE_DTYPES[dtype]).newbyteorder("<")
     if len(raw) != length * kind.itemsize:
         raise WireError(f"{where}: values hold {len(raw) // kind.itemsize} {dtype} numbers, expected {length}")
-    values = np.frombuffer(raw, dtype=kind).astype(np.float32)
+    return check_finite(np.frombuffer(raw, dtype=kind).astype(np.float32), where)
+
+
+def check_finite(values: np.ndarray, where: str) -> np.ndarray:
+    """``values`` unchanged; WireError naming ``where`` when any is NaN or infinite."""
     bad = int(values.size - np.count_nonzero(np.isfinite(values)))
     if bad:
         raise WireError(f"{where}: {bad} value(s) are NaN or infinite")
