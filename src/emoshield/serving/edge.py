@@ -35,7 +35,6 @@ from emoshield.serving.wire import (
     EdgeResult,
     Features,
     FeaturesBatch,
-    Representation,
     RepresentationBatch,
     Sent,
     WireError,
