@@ -68,8 +68,8 @@ node-data = {node_data}
 
 
 def prepare(work: Path, rounds: int, node_data: bool = False, run_config: dict | None = None,
-            clients: int = 2) -> tuple[Path, list[Path]]:
-    """Synthetic corpus -> eGeMAPS -> prepared client data -> the app folder, and one data file per client."""
+            clients: int = 2) -> tuple[Path, list[tuple[str, Path]]]:
+    """Synthetic corpus -> eGeMAPS -> prepared client data -> the app folder, and each client's speaker and data file."""
     from emoshield.features import FeatureSet, extract_features
     from emoshield.fl.data import prepare_samples
     from emoshield.synthetic import SyntheticSpec, generate_corpus
@@ -79,7 +79,7 @@ def prepare(work: Path, rounds: int, node_data: bool = False, run_config: dict |
     samples = prepare_samples(frame, manifest)
     speakers = sorted(set(samples.speakers.tolist()))
     data = samples.save(work / "client_data.npz")
-    own = [samples.of_speakers([s]).save(work / f"client{i}.npz") for i, s in enumerate(speakers[:clients])]
+    own = [(s, Path(samples.of_speakers([s]).save(work / f"client{i}.npz"))) for i, s in enumerate(speakers[:clients])]
     app = work / "app"
     app.mkdir()
     extra = "".join(f"{k} = {json.dumps(v)}\n" for k, v in (run_config or {}).items())
@@ -88,7 +88,7 @@ def prepare(work: Path, rounds: int, node_data: bool = False, run_config: dict |
         out=work / "rounds.json", node_data=json.dumps(node_data), extra=extra,
         client_app=client_component(run_config or {})))
     (app / "loopback_app.py").write_text('"""Components live in the installed emoshield package."""\n')
-    return app, [Path(p) for p in own]
+    return app, own
 
 
 def client_component(run_config: dict) -> str:
@@ -154,7 +154,8 @@ def run_loopback(work: Path, rounds: int = 3, deadline: float = 120.0, secure: b
                     _flwr(["supernode", "register", str(public), "loopback"], env, work / f"register{i}.log", 60)
                 trusted = stranger.ca if i == clients + 1 and stranger else pki.ca
                 node += ["--root-certificates", str(trusted), "--auth-supernode-private-key", str(key)]
-                node.append(f"--node-config=speaker='{_speaker(own_data[i % clients])}' data-path='{own_data[i % clients]}'")
+                speaker, own_file = own_data[i % clients]
+                node.append(f"--node-config=speaker='{speaker}' data-path='{own_file}'")
             else:
                 node += ["--insecure", f"--node-config=partition-id={i} num-partitions={clients}"]
             processes.append(start(node, work / f"supernode{i}.log", env))
@@ -166,12 +167,6 @@ def run_loopback(work: Path, rounds: int = 3, deadline: float = 120.0, secure: b
         return result
     finally:
         stop(processes)
-
-
-def _speaker(data: Path) -> str:
-    from emoshield.fl.data import Samples
-
-    return str(Samples.load(str(data)).speakers[0])
 
 
 def _flwr(args: list[str], env: dict[str, str], log: Path, deadline: float) -> None:
