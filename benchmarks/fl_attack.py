@@ -1,14 +1,17 @@
 """Gender inference from FL updates on a real corpus, with and without defences.
 
-    python benchmarks/fl_attack.py FEATURES MANIFEST OUT [--rounds 20] [--noise 1 4]
+    python benchmarks/fl_attack.py FEATURES MANIFEST OUT [--rounds 15] [--noise 4] [--folds 4]
 
-Runs the shadow-client attack (emoshield.fl.attack; per update and per client over all
-rounds) for: per-speaker standardisation
-(the FL default) and pooled standardisation (what a non-federated pipeline does), each
-without DP and with distributed DP at the given noise multipliers. Prints its full
-command, a line per run and a table pooled over ``--seeds`` (per-client decisions with
-a 95% Wilson interval: with 12 private clients per run one seed says little); writes
-OUT/attack.json.
+Runs the shadow-client attack (emoshield.fl.attack) once per rotation of the
+gender-balanced speaker groups: each rotation federates a scored group and a
+tuning group (the attacker chooses its view, i.e. sketch size, layer and C, on
+the tuning clients) and gives the other groups to the attacker as public shadow
+speakers; over the rotations every speaker is scored exactly once. Settings:
+without DP and with distributed DP at each ``--noise`` multiplier; per-speaker
+standardisation (the system's default) unless ``--scaling`` says otherwise.
+Prints its full command, a line per rotation and a table pooled over rotations
+(per client: one decision per distinct speaker, 95% Wilson interval); writes
+OUT/attack.json after every rotation and skips rotations it already holds.
 """
 
 from __future__ import annotations
@@ -22,10 +25,11 @@ import time
 from pathlib import Path
 
 from emoshield.features import drop_failed, read_features
-from emoshield.fl.attack import ALL, run_attack
+from emoshield.files import write_text_atomic
+from emoshield.fl.attack import run_attack
 from emoshield.fl.data import prepare_samples
-from emoshield.fl.dp import PrivacyLedger
-from emoshield.fl.settings import AttackConfig, settings_from
+from emoshield.fl.dp import epsilon_pair
+from emoshield.fl.settings import settings_from
 from emoshield.manifest import read_manifest
 
 
@@ -34,74 +38,73 @@ def main() -> None:
     parser.add_argument("features")
     parser.add_argument("manifest")
     parser.add_argument("out", type=Path)
-    parser.add_argument("--rounds", type=int, default=20)
-    parser.add_argument("--noise", type=float, nargs="*", default=[1.0, 4.0])
-    parser.add_argument("--scaling", nargs="*", default=["speaker", "pooled"])
-    parser.add_argument("--sketch", type=int, default=AttackConfig().sketch,
-                        help="numbers per layer the attacker hashes an update to")
-    parser.add_argument("--seeds", type=int, nargs="*", default=[0],
-                        help="public/private splits and training seeds; per-client results pool over them")
+    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--noise", type=float, nargs="*", default=[4.0])
+    parser.add_argument("--scaling", nargs="*", default=["speaker"], choices=["speaker", "pooled"])
+    parser.add_argument("--folds", type=int, default=4, help="gender-balanced speaker groups (rotations)")
+    parser.add_argument("--seed", type=int, default=0, help="speaker groups and training")
     args = parser.parse_args()
     print("command:", shlex.join([sys.executable, *sys.argv]), flush=True)
     args.out.mkdir(parents=True, exist_ok=True)
+    ledger = args.out / "attack.json"
+    rows = json.loads(ledger.read_text()) if ledger.exists() else []
+    done = {(r["scaling"], r["noise"], r["rotation"]) for r in rows}
     table, _ = drop_failed(read_manifest(args.manifest), args.features)
     frame = read_features(args.features)
-    rows = []
     for scaling in args.scaling:
         samples = prepare_samples(frame, table, per_speaker=scaling == "speaker")
         for noise in [0.0, *args.noise]:
-            for seed in args.seeds:
-                rows.append(attack_once(samples, args, scaling, noise, seed))
-                (args.out / "attack.json").write_text(json.dumps(rows, indent=2))
-    print(pooled_table(rows), flush=True)
+            for rotation in range(args.folds):
+                if (scaling, noise, rotation) not in done:
+                    rows.append(attack_once(samples, args, scaling, noise, rotation))
+                    write_text_atomic(ledger, json.dumps(rows, indent=2))
+    print(pooled_table(rows, args.rounds), flush=True)
 
 
-def epsilons(noise: float, rounds: int, clients: int) -> tuple[float | None, float | None]:
-    """ε for the released model and against the server (distributed DP, no SecAgg+), every client every round."""
-    if not noise:
-        return None, None
-    ledger = PrivacyLedger(noise, clients, clients, 1e-5, secagg=False)
-    for _ in range(rounds):
-        ledger.compose(clients)
-    return ledger.release, ledger.server
-
-
-def attack_once(samples, args: argparse.Namespace, scaling: str, noise: float, seed: int) -> dict:
+def attack_once(samples, args: argparse.Namespace, scaling: str, noise: float, rotation: int) -> dict:
     """One attacked federated training; prints and returns its row."""
     dp = {"mode": "distributed", "noise": noise, "clip": 1.0} if noise else {"mode": "none"}
-    settings = settings_from({"rounds": args.rounds, "seed": seed, "dp": dp,
-                              "attack": {"enabled": True, "sketch": args.sketch}})
+    settings = settings_from({"rounds": args.rounds, "seed": args.seed, "dp": dp,
+                              "attack": {"enabled": True, "folds": args.folds, "rotation": rotation}})
     started = time.perf_counter()
-    summary = run_attack(samples, settings, args.out / f"{scaling}-z{noise}-s{seed}")
-    best = max(summary["per_layer"].items(), key=lambda kv: kv[1]["accuracy"])
-    private = summary["n_predictions"] // args.rounds
-    row = {"scaling": scaling, "noise": noise, "seed": seed, "clients": private,
-           **dict(zip(("epsilon", "epsilon_server"), epsilons(noise, args.rounds, private))),
-           "all_layers": summary["per_layer"][ALL], "best_layer": [best[0], best[1]],
-           "per_client": summary["per_client"][ALL],
-           "chance": summary["chance"], "seconds": time.perf_counter() - started, "summary": summary}
-    eps = "-" if row["epsilon"] is None else f"{row['epsilon']:.1f} (server {row['epsilon_server']:.1f})"
-    print(f"{scaling:8s} z={noise:<4} seed={seed} eps={eps:>6}  gender acc all layers "
-          f"{100 * row['all_layers']['accuracy']:.1f} (UAR {100 * row['all_layers']['uar']:.1f}), best layer "
-          f"{best[0]} {100 * best[1]['accuracy']:.1f}, per client over all rounds "
-          f"{100 * row['per_client']['accuracy']:.1f} of {row['per_client']['clients']}, "
-          f"chance {100 * row['chance']:.1f}, {row['seconds']:.0f} s", flush=True)
+    summary = run_attack(samples, settings, args.out / f"{scaling}-z{noise}-r{rotation}")
+    clients = len(summary["tuning_speakers"]) + len(summary["scored_speakers"])
+    row = {"scaling": scaling, "noise": noise, "rotation": rotation, "clients": clients,
+           **dict(zip(("epsilon", "epsilon_server"), epsilon_pair(noise, args.rounds, clients) if noise else (None, None))),
+           "seconds": time.perf_counter() - started, "summary": summary}
+    chosen, update, client = summary["chosen"], summary["per_update"], summary["per_client"]
+    print(f"{scaling:8s} z={noise:<4} rotation {rotation}: chose {view_name(chosen)}; "
+          f"scored per update {100 * update['accuracy']:.1f} ({update['n']}), per client {client['correct']}/{client['n']}, "
+          f"chance {100 * summary['chance']:.1f}, {row['seconds']:.0f} s", flush=True)
     return row
 
 
-def pooled_table(rows: list[dict]) -> str:
-    """Per (scaling, noise): per-update accuracy (mean over seeds), per-client accuracy pooled, 95% Wilson interval."""
-    lines = ["| standardisation | z | seeds | per update (all layers) | per client: correct / clients | 95% interval |",
-             "|---|---|---|---|---|---|"]
+def pooled_table(rows: list[dict], rounds: int) -> str:
+    """Per (scaling, noise): scored decisions pooled over rotations, each speaker once, with a 95% Wilson interval."""
+    lines = ["| standardisation | DP | ε released / against the server | per update | per client: correct / speakers | "
+             "95% interval | views chosen |", "|---|---|---|---|---|---|---|"]
     for scaling, noise in dict.fromkeys((r["scaling"], r["noise"]) for r in rows):
         group = [r for r in rows if r["scaling"] == scaling and r["noise"] == noise]
-        clients = sum(r["per_client"]["clients"] for r in group)
-        correct = round(sum(r["per_client"]["accuracy"] * r["per_client"]["clients"] for r in group))
-        low, high = wilson(correct, clients)
-        per_update = sum(r["all_layers"]["accuracy"] for r in group) / len(group)
-        lines.append(f"| {scaling} | {noise:g} | {len(group)} | {100 * per_update:.1f} | {correct} / {clients} "
-                     f"({100 * correct / clients:.1f}) | {100 * low:.0f}–{100 * high:.0f} |")
+        decisions = [d for r in group for d in r["summary"]["decisions"]]
+        speakers = {d["speaker"] for d in decisions}
+        if len(speakers) != len(decisions):
+            raise ValueError(f"{scaling} z={noise}: a speaker was scored twice; intervals need distinct speakers")
+        correct = sum(d["gender"] == d["guess"] for d in decisions)
+        updates = sum(r["summary"]["per_update"]["correct"] for r in group)
+        n_updates = sum(r["summary"]["per_update"]["n"] for r in group)
+        low, high = wilson(correct, len(decisions))
+        eps = "–" if not noise else f"{group[0]['epsilon']:.1f} / {group[0]['epsilon_server']:.1f}"
+        views = "; ".join(view_name(r["summary"]["chosen"]) for r in group)
+        lines.append(f"| {scaling} | {'none' if not noise else f'distributed, z = {noise:g}'} | {eps} | "
+                     f"{100 * updates / n_updates:.1f} | {correct} / {len(decisions)} ({100 * correct / len(decisions):.1f}) | "
+                     f"{100 * low:.0f}–{100 * high:.0f} | {views} |")
+    lines.append(f"\n{rounds} rounds; ε with δ = 1e-5, every client every round.")
     return "\n".join(lines)
+
+
+def view_name(chosen: dict) -> str:
+    rounds = f"first {chosen['first_rounds']} rounds" if chosen["first_rounds"] else "all rounds"
+    return f"{chosen['layer']} @ {chosen['sketch']}, C={chosen['c']:g}, {rounds}"
 
 
 def wilson(successes: int, n: int, z: float = 1.96) -> tuple[float, float]:

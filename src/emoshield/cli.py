@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from emoshield.errors import EmoshieldError
-from emoshield.progress import console, progress_bar
+from emoshield.progress import console
 
 #: The options of the commands whose work fans out (docs/scale.md).
 BackendOption = Annotated[str, typer.Option(help="Where the work runs: local (processes here) or ray.")]
@@ -202,26 +202,14 @@ def evaluate(
 
     Example: emoshield evaluate emodb.parquet emodb.csv --methods raw,pca -o runs/emodb
     """
-    from emoshield.evaluation import EvaluationSettings
-    from emoshield.experiment import cores
     from emoshield.experiment import evaluate as run_evaluation
     from emoshield.features import read_features
     from emoshield.manifest import read_manifest
-    from emoshield.types import Target
 
-    settings = EvaluationSettings(
-        methods=_split(methods),
-        target=_choice(Target, target, "--target"),
-        repeats=repeats,
-        attackers=_split(attackers),
-        metrics=_split(metrics),
-        emotion_folds=emotion_folds,
-        privacy_folds=privacy_folds,
-        bootstrap=bootstrap,
-        seed=seed,
-        workers=cores(workers),
-        backend=_compute(backend, workers, address).backend,
-        address=address,
+    settings = evaluation_settings(
+        methods=_split(methods), target=target, repeats=repeats, attackers=_split(attackers), metrics=_split(metrics),
+        emotion_folds=emotion_folds, privacy_folds=privacy_folds, bootstrap=bootstrap, seed=seed,
+        workers=workers, backend=backend, address=address,
     )
     results = run_evaluation(read_features(features), read_manifest(manifest), features, settings, output, fresh=fresh)
     _print_results(results, output)
@@ -253,8 +241,7 @@ def sweep(
     from dataclasses import asdict
 
     from emoshield.config import SweepConfig
-    from emoshield.evaluation import EvaluationSettings
-    from emoshield.experiment import cores, plot_sweep_of
+    from emoshield.experiment import plot_sweep_of
     from emoshield.experiment import evaluate as run_evaluation
     from emoshield.features import read_features
     from emoshield.manifest import read_manifest
@@ -264,14 +251,9 @@ def sweep(
     except ValueError:
         raise typer.BadParameter(f"--values must be numbers, got {values!r}") from None
     plan = SweepConfig(parameter=parameter, values=numbers, method=method)
-    settings = EvaluationSettings(
-        methods=_split(baselines) + plan.specs(),
-        repeats=repeats,
-        emotion_folds=emotion_folds,
-        seed=seed,
-        workers=cores(workers),
-        backend=_compute(backend, workers, address).backend,
-        address=address,
+    settings = evaluation_settings(
+        methods=_split(baselines) + plan.specs(), repeats=repeats, emotion_folds=emotion_folds, seed=seed,
+        workers=workers, backend=backend, address=address,
     )
     results = run_evaluation(
         read_features(features), read_manifest(manifest), features, settings, output, {"sweep": asdict(plan)}, fresh
@@ -348,6 +330,18 @@ def run(
 
     report, results = run_recipe(load_recipe(recipe_path, overrides or []), fresh)
     _print_results(results, report)
+
+
+def evaluation_settings(
+    target: str = "valence", workers: int | None = None, backend: str = "local", address: str | None = None, **options
+):
+    """EvaluationSettings from command-line values: --target and --backend checked, --workers resolved."""
+    from emoshield.evaluation import EvaluationSettings
+    from emoshield.experiment import cores
+    from emoshield.types import Target
+
+    return EvaluationSettings(target=_choice(Target, target, "--target"), workers=cores(workers),
+                              backend=_compute(backend, workers, address).backend, address=address, **options)
 
 
 def _print_results(results, report: Path) -> None:

@@ -72,14 +72,15 @@ def test_secagg_with_distributed_dp_trains_and_accounts_epsilon(functionals, tmp
 
 
 def test_attack_runs_through_the_simulation(functionals, tmp_path):
-    from emoshield.fl.attack import ALL, run_attack
+    from emoshield.fl.attack import run_attack
     from emoshield.fl.settings import settings_from
 
-    settings = settings_from({"rounds": 2, "hidden": 16, "attack": {"enabled": True, "shadow_repeats": 2}})
+    settings = settings_from({"rounds": 2, "hidden": 16, "attack": {"enabled": True, "shadow_repeats": 2, "folds": 3,
+                                                                    "sketches": [64], "regularisation": [1.0]}})
     summary = run_attack(functionals, settings, tmp_path)
-    assert summary["n_predictions"] == 2 * 2  # 2 private clients (one per gender), 2 rounds
-    assert set(summary["per_round"]) == {"1", "2"} and 0 <= summary["per_layer"][ALL]["accuracy"] <= 1
-    assert len(summary["shadow_speakers"]) == 4
+    assert summary["per_update"]["n"] == 2 * 2  # 2 scored clients (one per gender), 2 rounds
+    assert summary["per_client"]["n"] == 2 and 0 <= summary["per_update"]["accuracy"] <= 1
+    assert len(summary["shadow_speakers"]) == len(summary["tuning_speakers"]) == 2
 
 
 def test_the_secure_sum_equals_the_plain_mean_within_the_quantisation_step(functionals, tmp_path):

@@ -51,6 +51,40 @@ def run(
     typer.echo(f"report: {output / 'report.json'} (and report.md, confusion_*.png, uar_per_round.png)")
 
 
+@fl_app.command("encoder")
+def encoder(
+    features: Annotated[Path, typer.Argument(help="Functional features (.parquet) from `features extract`.")],
+    manifest: Annotated[Path, typer.Argument(help="The manifest the features were extracted from.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="Folder for the evaluation's report.json, report.md, plots.")] = Path("fl-encoder"),
+    rounds: Annotated[int, typer.Option(help="FedAvg rounds.")] = 30,
+    local_epochs: Annotated[int, typer.Option(help="Epochs over its own utterances per client and round.")] = 5,
+    noise: Annotated[float, typer.Option(help="Distributed DP noise multiplier (0: no DP).")] = 0.0,
+    clip: Annotated[float, typer.Option(help="DP clipping norm of a client update.")] = 1.0,
+    target: Annotated[str, typer.Option(help="valence (binary, seed 000) or emotion (categories).")] = "valence",
+    repeats: Annotated[int, typer.Option(help="Repeats with different seeds (mean ± sd).")] = 5,
+    workers: Annotated[Optional[int], typer.Option(help="Parallel fold fits (default: all cores).")] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the first repeat.")] = 0,
+    fresh: Annotated[bool, typer.Option(help="Fit everything again instead of reading OUTPUT/checkpoints.")] = False,
+) -> None:
+    """The privacy encoder trained by federation (each speaker a client), beside the central one.
+
+    Both are evaluated by `emoshield evaluate`'s protocol (raw features as the reference).
+    Example: emoshield fl encoder emodb.parquet emodb.csv -o runs/fl-encoder
+    """
+    from emoshield.cli import _print_results, evaluation_settings
+    from emoshield.experiment import evaluate
+    from emoshield.features import read_features
+    from emoshield.fl.encoder import compare_with_central, federated_spec
+    from emoshield.manifest import read_manifest
+
+    spec = federated_spec(rounds=rounds, local_epochs=local_epochs, noise=noise, clip=clip)
+    settings = evaluation_settings(methods=("raw", "adversarial", spec), target=target, repeats=repeats, seed=seed, workers=workers)
+    table = read_manifest(manifest)
+    results = evaluate(read_features(features), table, features, settings, output, fresh=fresh)
+    _print_results(results, output)
+    typer.echo(compare_with_central(results, spec, noise, rounds, table["speaker"].nunique() - 1))
+
+
 def _settings(config: Path | None, overrides: dict[str, Any], dp: dict[str, Any], attack: bool):
     from emoshield.fl.settings import FlSettings, load_settings, settings_from
 

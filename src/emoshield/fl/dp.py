@@ -52,6 +52,14 @@ def epsilon_after(noise: float, rounds: int, clients: int, delta: float = 1e-5) 
     return epsilon
 
 
+def epsilon_pair(noise: float, rounds: int, clients: int, delta: float = 1e-5) -> tuple[float, float]:
+    """(ε released, ε against the server) of distributed DP without SecAgg+, every client every round."""
+    ledger = PrivacyLedger(noise, clients, clients, delta, secagg=False)
+    for _ in range(rounds):
+        ledger.compose(clients)
+    return ledger.release, ledger.server
+
+
 def private_rng() -> np.random.Generator:
     """A generator seeded from the operating system's entropy: the server cannot regenerate its draws."""
     return np.random.default_rng(secrets.randbits(128))

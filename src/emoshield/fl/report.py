@@ -107,12 +107,18 @@ def markdown(experiment: Experiment, rounds: dict[str, Any], context: dict[str, 
 
 
 def attack_table(attack: dict[str, Any]) -> str:
-    """Attack accuracy per layer: per update (over clients x rounds) and per client (all rounds together)."""
-    per_client = attack.get("per_client", {})
-    lines = ["| layer | per update: accuracy | UAR | per client: accuracy | UAR |", "|---|---|---|---|---|"]
-    for layer, scores in attack["per_layer"].items():
-        client = per_client.get(layer)
-        tail = f"{100 * client['accuracy']:.1f} | {100 * client['uar']:.1f}" if client else "– | –"
-        lines.append(f"| {layer} | {100 * scores['accuracy']:.1f} | {100 * scores['uar']:.1f} | {tail} |")
-    lines.append(f"| chance | {100 * attack['chance']:.1f} | 50.0 | | 50.0 |")
+    """The view chosen on the tuning clients, then every layer at its sketch size and C, on the scored clients."""
+    chosen = attack["chosen"]
+    rows = [v for v in attack["views"] if v["sketch"] == chosen["sketch"] and v["c"] == chosen["c"]]
+    lines = [f"Chosen on {len(attack['tuning_speakers'])} tuning clients: {chosen['layer']}, sketch {chosen['sketch']}, "
+             f"C = {chosen['c']:g}; scored on {len(attack['scored_speakers'])} other clients. Accuracy in %:", "",
+             "| layer | tuning: per update | scored: per update | UAR | scored: per client | UAR |",
+             "|---|---|---|---|---|---|"]
+    for view in rows:
+        t, s = view["tuning"], view["scored"]
+        mark = "**" if view["layer"] == chosen["layer"] else ""
+        lines.append(f"| {mark}{view['layer']}{mark} | {100 * t['per_update']['accuracy']:.1f} | "
+                     f"{100 * s['per_update']['accuracy']:.1f} | {100 * s['per_update']['uar']:.1f} | "
+                     f"{100 * s['per_client']['accuracy']:.1f} | {100 * s['per_client']['uar']:.1f} |")
+    lines.append(f"| chance | | {100 * attack['chance']:.1f} | 50.0 | {100 * attack['chance']:.1f} | 50.0 |")
     return "\n".join(lines)

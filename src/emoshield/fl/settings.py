@@ -75,12 +75,35 @@ class DpConfig:
 
 @dataclass(frozen=True)
 class AttackConfig:
-    """The gender-inference attack on updates: shadow speakers from a public split."""
+    """The gender-inference attack on updates (fl/attack.py).
+
+    Speakers fall into ``folds`` gender-balanced groups: group ``rotation`` is scored,
+    the next one tunes the attacker (which view of the updates it uses), the rest are
+    its public shadow speakers. Rotations 0 .. folds-1 score every speaker once.
+    """
 
     enabled: bool = False
-    shadow_fraction: float = 0.5  # share of speakers given to the attacker as public data
+    folds: int = 4
+    rotation: int = 0
     shadow_repeats: int = 4  # updates per shadow speaker and round (bootstrap subsets)
-    sketch: int = 2048  # each layer's update is hashed to this many numbers (2048 beat 256 on RAVDESS, docs/fl.md)
+    sketches: tuple[int, ...] = (512, 2048, 8192)  # candidate numbers per layer an update is hashed to
+    regularisation: tuple[float, ...] = (0.01, 1.0)  # candidate C of the attacker's logistic regression
+    first_rounds: tuple[int, ...] = (1, 3, 5, 0)  # candidate rounds whose evidence decides a client (0: all it sent)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "sketches", tuple(int(s) for s in self.sketches))
+        object.__setattr__(self, "regularisation", tuple(float(c) for c in self.regularisation))
+        object.__setattr__(self, "first_rounds", tuple(int(k) for k in self.first_rounds))
+        if self.folds < 3 or not 0 <= self.rotation < self.folds:
+            raise FederatedError(f"attack: need folds >= 3 (scored, tuning and public groups) and 0 <= rotation < folds, "
+                                 f"got folds={self.folds}, rotation={self.rotation}")
+        if self.shadow_repeats < 1 or not self.sketches or min(self.sketches) < 1:
+            raise FederatedError(f"attack: shadow_repeats and every sketch size must be positive, got {self.shadow_repeats}, "
+                                 f"{list(self.sketches)}")
+        if not self.first_rounds or min(self.first_rounds) < 0:
+            raise FederatedError(f"attack.first_rounds: numbers of rounds (0: all), got {list(self.first_rounds)}")
+        if not self.regularisation or min(self.regularisation) <= 0:
+            raise FederatedError(f"attack.regularisation: positive values of C, got {list(self.regularisation)}")
 
 
 @dataclass(frozen=True)

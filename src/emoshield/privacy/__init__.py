@@ -11,7 +11,8 @@ Each takes encoder parameters in its spec, e.g. ``adversarial(latent=64, alpha=2
 and a ``front_end``: ``minmax`` (the encoder's own min-max scaling, fit on its
 training speakers) or ``speaker`` (each speaker's features standardised with
 that speaker's own statistics first, as ``speaker_norm``; the device's part).
-``adversarial``, ``ae_emotion`` and ``adversarial_leace`` default to the
+``fl_adversarial`` is ``adversarial`` trained by federation, each speaker a client
+(``emoshield.fl.encoder``). ``adversarial``, ``ae_emotion``, ``adversarial_leace`` and ``fl_adversarial`` default to the
 defence chosen on EMO-DB (:data:`DEFENCE`: the speaker front end and a
 variational latent); ``ae`` and ``adversarial_seed000`` stay the paper's.
 """
@@ -107,3 +108,13 @@ register_method("ae_emotion", _defence(_emotion_autoencoder))
 register_method("adversarial", _defence(_adversarial))
 register_method("adversarial_leace", _defence(_adversarial_leace))
 register_method("adversarial_seed000", _adversarial_seed000)
+
+
+def _federated_adversarial(seed: int, **params) -> Method:
+    """The adversarial encoder trained by FedAvg, one client per speaker (emoshield.fl.encoder)."""
+    from emoshield.fl.encoder import federated_encoder
+
+    return federated_encoder(seed, **params)
+
+
+register_method("fl_adversarial", _defence(_federated_adversarial))

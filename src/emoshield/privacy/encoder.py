@@ -103,6 +103,19 @@ class AdversarialEncoder(TransformerMixin, BaseEstimator):
         """
         if isinstance(y, pd.DataFrame) and attributes is None:
             y, attributes = None, y
+        scaled, targets, speakers = self.prepare(X, y, attributes)
+        with torch_threads(self.threads), seeded(self.seed):
+            self.model_ = self.network()
+            self.history_ = train(self.model_, scaled, targets, self._settings(), self.seed, speakers)
+        return self
+
+    def prepare(
+        self, X, y=None, attributes: pd.DataFrame | None = None, scale: tuple[float, float] | None = None
+    ) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray | None]:
+        """Check the inputs, set the scaling and the heads: (scaled features, targets per head, speaker codes).
+
+        ``scale``: a fixed ``(low, span)`` for every feature instead of the min-max of ``X``.
+        """
         settings = self._settings()
         values = self._record_features(X)
         for name, given in (("attribute", attributes), ("label", y)):
@@ -110,16 +123,16 @@ class AdversarialEncoder(TransformerMixin, BaseEstimator):
                 raise ConfigError(f"{len(given)} {name} rows for {len(values)} feature rows")
         if settings.alpha > 0 and self.adversaries and attributes is None:
             raise ConfigError("adversarial training needs attributes= (speaker, gender, language per utterance)")
-        self.data_min_ = values.min(axis=0)
-        span = values.max(axis=0) - self.data_min_
+        if scale is None:
+            self.data_min_ = values.min(axis=0)
+            span = values.max(axis=0) - self.data_min_
+        else:
+            self.data_min_, span = np.full(values.shape[1], scale[0], np.float32), np.full(values.shape[1], scale[1])
         self.data_scale_ = np.where(span > 0, span, 1.0).astype(np.float32)
         targets = self._targets(attributes, y, settings)
         self.heads_ = {name: int(t.max()) + 1 for name, t in targets.items()}
-        with torch_threads(self.threads), seeded(self.seed):
-            self.model_ = self.network()
-            speakers = None if attributes is None or "speaker" not in attributes else _codes(attributes["speaker"].to_numpy(dtype=str))
-            self.history_ = train(self.model_, self._scale(values), targets, settings, self.seed, speakers)
-        return self
+        speakers = None if attributes is None or "speaker" not in attributes else _codes(attributes["speaker"].to_numpy(dtype=str))
+        return self._scale(values), targets, speakers
 
     def transform(self, X, attributes: pd.DataFrame | None = None) -> np.ndarray:
         """The latent code (n x latent, float32); a DataFrame's columns are checked against the fit's.
