@@ -38,16 +38,17 @@ def runs(suite: str, functionals: str, mfcc: str, noises: list[float], clip: flo
 
 def summarise(name: str, report: dict, seconds: float) -> dict:
     results = {r["method"]: r["metrics"]["uar"]["mean"] for r in report["results"]}
+    spread = {r["method"]: r["metrics"]["uar"].get("sd") for r in report["results"]}
     rounds = report["rounds"]
     attack = report.get("attack") or {}
-    best_layer = max(attack.get("per_layer", {}).items(), key=lambda kv: kv[1]["accuracy"], default=(None, {}))
     return {
-        "run": name, "uar": results, "epsilon": rounds["epsilon_release"], "epsilon_server": rounds["epsilon_server"], "seconds_per_round": rounds["seconds_per_round"],
+        "run": name, "uar": results, "uar_sd": spread, "epsilon": rounds["epsilon_release"],
+        "epsilon_server": rounds["epsilon_server"], "seconds_per_round": rounds["seconds_per_round"],
         "wall_seconds": seconds, "peak_memory_mb": report["peak_memory_mb"],
         "final_round_uar": list(rounds["uar_per_round"].values())[-1],
-        "attack_all_layers": attack.get("per_layer", {}).get("all layers", {}).get("accuracy"),
-        "attack_per_client": attack.get("per_client", {}).get("all layers", {}).get("accuracy"),
-        "attack_best_layer": [best_layer[0], best_layer[1].get("accuracy")] if best_layer[0] else None,
+        "attack_per_update": attack.get("per_update", {}).get("accuracy"),
+        "attack_per_client": attack.get("per_client", {}).get("accuracy"),
+        "attack_chosen": attack.get("chosen"),
         "attack_chance": attack.get("chance"),
     }
 
@@ -86,20 +87,23 @@ def main() -> None:
 
 
 def markdown(summary: list[dict]) -> str:
-    """One row per run: UAR per method, ε, time per round, memory, attack accuracy (all in %)."""
-    def pct(value: float | None) -> str:
+    """One row per run: UAR per method (± sd over repeats), ε, time per round, memory, attack accuracy (all in %)."""
+    def pct(row: dict, method: str) -> str:
+        value, sd = row["uar"].get(method), row.get("uar_sd", {}).get(method)
+        return "–" if value is None else f"{100 * value:.1f}" + (f" ± {100 * sd:.1f}" if sd else "")
+
+    def share(value: float | None) -> str:
         return "–" if value is None else f"{100 * value:.1f}"
 
     lines = ["| run | federated | centralized LOSO | centralized 70:30 | ε (model / server) | s/round | peak MB "
              "| gender per update | gender per client |", "|---|---|---|---|---|---|---|---|---|"]
     for row in summary:
-        uar = row["uar"]
         epsilon = "–" if row["epsilon"] is None else f"{row['epsilon']:.1f} / " + (
             "none" if row.get("epsilon_server") is None else f"{row['epsilon_server']:.1f}")
-        lines.append(f"| {row['run']} | {pct(uar.get('federated'))} | {pct(uar.get('centralized_loso'))} | "
-                     f"{pct(uar.get('centralized_70_30'))} | {epsilon} | {row['seconds_per_round']:.2f} | "
-                     f"{row['peak_memory_mb']:.0f} | {pct(row['attack_all_layers'])} | "
-                     f"{pct(row.get('attack_per_client'))} |")
+        lines.append(f"| {row['run']} | {pct(row, 'federated')} | {pct(row, 'centralized_loso')} | "
+                     f"{pct(row, 'centralized_70_30')} | {epsilon} | {row['seconds_per_round']:.2f} | "
+                     f"{row['peak_memory_mb']:.0f} | {share(row.get('attack_per_update'))} | "
+                     f"{share(row.get('attack_per_client'))} |")
     return "\n".join(lines) + "\n"
 
 

@@ -1,6 +1,7 @@
 """A tiny federated run through Flower's real Simulation Engine, via the command line."""
 
 import json
+import re
 
 import numpy as np
 from typer.testing import CliRunner
@@ -73,6 +74,7 @@ def test_secagg_with_distributed_dp_trains_and_accounts_epsilon(functionals, tmp
 
 def test_attack_runs_through_the_simulation(functionals, tmp_path):
     from emoshield.fl.attack import run_attack
+    from emoshield.fl.report import attack_table
     from emoshield.fl.settings import settings_from
 
     settings = settings_from({"rounds": 2, "hidden": 16, "attack": {"enabled": True, "shadow_repeats": 2, "folds": 3,
@@ -81,6 +83,8 @@ def test_attack_runs_through_the_simulation(functionals, tmp_path):
     assert summary["per_update"]["n"] == 2 * 2  # 2 scored clients (one per gender), 2 rounds
     assert summary["per_client"]["n"] == 2 and 0 <= summary["per_update"]["accuracy"] <= 1
     assert len(summary["shadow_speakers"]) == len(summary["tuning_speakers"]) == 2
+    table = attack_table(summary)
+    assert "On the 2 scored clients" in table and len(re.findall(r"\n\| (\*\*)?net\.", table)) == 6  # a row per layer tensor
 
 
 def test_the_secure_sum_equals_the_plain_mean_within_the_quantisation_step(functionals, tmp_path):

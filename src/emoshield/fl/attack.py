@@ -167,7 +167,9 @@ class UpdateAttack:
         def rank(candidate: tuple[View, int]) -> tuple[float, float]:
             s = self.scores(candidate[0], tuning, candidate[1])
             return s["per_client"]["accuracy"], s["per_update"]["accuracy"]
-        return max(((v, k) for v in self.views for k in self.settings.attack.first_rounds), key=rank)
+        seen = len(next(iter(self.log_proba[self.views[0]].values())))
+        firsts = dict.fromkeys(k if 0 < k < seen else 0 for k in self.settings.attack.first_rounds)  # k >= seen: all
+        return max(((v, k) for v in self.views for k in firsts), key=rank)
 
     def summary(self, tuning: list[int], scored: list[int], speakers: list[str]) -> dict[str, Any]:
         """The view chosen on the tuning clients, its leakage on the scored ones, every view's scores beside."""

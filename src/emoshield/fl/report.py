@@ -110,8 +110,13 @@ def attack_table(attack: dict[str, Any]) -> str:
     """The view chosen on the tuning clients, then every layer at its sketch size and C, on the scored clients."""
     chosen = attack["chosen"]
     rows = [v for v in attack["views"] if v["sketch"] == chosen["sketch"] and v["c"] == chosen["c"]]
+    decided = f"its first {chosen['first_rounds']} round(s)" if chosen["first_rounds"] else "all its rounds"
+    update, client = attack["per_update"], attack["per_client"]
     lines = [f"Chosen on {len(attack['tuning_speakers'])} tuning clients: {chosen['layer']}, sketch {chosen['sketch']}, "
-             f"C = {chosen['c']:g}; scored on {len(attack['scored_speakers'])} other clients. Accuracy in %:", "",
+             f"C = {chosen['c']:g}, each client decided from {decided}. On the {client['n']} scored clients: "
+             f"{100 * update['accuracy']:.1f}% per update, {client['correct']} of {client['n']} per client "
+             f"(chance {100 * attack['chance']:.1f}%).", "",
+             "Every layer at that sketch size and C, in % (per client from all rounds):", "",
              "| layer | tuning: per update | scored: per update | UAR | scored: per client | UAR |",
              "|---|---|---|---|---|---|"]
     for view in rows:
