@@ -94,3 +94,19 @@ def test_the_command_compares_the_federated_encoder_with_the_central_one(tmp_pat
     assert [r["method"] for r in report["results"]] == ["raw", "adversarial", spec]
     assert "federated − central emotion UAR" in result.stdout and "federated − central gender leakage" in result.stdout
     assert "DP z = 1, 2 rounds, 11 clients: ε" in result.stdout
+
+
+def test_the_gaps_to_the_central_encoder_are_judged_in_the_right_direction():
+    from emoshield.evaluation.metrics import MetricSummary
+    from emoshield.evaluation.summary import MethodResult
+    from emoshield.fl.encoder import compare_with_central
+
+    def result(method: str, uar: float, gender: float) -> MethodResult:
+        return MethodResult(method, {"emotion_uar": MetricSummary(uar, 0.01, 3, 0.5),
+                                     "gender_leakage": MetricSummary(gender, 0.01, 3, 0.5)})
+
+    lower_uar_less_leakage = compare_with_central([result("adversarial", 0.80, 0.60), result("fl", 0.76, 0.55)], "fl", 0, 30, 9)
+    assert "emotion UAR: -4.0 points" in lower_uar_less_leakage and "missed" in lower_uar_less_leakage.splitlines()[0]
+    assert "gender leakage: -5.0 points" in lower_uar_less_leakage and "met" in lower_uar_less_leakage.splitlines()[1]
+    more_leakage = compare_with_central([result("adversarial", 0.80, 0.60), result("fl", 0.79, 0.66)], "fl", 0, 30, 9)
+    assert more_leakage.splitlines()[0].endswith("met)") and more_leakage.splitlines()[1].endswith("missed)")
