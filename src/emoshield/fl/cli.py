@@ -57,7 +57,7 @@ def encoder(
     manifest: Annotated[Path, typer.Argument(help="The manifest the features were extracted from.")],
     output: Annotated[Path, typer.Option("-o", "--output", help="Folder for the evaluation's report.json, report.md, plots.")] = Path("fl-encoder"),
     rounds: Annotated[int, typer.Option(help="FedAvg rounds.")] = 30,
-    local_epochs: Annotated[int, typer.Option(help="Epochs over its own utterances per client and round.")] = 5,
+    local_epochs: Annotated[int, typer.Option(help="Epochs over its own utterances per client and round.")] = 2,
     noise: Annotated[float, typer.Option(help="Distributed DP noise multiplier (0: no DP).")] = 0.0,
     clip: Annotated[float, typer.Option(help="DP clipping norm of a client update.")] = 1.0,
     target: Annotated[str, typer.Option(help="valence (binary, seed 000) or emotion (categories).")] = "valence",

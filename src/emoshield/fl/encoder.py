@@ -54,7 +54,7 @@ class FederatedEncoder:
     of Gaussian noise ``noise * clip`` (drawn from the OS's entropy).
     """
 
-    def __init__(self, encoder: AdversarialEncoder, rounds: int = 30, local_epochs: int = 5,
+    def __init__(self, encoder: AdversarialEncoder, rounds: int = 30, local_epochs: int = 2,
                  noise: float = 0.0, clip: float = 1.0) -> None:
         settings = encoder._settings()
         if "speaker" in encoder.adversaries or settings.adversary_split or settings.head_reset:
@@ -119,7 +119,7 @@ def federate(
     return history
 
 
-def federated_encoder(seed: int, front_end: str = "speaker", rounds: int = 30, local_epochs: int = 5,
+def federated_encoder(seed: int, front_end: str = "speaker", rounds: int = 30, local_epochs: int = 2,
                       noise: float = 0.0, clip: float = 1.0, **params: Any):
     """The ``fl_adversarial`` method: the speaker front end on the device, then the federated encoder."""
     from emoshield.methods import Chain, SpeakerNorm
@@ -130,7 +130,7 @@ def federated_encoder(seed: int, front_end: str = "speaker", rounds: int = 30, l
     return Chain(SpeakerNorm(), FederatedEncoder(build_encoder(seed=seed, **params), rounds, local_epochs, noise, clip))
 
 
-def federated_spec(rounds: int = 30, local_epochs: int = 5, noise: float = 0.0, clip: float = 1.0) -> str:
+def federated_spec(rounds: int = 30, local_epochs: int = 2, noise: float = 0.0, clip: float = 1.0) -> str:
     """The method spec of the federated encoder with these settings (DP only when ``noise`` > 0)."""
     dp = f",noise={noise:g},clip={clip:g}" if noise else ""
     return f"fl_adversarial(rounds={rounds},local_epochs={local_epochs}{dp})"
