@@ -4,6 +4,7 @@ import json
 import re
 
 import numpy as np
+import pytest
 from typer.testing import CliRunner
 
 from emoshield.cli import app
@@ -125,3 +126,18 @@ def test_ray_starts_once_per_run_not_once_per_fold(functionals, tmp_path, monkey
                                    FoldStore(tmp_path, "k"), lambda step: None)
     assert len(outcomes) == 3 and len(started) == 1
     assert not ray.is_initialized()  # shut down once, at the end
+
+
+def test_secagg_with_fewer_clients_than_it_needs_is_refused_before_training(functionals, tmp_path):
+    from emoshield.fl.errors import FederatedError
+    from emoshield.fl.protocol import federated_plan
+    from emoshield.fl.settings import settings_from
+    from emoshield.fl.simulation import simulate
+
+    speakers = sorted(set(functionals.speakers.tolist()))
+    train = np.flatnonzero(np.isin(functionals.speakers, speakers[:2]))
+    test = np.flatnonzero(np.isin(functionals.speakers, speakers[2:]))
+    plan = federated_plan(functionals, train, test, settings_from({"rounds": 1, "secagg": True}),
+                          str(functionals.save(tmp_path / "d.npz")), 0)
+    with pytest.raises(FederatedError, match="SecAgg\\+ needs at least 3 clients per round, got 2"):
+        simulate(plan)
