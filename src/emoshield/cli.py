@@ -37,6 +37,9 @@ app.add_typer(encoder_app, name="encoder")
 app.add_typer(cloud_app, name="cloud")
 app.add_typer(serve_app, name="serve")
 app.command("send")(send)
+from emoshield.attacks.cli import attack_app  # noqa: E402  (typer only until a command runs)
+
+app.add_typer(attack_app, name="attack")
 
 
 def main() -> None:

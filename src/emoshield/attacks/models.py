@@ -1,0 +1,214 @@
+"""Seed 002's model families, sized for the CPU, built from named blocks.
+
+Every network is a :class:`LayeredNet`: an ordered list of named blocks and a
+classifier head per task. Any block's output can be read out (the intercepted
+representation h_T) and any network can be run from a block onwards on a
+representation given to it (a splice). The four 2-D CNN families read a log-mel
+crop (1 × 64 bands × 96 frames, about 1.9 s at the 20 ms hop of ``logmel``) and
+share their shapes at the readout points ``pool1`` to ``pool4``, ``dense1`` and
+``dense2``, so a representation of one family enters another without an
+adapter; the LSTM of seed 002 reads IS09 LLD crops (96 frames × 32).
+
+========== ============================================ ================================
+family     what it stands for (seed 002)                blocks between the pools
+========== ============================================ ================================
+vgg        VGG16                                        2, 2, 3, 3 convolutions
+vgg_deep   VGG19                                        2, 2, 4, 4 convolutions
+resnet     ResNet50 (stem, residual blocks, BatchNorm)  stem + 1 residual block a stage
+densenet   DenseNet121 (stem, dense blocks, BatchNorm)  stem + dense block + transition
+lstm       the 4-layer LSTM (256-256-128-64)            –
+========== ============================================ ================================
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Mapping
+
+import torch
+from torch import nn
+
+from emoshield.errors import ConfigError
+
+#: Input of the CNN families: (channels, mel bands, frames).
+SPECTROGRAM = (1, 64, 96)
+#: Input of the LSTM: (frames, IS09 LLDs with deltas).
+LLD = (96, 32)
+#: Channels after each pooling stage, shared by the CNN families.
+WIDTHS = (16, 32, 64, 64)
+#: The dense layers after the convolutions, shared by the CNN families.
+DENSE = (128, 64)
+#: Readout points every CNN family has, with the same shape.
+SHARED_LAYERS = ("pool1", "pool2", "pool3", "pool4", "dense1", "dense2")
+
+
+class LayeredNet(nn.Module):
+    """Named blocks run in order, then a linear head per task (name -> classes) on the last block's output."""
+
+    def __init__(self, family: str, blocks: list[tuple[str, nn.Module]], width: int, heads: Mapping[str, int]) -> None:
+        super().__init__()
+        if not heads:
+            raise ConfigError("a network needs at least one head (task -> number of classes)")
+        self.family = family
+        self.blocks = nn.ModuleDict(OrderedDict(blocks))
+        self.heads = nn.ModuleDict({name: nn.Linear(width, n) for name, n in heads.items()})
+
+    @property
+    def layers(self) -> list[str]:
+        """The readout points, input side first."""
+        return list(self.blocks)
+
+    def check_layer(self, layer: str) -> None:
+        if layer not in self.blocks:
+            raise ConfigError(f"{self.family} has no layer {layer!r}; its layers: {', '.join(self.blocks)}")
+
+    def run(self, x: torch.Tensor, start: str | None = None, stop: str | None = None) -> torch.Tensor:
+        """The blocks after ``start`` (None: from the input) up to and including ``stop`` (None: the last)."""
+        names = self.layers
+        first = 0 if start is None else self._index(start) + 1
+        last = len(names) - 1 if stop is None else self._index(stop)
+        for name in names[first:last + 1]:
+            x = self.blocks[name](x)
+        return x
+
+    def read(self, x: torch.Tensor, layer: str) -> torch.Tensor:
+        """h_T: the output of ``layer`` for input ``x``."""
+        return self.run(x, stop=layer)
+
+    def forward(self, x: torch.Tensor, start: str | None = None) -> dict[str, torch.Tensor]:
+        """Each head's logits, from the input or (``start``) from a representation at that layer."""
+        h = self.run(x, start=start)
+        return {name: head(h) for name, head in self.heads.items()}
+
+    def _index(self, layer: str) -> int:
+        self.check_layer(layer)
+        return self.layers.index(layer)
+
+
+def _conv(n_in: int, n_out: int, norm: bool = False) -> nn.Sequential:
+    layers: list[nn.Module] = [nn.Conv2d(n_in, n_out, 3, padding=1, bias=not norm)]
+    if norm:
+        layers.append(nn.BatchNorm2d(n_out))
+    return nn.Sequential(*layers, nn.ReLU())
+
+
+def _dense_tail(blocks: list[tuple[str, nn.Module]]) -> list[tuple[str, nn.Module]]:
+    """Flatten the last pooling stage, then the shared dense layers."""
+    flat = WIDTHS[-1] * (SPECTROGRAM[1] // 16) * (SPECTROGRAM[2] // 16)
+    return [*blocks, ("dense1", nn.Sequential(nn.Flatten(), nn.Linear(flat, DENSE[0]), nn.ReLU())),
+            ("dense2", nn.Sequential(nn.Dropout(0.3), nn.Linear(DENSE[0], DENSE[1]), nn.ReLU()))]
+
+
+def _vgg(convs: tuple[int, ...]) -> list[tuple[str, nn.Module]]:
+    blocks, n_in = [], SPECTROGRAM[0]
+    for stage, (width, count) in enumerate(zip(WIDTHS, convs), start=1):
+        for k in range(1, count + 1):
+            blocks.append((f"conv{stage}_{k}", _conv(n_in, width)))
+            n_in = width
+        blocks.append((f"pool{stage}", nn.MaxPool2d(2)))
+    return _dense_tail(blocks)
+
+
+class Residual(nn.Module):
+    """Two 3×3 convolutions with BatchNorm and a (1×1 when the width changes) shortcut."""
+
+    def __init__(self, n_in: int, n_out: int) -> None:
+        super().__init__()
+        self.body = nn.Sequential(_conv(n_in, n_out, norm=True), nn.Conv2d(n_out, n_out, 3, padding=1, bias=False),
+                                  nn.BatchNorm2d(n_out))
+        self.shortcut = nn.Identity() if n_in == n_out else nn.Sequential(nn.Conv2d(n_in, n_out, 1, bias=False),
+                                                                           nn.BatchNorm2d(n_out))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.relu(self.body(x) + self.shortcut(x))
+
+
+def _resnet() -> list[tuple[str, nn.Module]]:
+    blocks: list[tuple[str, nn.Module]] = [("stem", _conv(SPECTROGRAM[0], WIDTHS[0], norm=True))]
+    n_in = WIDTHS[0]
+    for stage, width in enumerate(WIDTHS, start=1):
+        blocks += [(f"res{stage}", Residual(n_in, width)), (f"pool{stage}", nn.MaxPool2d(2))]
+        n_in = width
+    return _dense_tail(blocks)
+
+
+class DenseBlock(nn.Module):
+    """Layers of BatchNorm-ReLU-3×3 convolutions, each fed every earlier output (concatenated)."""
+
+    def __init__(self, n_in: int, growth: int, count: int) -> None:
+        super().__init__()
+        self.layers = nn.ModuleList(
+            nn.Sequential(nn.BatchNorm2d(n_in + k * growth), nn.ReLU(), nn.Conv2d(n_in + k * growth, growth, 3, padding=1, bias=False))
+            for k in range(count)
+        )
+        self.width = n_in + count * growth
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        for layer in self.layers:
+            x = torch.cat([x, layer(x)], dim=1)
+        return x
+
+
+def _densenet(growth: int = 8, count: int = 3) -> list[tuple[str, nn.Module]]:
+    blocks: list[tuple[str, nn.Module]] = [("stem", _conv(SPECTROGRAM[0], WIDTHS[0], norm=True))]
+    n_in = WIDTHS[0]
+    for stage, width in enumerate(WIDTHS, start=1):
+        dense = DenseBlock(n_in, growth, count)
+        transition = nn.Sequential(nn.BatchNorm2d(dense.width), nn.ReLU(), nn.Conv2d(dense.width, width, 1, bias=False))
+        blocks += [(f"dense_block{stage}", dense), (f"transition{stage}", transition), (f"pool{stage}", nn.AvgPool2d(2))]
+        n_in = width
+    return _dense_tail(blocks)
+
+
+class LstmLayer(nn.Module):
+    """One LSTM layer over (batch, frames, features), returning the whole sequence."""
+
+    def __init__(self, n_in: int, n_out: int) -> None:
+        super().__init__()
+        self.lstm = nn.LSTM(n_in, n_out, batch_first=True)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.lstm(x)[0]
+
+
+class TimeMean(nn.Module):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.mean(dim=1)
+
+
+def _lstm(sizes: tuple[int, ...] = (256, 256, 128, 64)) -> list[tuple[str, nn.Module]]:
+    blocks, n_in = [], LLD[1]
+    for k, size in enumerate(sizes, start=1):
+        blocks.append((f"lstm{k}", LstmLayer(n_in, size)))
+        n_in = size
+    return [*blocks, ("pool", TimeMean()), ("dense1", nn.Sequential(nn.Linear(n_in, DENSE[1]), nn.ReLU()))]
+
+
+FAMILIES = {
+    "vgg": lambda: _vgg((2, 2, 3, 3)),
+    "vgg_deep": lambda: _vgg((2, 2, 4, 4)),
+    "resnet": _resnet,
+    "densenet": _densenet,
+    "lstm": _lstm,
+}
+#: The input each family reads, without the batch axis.
+INPUTS = {name: LLD if name == "lstm" else SPECTROGRAM for name in FAMILIES}
+
+
+def build_network(family: str, heads: Mapping[str, int]) -> LayeredNet:
+    """A fresh network of ``family`` with a head per task; ConfigError naming the families for an unknown one."""
+    if family not in FAMILIES:
+        raise ConfigError(f"unknown architecture {family!r}; choose one of: {', '.join(FAMILIES)}")
+    return LayeredNet(family, FAMILIES[family](), DENSE[1], heads)
+
+
+def layer_shapes(family: str) -> dict[str, tuple[int, ...]]:
+    """Each readout point of ``family`` and the shape of its output for one input (no batch axis)."""
+    network = build_network(family, {"gender": 2}).eval()
+    x = torch.zeros((1, *INPUTS[family]))
+    shapes = {}
+    with torch.no_grad():
+        for name in network.layers:
+            x = network.blocks[name](x)
+            shapes[name] = tuple(x.shape[1:])
+    return shapes
