@@ -52,6 +52,11 @@ class LayeredNet(nn.Module):
         self.family = family
         self.blocks = nn.ModuleDict(OrderedDict(blocks))
         self.heads = nn.ModuleDict({name: nn.Linear(width, n) for name, n in heads.items()})
+        for module in self.modules():  # He initialisation, as torchvision's VGG, ResNet and DenseNet use
+            if isinstance(module, nn.Conv2d):
+                nn.init.kaiming_normal_(module.weight, mode="fan_out", nonlinearity="relu")
+                if module.bias is not None:
+                    nn.init.zeros_(module.bias)
 
     @property
     def layers(self) -> list[str]:

@@ -1,0 +1,121 @@
+"""Training and prediction for the attack study's networks: Adam on summed cross-entropies, one per head.
+
+The emotion model T has an ``emotion`` head; a generic attacker A_g a ``gender``
+head; an application-aware attacker A_a both (multi-task, as in seed 002).
+Inputs are standardised per column (mel band or LLD) with the training set's
+statistics, kept on the fitted :class:`Trained` so that every later input,
+including a representation spliced in at a layer, meets the same network.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch.nn import functional as F
+
+from emoshield.attacks.models import LayeredNet
+from emoshield.errors import ConfigError
+from emoshield.torch_context import seeded, torch_threads
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    """Adam settings of one fit (sized for two CPU cores)."""
+
+    epochs: int = 15
+    lr: float = 1e-3
+    batch_size: int = 32
+    weight_decay: float = 1e-4
+
+    def __post_init__(self) -> None:
+        if self.epochs < 1 or self.batch_size < 1 or self.lr <= 0 or self.weight_decay < 0:
+            raise ConfigError(f"training: epochs and batch_size >= 1, lr > 0, weight_decay >= 0; got {self}")
+
+
+@dataclass
+class Trained:
+    """A fitted network with the input statistics it was trained on."""
+
+    network: LayeredNet
+    mean: np.ndarray
+    scale: np.ndarray
+
+    def standardise(self, X: np.ndarray) -> torch.Tensor:
+        return torch.as_tensor(((X - self.mean) / self.scale).astype(np.float32))
+
+    def logits(self, X: np.ndarray, start: str | None = None, batch_size: int = 256) -> dict[str, np.ndarray]:
+        """Each head's logits for raw inputs ``X`` (standardised here), or for representations at ``start``."""
+        self.network.eval()
+        out: dict[str, list[np.ndarray]] = {}
+        with torch.no_grad():
+            for begin in range(0, len(X), batch_size):
+                chunk = X[begin:begin + batch_size]
+                x = torch.as_tensor(np.asarray(chunk, dtype=np.float32)) if start else self.standardise(chunk)
+                for name, value in self.network(x, start=start).items():
+                    out.setdefault(name, []).append(value.numpy())
+        return {name: np.concatenate(parts) for name, parts in out.items()}
+
+    def read(self, X: np.ndarray, layer: str, batch_size: int = 256) -> np.ndarray:
+        """h_T: the output of ``layer`` for raw inputs ``X``."""
+        self.network.eval()
+        with torch.no_grad():
+            return np.concatenate([self.network.read(self.standardise(X[b:b + batch_size]), layer).numpy()
+                                   for b in range(0, len(X), batch_size)])
+
+
+def input_statistics(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and standard deviation of each input column (the last axis), over utterances and frames."""
+    flat = X.reshape(-1, X.shape[-1])
+    spread = flat.std(axis=0)
+    return flat.mean(axis=0), np.where(spread > 1e-8, spread, 1.0)
+
+
+def fit(
+    network: LayeredNet,
+    X: np.ndarray,
+    targets: Mapping[str, np.ndarray],
+    settings: TrainSettings = TrainSettings(),
+    seed: int = 0,
+    start: str | None = None,
+    statistics: tuple[np.ndarray, np.ndarray] | None = None,
+    threads: int = 1,
+) -> Trained:
+    """Train ``network`` on ``X`` for each head's integer ``targets``; from ``start`` on, when ``X`` are
+    representations at that layer (the blocks before it are not trained).
+
+    ``statistics``: the input standardisation to use (default: ``X``'s own).
+    """
+    missing = set(network.heads) - set(targets)
+    if missing:
+        raise ConfigError(f"no targets for head(s) {sorted(missing)}")
+    mean, scale = statistics or input_statistics(X)
+    trained = Trained(network, mean, scale)
+    x_all = torch.as_tensor(np.asarray(X, dtype=np.float32)) if start else trained.standardise(X)
+    y_all = {name: torch.as_tensor(np.asarray(targets[name], dtype=np.int64)) for name in network.heads}
+    parameters = [p for name, p in network.named_parameters() if _trains(name, network, start)]
+    optimiser = torch.optim.Adam(parameters, lr=settings.lr, weight_decay=settings.weight_decay)
+    rng = np.random.default_rng(seed)
+    with torch_threads(threads), seeded(seed):
+        network.train()
+        for _ in range(settings.epochs):
+            for batch in torch.as_tensor(rng.permutation(len(x_all))).split(settings.batch_size):
+                if len(batch) < 2:
+                    continue  # BatchNorm needs two rows
+                logits = network(x_all[batch], start=start)
+                loss = sum(F.cross_entropy(logits[name], y_all[name][batch]) for name in network.heads)
+                optimiser.zero_grad(set_to_none=True)
+                loss.backward()
+                optimiser.step()
+        network.eval()
+    return trained
+
+
+def _trains(parameter: str, network: LayeredNet, start: str | None) -> bool:
+    """Whether a parameter lies after ``start`` (heads always do)."""
+    if start is None or parameter.startswith("heads."):
+        return True
+    block = parameter.split(".")[1]
+    return network.layers.index(block) > network.layers.index(start)
