@@ -1,0 +1,50 @@
+"""The three attack modes on a toy task: gender shows in the low mel bands."""
+
+import numpy as np
+import pytest
+
+from emoshield.attacks.models import INPUTS, build_network
+from emoshield.attacks.modes import panel, probe, splice, time_pooled
+from emoshield.attacks.train import TrainSettings, fit
+
+
+def toy(n: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Crops, gender (louder low bands for 1), emotion (louder high bands for 1), speakers of 4 utterances."""
+    rng = np.random.default_rng(seed)
+    gender, emotion = np.arange(n) % 2, (np.arange(n) // 2) % 2
+    X = rng.normal(size=(n, *INPUTS["vgg"])).astype(np.float32)
+    X[gender == 1, :, :16, :] += 1.0
+    X[emotion == 1, :, 48:, :] += 1.0
+    speakers = np.asarray([f"{seed}-{i // 4}-{g}" for i, g in enumerate(gender)])
+    return X, gender, emotion, speakers
+
+
+@pytest.fixture(scope="module")
+def target():
+    X, _, emotion, _ = toy(96, 0)
+    return fit(build_network("vgg", {"emotion": 2}), X, {"emotion": emotion}, TrainSettings(epochs=3), seed=0)
+
+
+def test_splice_and_probe_find_the_gender_in_an_early_layer(target):
+    X, gender, emotion, _ = toy(96, 1)
+    scored, truth, _, _ = toy(64, 2)
+    attacker = fit(build_network("vgg", {"gender": 2, "emotion": 2}), X, {"gender": gender, "emotion": emotion},
+                   TrainSettings(epochs=3), seed=1)
+    assert splice(target, attacker, scored, "pool1").shape == (64,)
+    guesses = probe(target, "resnet", X, {"gender": gender}, scored, "pool1", TrainSettings(epochs=3), seed=2)
+    assert (guesses == truth).mean() >= 0.8
+
+
+def test_the_panel_learns_gender_and_shuffled_labels_give_chance(target):
+    X, gender, _, speakers = toy(160, 3)
+    scored, truth, _, _ = toy(160, 4)
+    found = panel(target, ["logreg"], X, gender, speakers, scored, "pool1")["logreg"]
+    assert (found == truth).mean() >= 0.8
+    shuffled = np.random.default_rng(0).permutation(gender)
+    chance = panel(target, ["logreg"], X, shuffled, speakers, scored, "pool1")["logreg"]
+    assert abs((chance == truth).mean() - 0.5) <= 0.1
+
+
+def test_time_pooling_keeps_channels_and_bands():
+    assert time_pooled(np.zeros((2, 16, 32, 48))).shape == (2, 512)
+    assert time_pooled(np.zeros((2, 96, 64))).shape == (2, 64) and time_pooled(np.zeros((2, 128))).shape == (2, 128)
