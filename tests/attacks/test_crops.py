@@ -21,9 +21,7 @@ def test_a_short_utterance_is_padded_with_its_quietest_values():
 
 
 def test_a_crop_longer_than_every_file_is_named():
-    sequences = {"a.wav": np.zeros((5, 3)), "b.wav": np.zeros((7, 3))}
-    assert crops(sequences, ["a.wav", "b.wav"], 6).shape == (2, 6, 3)
+    sequences = [np.zeros((5, 3)), np.zeros((7, 3))]
+    assert crops(sequences, 6).shape == (2, 6, 3)
     with pytest.raises(FeatureError, match="crop of 8 frames is longer than every file \\(the longest has 7 frames\\)"):
-        crops(sequences, ["a.wav", "b.wav"], 8)
-    with pytest.raises(FeatureError, match="no frames for 1 file\\(s\\), e.g. c.wav"):
-        crops(sequences, ["a.wav", "c.wav"], 4)
+        crops(sequences, 8)

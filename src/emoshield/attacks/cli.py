@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Optional
 
 import typer
 
@@ -22,3 +23,25 @@ def layers(
     for name, shape in layer_shapes(arch).items():
         shared = "  (shared by the CNN families)" if name in SHARED_LAYERS and arch != "lstm" else ""
         typer.echo(f"{name:14s} {' x '.join(str(n) for n in shape)}{shared}")
+
+
+@attack_app.command("study")
+def study(
+    config: Annotated[Path, typer.Option("--config", help="A study recipe (configs/attack_study*.yaml).")],
+    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Folder for data, folds and the report (default: the recipe's).")] = None,
+) -> None:
+    """Seed 002's scenario matrix: T on the target corpus, attackers by scenario, leakage per mode and layer.
+
+    Resumable: finished folds (under the same settings) are read, not fitted again.
+    Example: emoshield attack study --config configs/attack_study_tiny.yaml -o runs/attack-tiny
+    """
+    from dataclasses import replace
+
+    from emoshield.attacks.experiment import load_attack_recipe, run_attack_study
+
+    recipe = load_attack_recipe(config)
+    if output is not None:
+        recipe = replace(recipe, output=str(output))
+    report = run_attack_study(recipe)
+    typer.echo((report.parent / "report.md").read_text())
+    typer.echo(f"report: {report} (and report.md, fig3_depth.png)")

@@ -9,7 +9,7 @@ than the crop is padded at the end with its own quietest value per column.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -38,17 +38,11 @@ def mean_energy(sequence: np.ndarray) -> np.ndarray:
 
 
 def crops(
-    sequences: Mapping[str, np.ndarray],
-    files: Sequence[str],
-    frames: int,
-    energy: Callable[[np.ndarray], np.ndarray] = mean_energy,
+    sequences: Sequence[np.ndarray], frames: int, energy: Callable[[np.ndarray], np.ndarray] = mean_energy
 ) -> np.ndarray:
-    """(n, frames, d) crops of ``files``; FeatureError naming a missing file or a crop longer than every file."""
-    missing = [f for f in files if f not in sequences]
-    if missing:
-        raise FeatureError(f"no frames for {len(missing)} file(s), e.g. {missing[0]}")
-    longest = max(len(sequences[f]) for f in files)
+    """(n, frames, d) crops of (T, d) sequences; FeatureError when the crop is longer than every sequence."""
+    longest = max(len(s) for s in sequences)
     if frames > longest:
         raise FeatureError(f"crop of {frames} frames is longer than every file (the longest has {longest} frames); "
                            f"choose frames <= {longest}")
-    return np.stack([crop(sequences[f], frames, energy(sequences[f])) for f in files])
+    return np.stack([crop(s, frames, energy(s)) for s in sequences])

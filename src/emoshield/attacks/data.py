@@ -1,0 +1,63 @@
+"""A corpus of the attack study: fixed-size crops of its log-mel spectrograms and IS09 LLDs, with labels."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from emoshield.attacks.crops import crops
+from emoshield.attacks.models import INPUTS
+from emoshield.errors import ConfigError, FeatureError
+
+
+@dataclass
+class StudyCorpus:
+    """Per utterance: a log-mel crop (1 × bands × frames), an LLD crop (frames × 32, optional), speaker, gender, emotion."""
+
+    name: str
+    spectrograms: np.ndarray
+    llds: np.ndarray | None
+    speakers: np.ndarray
+    genders: np.ndarray
+    emotions: np.ndarray
+
+    def rows(self, speakers: frozenset[str]) -> np.ndarray:
+        return np.flatnonzero(np.isin(self.speakers, sorted(speakers)))
+
+    def inputs(self, family: str) -> np.ndarray:
+        """The crops a network of ``family`` reads."""
+        if INPUTS[family] == INPUTS["lstm"]:
+            if self.llds is None:
+                raise ConfigError(f"{self.name}: the {family} attacker reads IS09 LLDs; give the corpus an lld feature file")
+            return self.llds
+        return self.spectrograms
+
+    def codes(self, column: str) -> np.ndarray:
+        """Integer codes of ``gender`` or ``emotion`` (sorted label order)."""
+        return np.unique(getattr(self, f"{column}s"), return_inverse=True)[1]
+
+
+def load_corpus(name: str, manifest: pd.DataFrame, logmel: Path, lld: Path | None) -> StudyCorpus:
+    """A manifest and its frame-level features as crops of the shapes the networks read."""
+    from emoshield.features import drop_failed, read_features
+    from emoshield.features.store import align_sequences
+
+    table, _ = drop_failed(manifest, logmel)
+    if lld is not None:
+        table, _ = drop_failed(table, lld)
+    bands, frames = INPUTS["vgg"][1], INPUTS["vgg"][2]
+    mel = align_sequences(read_features(logmel), table)
+    if mel[0].shape[1] != bands:
+        raise FeatureError(f"{logmel}: {mel[0].shape[1]} mel bands per frame; the networks read {bands} (features set logmel)")
+    spectrograms = crops(mel, frames).transpose(0, 2, 1)[:, None]
+    llds = None
+    if lld is not None:
+        frame = read_features(lld)
+        energy = [i for i, c in enumerate(frame.columns) if "energy" in str(c).lower()]
+        column = energy[0] if energy else 0
+        llds = crops(align_sequences(frame, table), INPUTS["lstm"][0], lambda s: s[:, column])
+    return StudyCorpus(name, spectrograms, llds, table["speaker"].to_numpy(dtype=str),
+                       table["gender"].to_numpy(dtype=str), table["emotion"].to_numpy(dtype=str))

@@ -1,0 +1,128 @@
+"""The study's numbers: leakage per (mode, layer, scenario, attacker, kind), and report.json / report.md / fig3_depth.png.
+
+Leakage L is seed 002's: gender accuracy pooled over the scored utterances of
+every fold (each speaker is scored in one fold), with the mean and sd over
+folds, chance (the majority gender's share of the scored utterances), a 95%
+interval from a speaker-level bootstrap, and L per emotion.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from emoshield.attacks.data import StudyCorpus
+from emoshield.files import write_text_atomic
+
+KEY = ("mode", "layer", "scenario", "attacker", "kind")
+#: Seed 002, Table 2 (IEMOCAP; T = VGG16 at pool1): (scenario, architecture) -> (A_g, A_a).
+PAPER_TABLE2 = {
+    ("worst", "vgg"): (0.95, 0.95), ("s1", "vgg"): (0.82, 0.83),
+    ("s2", "vgg_deep"): (0.78, 0.84), ("s2", "resnet"): (0.59, 0.55), ("s2", "densenet"): (0.53, 0.52),
+    ("s3", "vgg_deep"): (0.73, 0.63), ("s3", "resnet"): (0.63, 0.58), ("s3", "densenet"): (0.51, 0.53),
+    ("s4", "lstm"): (0.52, 0.52),
+}
+
+
+def leakage(results: list[dict[str, Any]], target: StudyCorpus, bootstrap: int = 1000, seed: int = 0) -> list[dict[str, Any]]:
+    """One entry per attacker setting, pooled over folds."""
+    scored = {r["fold"]: target.rows(frozenset(r["scored_speakers"])) for r in results}
+    groups: dict[tuple, list[dict]] = defaultdict(list)
+    for result in results:
+        for record in result["records"]:
+            groups[tuple(record[k] for k in KEY)].append(record)
+    rng = np.random.default_rng(seed)
+    entries = []
+    for key, records in groups.items():
+        rows = np.concatenate([scored[r["fold"]] for r in records])
+        correct = np.concatenate([np.asarray(r["correct"], dtype=bool) for r in records])
+        per_fold = [float(np.mean(r["correct"])) for r in records]
+        genders = target.genders[rows]
+        entries.append({
+            **dict(zip(KEY, key)),
+            "accuracy": float(correct.mean()), "mean": float(np.mean(per_fold)), "sd": float(np.std(per_fold)),
+            "n": int(len(correct)), "chance": float(max(np.mean(genders == g) for g in np.unique(genders))),
+            "ci95": _speaker_interval(correct, target.speakers[rows], bootstrap, rng),
+            "per_fold": per_fold,
+            "per_emotion": {str(e): float(correct[target.emotions[rows] == e].mean()) for e in np.unique(target.emotions[rows])},
+            "emotion_counts": {str(e): int(np.sum(target.emotions[rows] == e)) for e in np.unique(target.emotions[rows])},
+        })
+    return entries
+
+
+def _speaker_interval(correct: np.ndarray, speakers: np.ndarray, draws: int, rng: np.random.Generator) -> list[float]:
+    """95% interval of the pooled accuracy when speakers are resampled with replacement."""
+    names, index = np.unique(speakers, return_inverse=True)
+    hits, counts = np.bincount(index, weights=correct, minlength=len(names)), np.bincount(index, minlength=len(names))
+    picks = rng.integers(len(names), size=(draws, len(names)))
+    values = hits[picks].sum(axis=1) / counts[picks].sum(axis=1)
+    return [float(np.percentile(values, 2.5)), float(np.percentile(values, 97.5))]
+
+
+def table2(entries: list[dict[str, Any]], layer: str, mode: str = "splice") -> str:
+    """Seed 002's Table 2 for one mode at one layer, the paper's numbers beside."""
+    lines = ["| scenario | attacker | A_g | A_a | paper A_g | paper A_a |", "|---|---|---|---|---|---|"]
+    index = {(e["scenario"], e["attacker"], e["kind"]): e for e in entries if e["mode"] == mode and e["layer"] == layer}
+    for scenario, attacker in dict.fromkeys((s, a) for s, a, _ in index):
+        cells = [_cell(index.get((scenario, attacker, kind))) for kind in ("generic", "aware")]
+        paper = PAPER_TABLE2.get((scenario, attacker))
+        beside = [f"{p:.2f}" for p in paper] if paper else ["–", "–"]
+        lines.append(f"| {scenario} | {attacker} | {cells[0]} | {cells[1]} | {beside[0]} | {beside[1]} |")
+    chance = next((e["chance"] for e in index.values()), None)
+    if chance is not None:
+        lines.append(f"| chance | | {chance:.2f} | {chance:.2f} | 0.49 | 0.49 |")
+    return "\n".join(lines)
+
+
+def _cell(entry: dict[str, Any] | None) -> str:
+    return "–" if entry is None else f"{entry['accuracy']:.2f} ± {entry['sd']:.2f}"
+
+
+def write_report(out: Path, results: list[dict[str, Any]], entries: list[dict[str, Any]], context: dict[str, Any]) -> Path:
+    """report.json, report.md (Table 2 per mode at the first layer, T's UAR) and fig3_depth.png."""
+    out = Path(out)
+    layers = context["settings"]["layers"]
+    payload = {**context, "target_uar": [r["target_uar"] for r in results],
+               "raw_accuracy": [r["raw_accuracy"] for r in results], "leakage": entries}
+    write_text_atomic(out / "report.json", json.dumps(payload, indent=2) + "\n")
+    uars = payload["target_uar"]
+    lines = ["# Gender inference from intermediate layers (seed 002)", "",
+             f"T ({context['settings']['target_arch']}) emotion UAR over folds: {np.mean(uars):.3f} ± {np.std(uars):.3f}", ""]
+    for mode in context["settings"]["modes"]:
+        lines += [f"## Table 2, {mode}, at {layers[0]}", "", table2(entries, layers[0], mode), ""]
+    if "s4" in context["settings"]["scenarios"]:
+        lines += ["S4's attacker is of another family: splice and probe need its shapes at the intercepted layer, "
+                  "which an LSTM does not share with a CNN, so S4 has no splice or probe row; the panel trained on "
+                  "the other corpus is the attacker that needs no architecture.", ""]
+    write_text_atomic(out / "report.md", "\n".join(lines))
+    plot_depth(entries, layers, out / "fig3_depth.png")
+    return out / "report.json"
+
+
+def plot_depth(entries: list[dict[str, Any]], layers: list[str], path: Path, mode: str = "splice", scenario: str = "s2") -> None:
+    """Seed 002's Fig. 3: leakage ± sd per intercepted layer, one line per attacker, chance dashed."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    chosen = [e for e in entries if e["mode"] == mode and e["scenario"] == scenario and e["kind"] == "generic"]
+    figure, axes = plt.subplots(figsize=(6, 3.5))
+    for attacker in dict.fromkeys(e["attacker"] for e in chosen):
+        by_layer = {e["layer"]: e for e in chosen if e["attacker"] == attacker}
+        xs = [i for i, layer in enumerate(layers) if layer in by_layer]
+        ys = [by_layer[layers[i]]["accuracy"] for i in xs]
+        axes.errorbar(xs, ys, yerr=[by_layer[layers[i]]["sd"] for i in xs], marker="o", capsize=3, label=attacker)
+    if chosen:
+        axes.axhline(chosen[0]["chance"], linestyle="--", color="grey", label="chance")
+    axes.set_xticks(range(len(layers)), layers)
+    axes.set_ylabel("gender leakage L")
+    axes.set_title(f"{mode}, {scenario}: leakage by depth")
+    axes.legend(fontsize=8)
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    plt.close(figure)

@@ -1,0 +1,64 @@
+"""The attack study end to end from its tiny recipe (CI), as a user runs it; resuming; leakage bookkeeping."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+RECIPE = Path(__file__).resolve().parents[2] / "configs" / "attack_study_tiny.yaml"
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("attack-study") / "out"
+    result = subprocess.run([sys.executable, "-m", "emoshield.cli", "attack", "study", "--config", str(RECIPE), "-o", str(out)],
+                            capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stderr
+    assert "## Table 2, splice, at pool1" in result.stdout
+    return out
+
+
+def test_the_tiny_study_reports_every_mode_scenario_and_layer(study):
+    report = json.loads((study / "report.json").read_text())
+    entries = report["leakage"]
+    assert {e["mode"] for e in entries} == {"splice", "probe", "panel"} and {e["layer"] for e in entries} == {"pool1", "dense2"}
+    assert {(e["scenario"], e["attacker"]) for e in entries if e["mode"] == "splice"} == {
+        ("worst", "vgg"), ("s1", "vgg"), ("s2", "resnet"), ("s3", "resnet")}
+    assert {e["scenario"] for e in entries if e["mode"] == "panel"} == {"target data", "other corpus"}
+    for entry in entries:
+        assert entry["n"] == report["data"]["target_utterances"] and len(entry["per_fold"]) == 2
+        assert entry["ci95"][0] <= entry["accuracy"] <= entry["ci95"][1] and entry["chance"] == pytest.approx(0.5)
+        weighted = sum(entry["per_emotion"][e] * n for e, n in entry["emotion_counts"].items()) / entry["n"]
+        assert weighted == pytest.approx(entry["accuracy"])  # leakage per emotion, weighted by counts, is the overall
+    assert len(report["target_uar"]) == 2 and (study / "fig3_depth.png").stat().st_size > 0
+
+
+def test_a_resumed_study_fits_nothing(study):
+    from emoshield.attacks.experiment import load_attack_recipe, prepare_corpus
+    from emoshield.attacks.study import run_study
+
+    recipe = load_attack_recipe(RECIPE)
+    target = prepare_corpus(recipe.target, study / "data" / "target")
+    other = prepare_corpus(recipe.other, study / "data" / "other")
+    before = {p.name: p.stat().st_mtime_ns for p in (study / "folds").iterdir()}
+    fits = []
+    results = run_study(target, other, recipe.study, study, advance=lambda: fits.append(1))
+    assert fits == [] and len(results) == 2
+    assert {p.name: p.stat().st_mtime_ns for p in (study / "folds").iterdir()} == before
+    # other settings are not read from the old folds
+    changed = replace(recipe.study, modes=("panel",), layers=("pool1",))
+    run_study(target, other, changed, study, advance=lambda: fits.append(1))
+    assert len(fits) > 0
+
+
+def test_a_recipe_whose_second_corpus_is_the_target_is_refused(tmp_path):
+    recipe = tmp_path / "same.yaml"
+    recipe.write_text("target: {name: synthetic, seed: 1}\nother: {name: synthetic, seed: 1}\n")
+    result = subprocess.run([sys.executable, "-m", "emoshield.cli", "attack", "study", "--config", str(recipe), "-o",
+                             str(tmp_path / "out")], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 1 and "other: the second corpus is the target corpus itself" in result.stderr
