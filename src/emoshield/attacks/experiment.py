@@ -6,11 +6,14 @@ optional second corpus (the attackers' "other" data) and the study's settings::
     name: attack-study
     target: {name: ravdess, root: ../shared/corpora/ravdess}
     other: {name: emodb, root: ../shared/corpora/emodb}
-    study: {target_arch: vgg, other_archs: [vgg_deep, resnet, densenet], layers: [pool1, pool2]}
+    study: {target_arch: vgg, other_archs: [vgg_deep, resnet, densenet], layers: [pool1, pool2],
+            initialisation: shared}   # every architecture pretrained on the pretrain corpus first
+    pretrain: {name: synthetic, speakers: 24, utterances: 16, seed: 7}
     output: runs/attack-study
 
 Manifests and log-mel / IS09 features go to ``OUTPUT/data`` (kept: a rerun reads
-them), finished folds to ``OUTPUT/folds``, the report to ``OUTPUT``.
+them), pretrained blocks to ``OUTPUT/pretrained``, finished folds to
+``OUTPUT/folds``, the report to ``OUTPUT``.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ class AttackRecipe:
     name: str = "attack-study"
     target: CorpusConfig = field(default_factory=CorpusConfig)
     other: CorpusConfig = field(default_factory=lambda: CorpusConfig(name=""))  # name "": no second corpus
+    pretrain: CorpusConfig = field(default_factory=lambda: CorpusConfig(speakers=24, utterances=16, seed=7))  # public speech
     study: StudySettings = field(default_factory=StudySettings)
     output: str = "runs/attack-study"
 
@@ -65,11 +69,22 @@ def run_attack_study(recipe: AttackRecipe) -> Path:
 
     if recipe.other == recipe.target:
         raise ConfigError("other: the second corpus is the target corpus itself; name another one, or none")
+    if recipe.study.initialisation == "shared" and recipe.pretrain in (recipe.target, recipe.other):
+        raise ConfigError("pretrain: the pretraining corpus must be public speech of other people, not the target or "
+                          "the other corpus")
     out = Path(recipe.output)
     target = prepare_corpus(recipe.target, out / "data" / "target")
     other = prepare_corpus(recipe.other, out / "data" / "other") if recipe.other.name else None
+    initial = None
+    if recipe.study.initialisation == "shared":
+        from emoshield.attacks.pretrain import pretrained_blocks
+
+        public = prepare_corpus(recipe.pretrain, out / "data" / "pretrain")
+        s = recipe.study
+        initial = pretrained_blocks([s.target_arch, *s.other_archs, s.other_family], public, s.training,
+                                    out / "pretrained", s.seed)
     with progress_bar("attack study", planned_steps(recipe.study)) as advance:
-        results = run_study(target, other, recipe.study, out, advance)
+        results = run_study(target, other, recipe.study, out, advance, initial)
     context = {"recipe": asdict(recipe), "settings": asdict(recipe.study),
                "data": {"target": recipe.target.name, "other": recipe.other.name or None,
                         "target_utterances": len(target.speakers)}}

@@ -29,6 +29,7 @@ import torch
 from torch import nn
 
 from emoshield.errors import ConfigError
+from emoshield.torch_context import seeded
 
 #: Input of the CNN families: (channels, mel bands, frames).
 SPECTROGRAM = (1, 64, 96)
@@ -200,11 +201,23 @@ FAMILIES = {
 INPUTS = {name: LLD if name == "lstm" else SPECTROGRAM for name in FAMILIES}
 
 
-def build_network(family: str, heads: Mapping[str, int]) -> LayeredNet:
-    """A fresh network of ``family`` with a head per task; ConfigError naming the families for an unknown one."""
+#: Pretrained block weights per architecture (a shared initialisation), or none.
+Initial = Mapping[str, Mapping[str, torch.Tensor]]
+
+
+def build_network(family: str, heads: Mapping[str, int], initial: Initial | None = None, seed: int = 0) -> LayeredNet:
+    """A network of ``family`` with fresh heads (weights drawn from ``seed``), its blocks from ``initial[family]``
+    when given.
+
+    ConfigError naming the families for an unknown one.
+    """
     if family not in FAMILIES:
         raise ConfigError(f"unknown architecture {family!r}; choose one of: {', '.join(FAMILIES)}")
-    return LayeredNet(family, FAMILIES[family](), DENSE[1], heads)
+    with seeded(seed):
+        network = LayeredNet(family, FAMILIES[family](), DENSE[1], heads)
+    if initial is not None and family in initial:
+        network.blocks.load_state_dict(initial[family])
+    return network
 
 
 def layer_shapes(family: str) -> dict[str, tuple[int, ...]]:

@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from emoshield.attacks.models import build_network
+from emoshield.attacks.models import Initial, build_network
 from emoshield.attacks.train import Trained, TrainSettings, fit
 
 GENDER = "gender"
@@ -37,10 +37,11 @@ def probe(
     layer: str,
     settings: TrainSettings = TrainSettings(),
     seed: int = 0,
+    initial: Initial | None = None,
 ) -> np.ndarray:
     """``arch``'s layers after ``layer`` (and a head per target) trained on T's h_T of the attacker's utterances."""
     heads = {name: int(np.max(values)) + 1 for name, values in targets.items()}
-    trained = fit(build_network(arch, heads), target.read(X_train, layer), targets, settings, seed, start=layer)
+    trained = fit(build_network(arch, heads, initial, seed), target.read(X_train, layer), targets, settings, seed, start=layer)
     return trained.logits(target.read(X_scored, layer), start=layer)[GENDER].argmax(axis=1)
 
 

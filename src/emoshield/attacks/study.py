@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from emoshield.attacks.data import StudyCorpus
-from emoshield.attacks.models import FAMILIES, INPUTS, build_network
+from emoshield.attacks.models import FAMILIES, INPUTS, Initial, build_network
 from emoshield.attacks.modes import panel, probe, splice
 from emoshield.attacks.scenarios import StudyFold, attacker_speakers, scenario_matrix, study_folds
 from emoshield.attacks.train import Trained, TrainSettings, fit
@@ -37,6 +37,7 @@ from emoshield.files import write_text_atomic
 
 MODES = ("splice", "probe", "panel")
 KINDS = ("generic", "aware")
+INITIALISATIONS = ("independent", "shared")
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ class StudySettings:
     layers: tuple[str, ...] = ("pool1", "pool2", "pool3", "pool4", "dense1", "dense2")
     panel: tuple[str, ...] = ("logreg", "svm", "mlp", "knn", "gboost")
     folds: int = 5
+    initialisation: str = "independent"  # or "shared": every network starts from its architecture's pretrained blocks
     training: TrainSettings = field(default_factory=TrainSettings)
     seed: int = 0
 
@@ -60,6 +62,8 @@ class StudySettings:
             object.__setattr__(self, name, tuple(getattr(self, name)))
         if isinstance(self.training, dict):
             object.__setattr__(self, "training", TrainSettings(**self.training))
+        if self.initialisation not in INITIALISATIONS:
+            raise ConfigError(f"initialisation: {self.initialisation!r}; choose {' or '.join(INITIALISATIONS)}")
         for name, allowed in (("modes", MODES), ("kinds", KINDS)):
             unknown = sorted(set(getattr(self, name)) - set(allowed))
             if unknown:
@@ -95,14 +99,14 @@ class Record:
 
 def run_fold(
     number: int, fold: StudyFold, target: StudyCorpus, other: StudyCorpus | None, settings: StudySettings,
-    advance: Callable[[], None] = lambda: None,
+    advance: Callable[[], None] = lambda: None, initial: Initial | None = None,
 ) -> dict[str, Any]:
     """Everything one fold contributes: T's emotion UAR, attackers' raw accuracy, and the records."""
     seed = settings.seed * 1000 + number
     train, scored = target.rows(fold.training), target.rows(fold.scored)
     X = target.inputs(settings.target_arch)
     emotions = target.codes("emotion")
-    T = fit(build_network(settings.target_arch, {"emotion": int(emotions.max()) + 1}), X[train],
+    T = fit(build_network(settings.target_arch, {"emotion": int(emotions.max()) + 1}, initial, seed), X[train],
             {"emotion": emotions[train]}, settings.training, seed)
     advance()
     truth = target.codes("gender")[scored]
@@ -127,7 +131,7 @@ def run_fold(
             targets = _attacker_targets(corpus, rows, kind)
             key = f"{plan.scenario.value}:{plan.arch}:{kind}"
             if "splice" in settings.modes and cnn:
-                A = fit(build_network(plan.arch, {n: int(t.max()) + 1 for n, t in targets.items()}),
+                A = fit(build_network(plan.arch, {n: int(t.max()) + 1 for n, t in targets.items()}, initial, seed + 1),
                         corpus.inputs(plan.arch)[rows], targets, settings.training, seed + 1)
                 advance()
                 out["raw_accuracy"][key] = float(np.mean(A.logits(X[scored])["gender"].argmax(axis=1) == truth))
@@ -137,7 +141,7 @@ def run_fold(
                 for layer in settings.layers:
                     record("probe", layer, plan.scenario.value, plan.arch, kind,
                            probe(T, plan.arch, corpus.inputs(plan.arch)[rows], targets, X[scored], layer,
-                                 settings.training, seed + 2))
+                                 settings.training, seed + 2, initial))
                     advance()
     if "panel" in settings.modes:
         _panel_records(T, fold, target, other, others, settings, X[scored], record, advance)
@@ -176,7 +180,7 @@ def planned_steps(settings: StudySettings) -> int:
 
 def run_study(
     target: StudyCorpus, other: StudyCorpus | None, settings: StudySettings, out: Path,
-    advance: Callable[[], None] = lambda: None,
+    advance: Callable[[], None] = lambda: None, initial: Initial | None = None,
 ) -> list[dict[str, Any]]:
     """Every fold, reading finished folds from ``out/folds`` instead of fitting them again."""
     folder = Path(out) / "folds"
@@ -189,6 +193,6 @@ def run_study(
         if done is not None and done.get("settings") == fingerprint:
             results.append(done)
             continue
-        results.append({**run_fold(number, fold, target, other, settings, advance), "settings": fingerprint})
+        results.append({**run_fold(number, fold, target, other, settings, advance, initial), "settings": fingerprint})
         write_text_atomic(path, json.dumps(results[-1]))
     return results
