@@ -57,6 +57,19 @@ def test_a_resumed_study_fits_nothing(study):
     assert len(fits) > 0
 
 
+def test_a_defended_target_is_studied_like_any_other(study, tmp_path):
+    from emoshield.attacks.experiment import load_attack_recipe, prepare_corpus
+    from emoshield.attacks.report import leakage
+    from emoshield.attacks.study import run_study
+
+    recipe = load_attack_recipe(RECIPE)
+    target = prepare_corpus(recipe.target, study / "data" / "target")
+    settings = replace(recipe.study, scenarios=("worst", "s2"), modes=("panel",), layers=("pool1",), defence=1.0)
+    results = run_study(target, None, settings, tmp_path)
+    assert all(r["settings"]["defence"] == 1.0 for r in results)
+    assert {e["scenario"] for e in leakage(results, target)} == {"target data"}
+
+
 def test_a_recipe_whose_second_corpus_is_the_target_is_refused(tmp_path):
     recipe = tmp_path / "same.yaml"
     recipe.write_text("target: {name: synthetic, seed: 1}\nother: {name: synthetic, seed: 1}\n")

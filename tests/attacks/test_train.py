@@ -35,3 +35,18 @@ def test_training_from_a_layer_leaves_the_blocks_before_it_alone():
     after = network.state_dict()
     assert all(torch.equal(before[k], after[k]) for k in before if k.startswith("blocks.conv1_"))
     assert not torch.equal(before["blocks.conv2_1.0.weight"], after["blocks.conv2_1.0.weight"])
+
+
+def test_the_defence_trains_a_gender_head_whose_reversed_gradient_reaches_the_early_blocks():
+    from emoshield.attacks.train import Defence
+
+    X, y = _toy(48)
+    gender = (np.arange(48) // 2) % 2
+    runs = {}
+    for strength in (0.0, 1.0):
+        runs[strength] = fit(build_network("vgg", {"emotion": 2}), X, {"emotion": y, "gender": gender},
+                             TrainSettings(epochs=4), seed=0, defence=Defence("pool1", strength))
+    assert hasattr(runs[1.0].network, "defence")
+    before = lambda s: runs[s].network.blocks["conv1_1"][0].weight  # noqa: E731
+    assert not torch.equal(before(0.0), before(1.0))  # only the reversed gradient differs between the two
+    assert (runs[1.0].logits(X)["emotion"].argmax(axis=1) == y).mean() >= 0.9

@@ -1,7 +1,8 @@
 """The attack study, fold by fold: train T, train the attackers of the scenario matrix, score every mode and layer.
 
 Per fold of the target corpus (gender-balanced speaker folds, each scored once):
-T (``target_arch``, an emotion head) trains on the other speakers; every attacker
+T (``target_arch``, an emotion head; with ``defence`` > 0 also a gender head on the
+first intercepted layer through gradient reversal) trains on the other speakers; every attacker
 of the matrix trains on its scenario's speakers, generic (gender) or
 application-aware (gender and its corpus's emotions); then, on the scored
 utterances, for each intercepted layer:
@@ -30,7 +31,7 @@ from emoshield.attacks.data import StudyCorpus
 from emoshield.attacks.models import FAMILIES, INPUTS, Initial, build_network
 from emoshield.attacks.modes import panel, probe, splice
 from emoshield.attacks.scenarios import StudyFold, attacker_speakers, scenario_matrix, study_folds
-from emoshield.attacks.train import Trained, TrainSettings, fit
+from emoshield.attacks.train import Defence, Trained, TrainSettings, fit
 from emoshield.errors import ConfigError
 from emoshield.evaluation.metrics import uar
 from emoshield.files import write_text_atomic
@@ -54,6 +55,7 @@ class StudySettings:
     panel: tuple[str, ...] = ("logreg", "svm", "mlp", "knn", "gboost")
     folds: int = 5
     initialisation: str = "independent"  # or "shared": every network starts from its architecture's pretrained blocks
+    defence: float = 0.0  # > 0: T trains a gender head on the first of ``layers`` through gradient reversal this strong
     training: TrainSettings = field(default_factory=TrainSettings)
     seed: int = 0
 
@@ -62,6 +64,8 @@ class StudySettings:
             object.__setattr__(self, name, tuple(getattr(self, name)))
         if isinstance(self.training, dict):
             object.__setattr__(self, "training", TrainSettings(**self.training))
+        if self.defence < 0:
+            raise ConfigError(f"defence: a gradient reversal strength >= 0, got {self.defence}")
         if self.initialisation not in INITIALISATIONS:
             raise ConfigError(f"initialisation: {self.initialisation!r}; choose {' or '.join(INITIALISATIONS)}")
         for name, allowed in (("modes", MODES), ("kinds", KINDS)):
@@ -106,8 +110,10 @@ def run_fold(
     train, scored = target.rows(fold.training), target.rows(fold.scored)
     X = target.inputs(settings.target_arch)
     emotions = target.codes("emotion")
+    defence = Defence(settings.layers[0], settings.defence) if settings.defence else None
     T = fit(build_network(settings.target_arch, {"emotion": int(emotions.max()) + 1}, initial, seed), X[train],
-            {"emotion": emotions[train]}, settings.training, seed)
+            {"emotion": emotions[train], "gender": target.codes("gender")[train]}, settings.training, seed,
+            defence=defence)
     advance()
     truth = target.codes("gender")[scored]
     out: dict[str, Any] = {

@@ -14,10 +14,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+from torch import nn
 from torch.nn import functional as F
 
-from emoshield.attacks.models import LayeredNet
+from emoshield.attacks.models import INPUTS, LayeredNet
 from emoshield.errors import ConfigError
+from emoshield.privacy.grl import reverse_gradient
 from emoshield.torch_context import seeded, torch_threads
 
 
@@ -33,6 +35,30 @@ class TrainSettings:
     def __post_init__(self) -> None:
         if self.epochs < 1 or self.batch_size < 1 or self.lr <= 0 or self.weight_decay < 0:
             raise ConfigError(f"training: epochs and batch_size >= 1, lr > 0, weight_decay >= 0; got {self}")
+
+
+@dataclass(frozen=True)
+class Defence:
+    """T's defence: a gender head reading ``layer`` through gradient reversal of ``strength``, trained beside T."""
+
+    layer: str
+    strength: float
+
+
+class TimePooled(nn.Module):
+    """A representation as one vector: maps averaged over frames (channels x bands), sequences over frames."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.dim() == 4:
+            return x.mean(dim=3).flatten(1)
+        return x.mean(dim=1) if x.dim() == 3 else x
+
+
+def defence_head(network: LayeredNet, layer: str, classes: int) -> nn.Module:
+    """The defence's gender classifier on ``layer``'s time-pooled output."""
+    with torch.no_grad():
+        width = TimePooled()(network.read(torch.zeros((1, *INPUTS[network.family])), layer)).shape[1]
+    return nn.Sequential(TimePooled(), nn.Linear(width, 64), nn.ReLU(), nn.Linear(64, classes))
 
 
 @dataclass
@@ -82,13 +108,15 @@ def fit(
     start: str | None = None,
     statistics: tuple[np.ndarray, np.ndarray] | None = None,
     threads: int = 1,
+    defence: Defence | None = None,
 ) -> Trained:
     """Train ``network`` on ``X`` for each head's integer ``targets``; from ``start`` on, when ``X`` are
     representations at that layer (the blocks before it are not trained).
 
-    ``statistics``: the input standardisation to use (default: ``X``'s own).
+    ``statistics``: the input standardisation to use (default: ``X``'s own). ``defence``: a gender head on
+    one layer through gradient reversal, trained beside (``targets`` then holds ``gender`` too).
     """
-    missing = set(network.heads) - set(targets)
+    missing = set(network.heads) - set(targets) | ({"gender"} - set(targets) if defence else set())
     if missing:
         raise ConfigError(f"no targets for head(s) {sorted(missing)}")
     mean, scale = statistics or input_statistics(X)
@@ -96,6 +124,11 @@ def fit(
     x_all = torch.as_tensor(np.asarray(X, dtype=np.float32)) if start else trained.standardise(X)
     y_all = {name: torch.as_tensor(np.asarray(targets[name], dtype=np.int64)) for name in network.heads}
     parameters = [p for name, p in network.named_parameters() if _trains(name, network, start)]
+    if defence is not None:
+        with seeded(seed):
+            network.defence = defence_head(network, defence.layer, int(np.max(targets["gender"])) + 1)
+        parameters += list(network.defence.parameters())
+        gender = torch.as_tensor(np.asarray(targets["gender"], dtype=np.int64))
     optimiser = torch.optim.Adam(parameters, lr=settings.lr, weight_decay=settings.weight_decay)
     rng = np.random.default_rng(seed)
     with torch_threads(threads), seeded(seed):
@@ -104,8 +137,14 @@ def fit(
             for batch in torch.as_tensor(rng.permutation(len(x_all))).split(settings.batch_size):
                 if len(batch) < 2:
                     continue  # BatchNorm needs two rows
-                logits = network(x_all[batch], start=start)
+                if defence is None:
+                    logits = network(x_all[batch], start=start)
+                else:
+                    h = network.run(x_all[batch], start=start, stop=defence.layer)
+                    logits = network(h, start=defence.layer)
                 loss = sum(F.cross_entropy(logits[name], y_all[name][batch]) for name in network.heads)
+                if defence is not None:
+                    loss = loss + F.cross_entropy(network.defence(reverse_gradient(h, defence.strength)), gender[batch])
                 optimiser.zero_grad(set_to_none=True)
                 loss.backward()
                 optimiser.step()
