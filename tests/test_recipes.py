@@ -10,8 +10,10 @@ import pytest
 from emoshield.config import load_recipe
 from emoshield.experiment import run_recipe, settings_of
 
-#: Experiment recipes; configs/fl_*.yaml are federated recipes, loaded and run in tests/fl.
-RECIPES = sorted(p for p in (Path(__file__).resolve().parents[1] / "configs").glob("*.yaml") if not p.name.startswith("fl_"))
+#: Experiment recipes; configs/fl_*.yaml are federated recipes (loaded and run in tests/fl), configs/attack_*.yaml
+#: attack-study recipes (tests/attacks).
+RECIPES = sorted(p for p in (Path(__file__).resolve().parents[1] / "configs").glob("*.yaml")
+                 if not p.name.startswith(("fl_", "attack_")))
 TINY = ["corpus.name=synthetic", "corpus.speakers=8", "corpus.utterances=8", "evaluation.repeats=1",
         "evaluation.attackers=logreg,knn,mlp", "features.set=egemaps", "evaluation.workers=2"]
 

@@ -70,6 +70,15 @@ def test_a_defended_target_is_studied_like_any_other(study, tmp_path):
     assert {e["scenario"] for e in leakage(results, target)} == {"target data"}
 
 
+def test_every_attack_recipe_loads():
+    from emoshield.attacks.experiment import load_attack_recipe
+
+    recipes = sorted(RECIPE.parent.glob("attack_*.yaml"))
+    assert RECIPE in recipes
+    for path in recipes:
+        assert load_attack_recipe(path).study.layers
+
+
 def test_a_recipe_whose_second_corpus_is_the_target_is_refused(tmp_path):
     recipe = tmp_path / "same.yaml"
     recipe.write_text("target: {name: synthetic, seed: 1}\nother: {name: synthetic, seed: 1}\n")
