@@ -205,14 +205,19 @@ INPUTS = {name: LLD if name == "lstm" else SPECTROGRAM for name in FAMILIES}
 Initial = Mapping[str, Mapping[str, torch.Tensor]]
 
 
+def check_family(family: str) -> None:
+    """ConfigError naming the families when ``family`` is not one of them."""
+    if family not in FAMILIES:
+        raise ConfigError(f"unknown architecture {family!r}; choose one of: {', '.join(FAMILIES)}")
+
+
 def build_network(family: str, heads: Mapping[str, int], initial: Initial | None = None, seed: int = 0) -> LayeredNet:
     """A network of ``family`` with fresh heads (weights drawn from ``seed``), its blocks from ``initial[family]``
     when given.
 
     ConfigError naming the families for an unknown one.
     """
-    if family not in FAMILIES:
-        raise ConfigError(f"unknown architecture {family!r}; choose one of: {', '.join(FAMILIES)}")
+    check_family(family)
     with seeded(seed):
         network = LayeredNet(family, FAMILIES[family](), DENSE[1], heads)
     if initial is not None and family in initial:

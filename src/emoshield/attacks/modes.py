@@ -16,9 +16,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+import torch
 
 from emoshield.attacks.models import Initial, build_network
-from emoshield.attacks.train import Trained, TrainSettings, fit
+from emoshield.attacks.train import TimePooled, Trained, TrainSettings, fit
 
 GENDER = "gender"
 
@@ -47,11 +48,7 @@ def probe(
 
 def time_pooled(h: np.ndarray) -> np.ndarray:
     """One vector per utterance: a (C, bands, frames) map or a (frames, d) sequence averaged over its frames."""
-    if h.ndim == 2:
-        return h
-    if h.ndim == 3:
-        return h.mean(axis=1)
-    return h.mean(axis=3).reshape(len(h), -1)
+    return TimePooled()(torch.as_tensor(h)).numpy()
 
 
 def panel(

@@ -21,14 +21,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from emoshield.attacks.data import StudyCorpus
-from emoshield.attacks.models import FAMILIES, INPUTS, Initial, build_network
+from emoshield.attacks.models import INPUTS, Initial, build_network, check_family
 from emoshield.attacks.modes import panel, probe, splice
 from emoshield.attacks.scenarios import StudyFold, attacker_speakers, scenario_matrix, study_folds
 from emoshield.attacks.train import Defence, Trained, TrainSettings, fit
@@ -73,19 +73,10 @@ class StudySettings:
             if unknown:
                 raise ConfigError(f"{name}: unknown {unknown}; choose from {', '.join(allowed)}")
         for arch in (self.target_arch, *self.other_archs, self.other_family):
-            if arch not in FAMILIES:
-                raise ConfigError(f"unknown architecture {arch!r}; choose one of: {', '.join(FAMILIES)}")
+            check_family(arch)
         target = build_network(self.target_arch, {"emotion": 2})
         for layer in self.layers:
             target.check_layer(layer)
-
-    @classmethod
-    def from_mapping(cls, data: dict[str, Any], source: str) -> "StudySettings":
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ConfigError(f"{source}: unknown setting(s) {unknown}; known: {sorted(known)}")
-        return cls(**data)
 
 
 @dataclass
@@ -109,13 +100,13 @@ def run_fold(
     seed = settings.seed * 1000 + number
     train, scored = target.rows(fold.training), target.rows(fold.scored)
     X = target.inputs(settings.target_arch)
-    emotions = target.codes("emotion")
+    emotions, genders = target.codes("emotion"), target.codes("gender")
     defence = Defence(settings.layers[0], settings.defence) if settings.defence else None
     T = fit(build_network(settings.target_arch, {"emotion": int(emotions.max()) + 1}, initial, seed), X[train],
-            {"emotion": emotions[train], "gender": target.codes("gender")[train]}, settings.training, seed,
+            {"emotion": emotions[train], "gender": genders[train]}, settings.training, seed,
             defence=defence)
     advance()
-    truth = target.codes("gender")[scored]
+    truth = genders[scored]
     out: dict[str, Any] = {
         "fold": number, "scored_speakers": sorted(fold.scored),
         "target_uar": uar(emotions[scored], T.logits(X[scored])["emotion"].argmax(axis=1)),

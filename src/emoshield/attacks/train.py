@@ -106,20 +106,18 @@ def fit(
     settings: TrainSettings = TrainSettings(),
     seed: int = 0,
     start: str | None = None,
-    statistics: tuple[np.ndarray, np.ndarray] | None = None,
-    threads: int = 1,
     defence: Defence | None = None,
 ) -> Trained:
     """Train ``network`` on ``X`` for each head's integer ``targets``; from ``start`` on, when ``X`` are
     representations at that layer (the blocks before it are not trained).
 
-    ``statistics``: the input standardisation to use (default: ``X``'s own). ``defence``: a gender head on
-    one layer through gradient reversal, trained beside (``targets`` then holds ``gender`` too).
+    Inputs are standardised with ``X``'s own statistics. ``defence``: a gender head on one layer through
+    gradient reversal, trained beside (``targets`` then holds ``gender`` too).
     """
     missing = set(network.heads) - set(targets) | ({"gender"} - set(targets) if defence else set())
     if missing:
         raise ConfigError(f"no targets for head(s) {sorted(missing)}")
-    mean, scale = statistics or input_statistics(X)
+    mean, scale = input_statistics(X)
     trained = Trained(network, mean, scale)
     x_all = torch.as_tensor(np.asarray(X, dtype=np.float32)) if start else trained.standardise(X)
     y_all = {name: torch.as_tensor(np.asarray(targets[name], dtype=np.int64)) for name in network.heads}
@@ -131,7 +129,7 @@ def fit(
         gender = torch.as_tensor(np.asarray(targets["gender"], dtype=np.int64))
     optimiser = torch.optim.Adam(parameters, lr=settings.lr, weight_decay=settings.weight_decay)
     rng = np.random.default_rng(seed)
-    with torch_threads(threads), seeded(seed):
+    with torch_threads(1), seeded(seed):
         network.train()
         for _ in range(settings.epochs):
             for batch in torch.as_tensor(rng.permutation(len(x_all))).split(settings.batch_size):
