@@ -60,12 +60,14 @@ def test_a_resumed_study_fits_nothing(study):
 def test_a_defended_target_is_studied_like_any_other(study, tmp_path):
     from emoshield.attacks.experiment import load_attack_recipe, prepare_corpus
     from emoshield.attacks.report import leakage
-    from emoshield.attacks.study import run_study
+    from emoshield.attacks.study import planned_steps, run_study
 
     recipe = load_attack_recipe(RECIPE)
     target = prepare_corpus(recipe.target, study / "data" / "target")
     settings = replace(recipe.study, scenarios=("worst", "s2"), modes=("panel",), layers=("pool1",), defence=1.0)
-    results = run_study(target, None, settings, tmp_path)
+    steps = []
+    results = run_study(target, None, settings, tmp_path, advance=lambda: steps.append(1))
+    assert len(steps) == planned_steps(settings, has_other_corpus=False)  # the progress bar's total is what runs
     assert all(r["settings"]["defence"] == 1.0 for r in results)
     assert {e["scenario"] for e in leakage(results, target)} == {"target data"}
 

@@ -83,7 +83,7 @@ def run_attack_study(recipe: AttackRecipe) -> Path:
         s = recipe.study
         initial = pretrained_blocks([s.target_arch, *s.other_archs, s.other_family], public, s.training,
                                     out / "pretrained", s.seed)
-    with progress_bar("attack study", planned_steps(recipe.study)) as advance:
+    with progress_bar("attack study", planned_steps(recipe.study, other is not None)) as advance:
         results = run_study(target, other, recipe.study, out, advance, initial)
     context = {"recipe": asdict(recipe), "settings": asdict(recipe.study),
                "data": {"target": recipe.target.name, "other": recipe.other.name or None,

@@ -123,7 +123,7 @@ def run_fold(
     for plan in plans:
         corpus = target if plan.corpus == "target" else other
         rows = corpus.rows(attacker_speakers(plan, fold, others))
-        cnn = INPUTS[plan.arch] == INPUTS[settings.target_arch]
+        cnn = INPUTS[plan.arch] == INPUTS[settings.target_arch]  # only a CNN has T's shapes (planned_steps counts these)
         for kind in settings.kinds:
             targets = _attacker_targets(corpus, rows, kind)
             key = f"{plan.scenario.value}:{plan.arch}:{kind}"
@@ -166,13 +166,15 @@ def _panel_records(T: Trained, fold: StudyFold, target: StudyCorpus, other: Stud
             advance()
 
 
-def planned_steps(settings: StudySettings) -> int:
-    """Fits per fold (T, splice attackers, probes, panels), for the progress bar."""
-    plans = len(scenario_matrix(settings.target_arch, settings.other_archs, settings.other_family, settings.scenarios,
-                                True))
-    per_fold = 1 + plans * len(settings.kinds) * (("splice" in settings.modes) + len(settings.layers) * ("probe" in settings.modes))
-    per_fold += 2 * len(settings.layers) * ("panel" in settings.modes)
-    return settings.folds * per_fold
+def planned_steps(settings: StudySettings, has_other_corpus: bool) -> int:
+    """Fits per fold as ``run_fold`` advances them (T; splice attackers and probes of the CNN attackers; a panel
+    per layer and training corpus), for the progress bar."""
+    plans = scenario_matrix(settings.target_arch, settings.other_archs, settings.other_family, settings.scenarios,
+                            has_other_corpus)
+    cnns = sum(INPUTS[p.arch] == INPUTS[settings.target_arch] for p in plans)
+    per_kind = ("splice" in settings.modes) + len(settings.layers) * ("probe" in settings.modes)
+    panels = (1 + has_other_corpus) * len(settings.layers) * ("panel" in settings.modes)
+    return settings.folds * (1 + cnns * len(settings.kinds) * per_kind + panels)
 
 
 def run_study(
