@@ -41,16 +41,24 @@ def test_the_tiny_study_reports_every_mode_scenario_and_layer(study):
 
 def test_a_resumed_study_fits_nothing(study):
     from emoshield.attacks.experiment import load_attack_recipe, prepare_corpus
-    from emoshield.attacks.study import run_study
+    from emoshield.attacks.study import planned_steps, run_study
 
     recipe = load_attack_recipe(RECIPE)
     target = prepare_corpus(recipe.target, study / "data" / "target")
     other = prepare_corpus(recipe.other, study / "data" / "other")
-    before = {p.name: p.stat().st_mtime_ns for p in (study / "folds").iterdir()}
+
+    def written() -> dict[str, int]:
+        return {p.name: p.stat().st_mtime_ns for folder in ("folds", "attackers") for p in (study / folder).iterdir()}
+
+    before = written()
+    assert planned_steps(recipe.study, True, study) == 0 < planned_steps(recipe.study, True)
     fits = []
     results = run_study(target, other, recipe.study, study, advance=lambda: fits.append(1))
     assert fits == [] and len(results) == 2
-    assert {p.name: p.stat().st_mtime_ns for p in (study / "folds").iterdir()} == before
+    assert written() == before
+    # the other corpus's splice attackers (S1 vgg, S3 resnet; generic and aware) were trained once, not per fold
+    assert sorted(p.name for p in (study / "attackers").iterdir()) == [
+        "s1-vgg-aware.pt", "s1-vgg-generic.pt", "s3-resnet-aware.pt", "s3-resnet-generic.pt"]
     # other settings are not read from the old folds
     changed = replace(recipe.study, modes=("panel",), layers=("pool1",))
     run_study(target, other, changed, study, advance=lambda: fits.append(1))
@@ -70,6 +78,22 @@ def test_a_defended_target_is_studied_like_any_other(study, tmp_path):
     assert len(steps) == planned_steps(settings, has_other_corpus=False)  # the progress bar's total is what runs
     assert all(r["settings"]["defence"] == 1.0 for r in results)
     assert {e["scenario"] for e in leakage(results, target)} == {"target data"}
+
+
+def test_folds_in_parallel_processes_give_what_one_process_gives(study, tmp_path):
+    from emoshield.attacks.experiment import load_attack_recipe, prepare_corpus
+    from emoshield.attacks.study import run_study
+    from emoshield.attacks.train import TrainSettings
+    from emoshield.backends import Compute
+
+    recipe = load_attack_recipe(RECIPE)
+    target = prepare_corpus(recipe.target, study / "data" / "target")
+    settings = replace(recipe.study, scenarios=("worst",), modes=("splice", "probe"), layers=("pool2",),
+                       training=TrainSettings(epochs=1))
+    alone = run_study(target, None, settings, tmp_path / "one")
+    parallel = run_study(target, None, settings, tmp_path / "two", compute=Compute(workers=2))
+    assert [r["records"] for r in parallel] == [r["records"] for r in alone]
+    assert [r["target_uar"] for r in parallel] == [r["target_uar"] for r in alone]
 
 
 def test_every_attack_recipe_loads():

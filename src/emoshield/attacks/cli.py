@@ -29,6 +29,7 @@ def layers(
 def study(
     config: Annotated[Path, typer.Option("--config", help="A study recipe (configs/attack_study*.yaml).")],
     output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Folder for data, folds and the report (default: the recipe's).")] = None,
+    workers: Annotated[Optional[int], typer.Option(help="Folds fitted at once, a process each (default: all cores).")] = None,
 ) -> None:
     """Seed 002's scenario matrix: T on the target corpus, attackers by scenario, leakage per mode and layer.
 
@@ -38,10 +39,11 @@ def study(
     from dataclasses import replace
 
     from emoshield.attacks.experiment import load_attack_recipe, run_attack_study
+    from emoshield.experiment import cores
 
     recipe = load_attack_recipe(config)
     if output is not None:
         recipe = replace(recipe, output=str(output))
-    report = run_attack_study(recipe)
+    report = run_attack_study(recipe, cores(workers))
     typer.echo((report.parent / "report.md").read_text())
     typer.echo(f"report: {report} (and report.md, fig3_depth.png)")

@@ -12,8 +12,9 @@ optional second corpus (the attackers' "other" data) and the study's settings::
     output: runs/attack-study
 
 Manifests and log-mel / IS09 features go to ``OUTPUT/data`` (kept: a rerun reads
-them), pretrained blocks to ``OUTPUT/pretrained``, finished folds to
-``OUTPUT/folds``, the report to ``OUTPUT``.
+them), pretrained blocks to ``OUTPUT/pretrained``, the other corpus's splice
+attackers to ``OUTPUT/attackers``, finished folds to ``OUTPUT/folds``, the
+report to ``OUTPUT``.
 """
 
 from __future__ import annotations
@@ -63,8 +64,9 @@ def prepare_corpus(corpus: CorpusConfig, folder: Path) -> StudyCorpus:
     return loaded
 
 
-def run_attack_study(recipe: AttackRecipe) -> Path:
-    """The whole study of a recipe; the path of report.json."""
+def run_attack_study(recipe: AttackRecipe, workers: int = 1) -> Path:
+    """The whole study of a recipe, ``workers`` folds at once; the path of report.json."""
+    from emoshield.backends import Compute
     from emoshield.progress import progress_bar
 
     if recipe.other == recipe.target:
@@ -83,8 +85,8 @@ def run_attack_study(recipe: AttackRecipe) -> Path:
         s = recipe.study
         initial = pretrained_blocks([s.target_arch, *s.other_archs, s.other_family], public, s.training,
                                     out / "pretrained", s.seed)
-    with progress_bar("attack study", planned_steps(recipe.study, other is not None)) as advance:
-        results = run_study(target, other, recipe.study, out, advance, initial)
+    with progress_bar("attack study", planned_steps(recipe.study, other is not None, out)) as advance:
+        results = run_study(target, other, recipe.study, out, advance, initial, Compute(workers=workers))
     context = {"recipe": asdict(recipe), "settings": asdict(recipe.study),
                "data": {"target": recipe.target.name, "other": recipe.other.name or None,
                         "target_utterances": len(target.speakers)}}

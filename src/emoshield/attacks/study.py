@@ -9,18 +9,21 @@ utterances, for each intercepted layer:
 
 - ``splice``: each CNN attacker decides with T's layer output in place of its own
   (an attacker of another family has no such layer and is skipped);
-- ``probe``: each CNN attacker architecture from the layer on, trained on T's
+- ``probe`` (at ``probe_layers``): each CNN attacker architecture from the layer on, trained on T's
   h_T of its own speakers' speech (the attacker queries the device with speech it owns);
 - ``panel``: the tuned panel on time-pooled h_T, once per training corpus.
 
-A fold's records are written to ``OUT/folds/fold-K.json`` when it ends, with the
-settings, and a rerun with the same settings reads them instead of fitting again.
+The splice attackers trained on the other corpus do not depend on the fold: they
+are trained once, first, and kept in ``OUT/attackers``. A fold's records are
+written to ``OUT/folds/fold-K.json`` when it ends, with the settings, and a rerun
+with the same settings reads them instead of fitting again; folds run in
+parallel processes when asked.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,8 +33,9 @@ import numpy as np
 from emoshield.attacks.data import StudyCorpus
 from emoshield.attacks.models import INPUTS, Initial, build_network, check_family
 from emoshield.attacks.modes import panel, probe, splice
-from emoshield.attacks.scenarios import StudyFold, attacker_speakers, scenario_matrix, study_folds
-from emoshield.attacks.train import Defence, Trained, TrainSettings, fit
+from emoshield.attacks.scenarios import AttackerPlan, StudyFold, attacker_speakers, scenario_matrix, study_folds
+from emoshield.attacks.train import Defence, Trained, TrainSettings, fit, load_trained, save_trained
+from emoshield.backends import Compute, run_unordered
 from emoshield.errors import ConfigError
 from emoshield.evaluation.metrics import uar
 from emoshield.files import write_text_atomic
@@ -52,6 +56,7 @@ class StudySettings:
     modes: tuple[str, ...] = MODES
     kinds: tuple[str, ...] = KINDS
     layers: tuple[str, ...] = ("pool1", "pool2", "pool3", "pool4", "dense1", "dense2")
+    probe_layers: tuple[str, ...] = ()  # the layers probes train on (empty: every one of ``layers``); a probe is a fit
     panel: tuple[str, ...] = ("logreg", "svm", "mlp", "knn", "gboost")
     folds: int = 5
     initialisation: str = "independent"  # or "shared": every network starts from its architecture's pretrained blocks
@@ -60,7 +65,7 @@ class StudySettings:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        for name in ("other_archs", "scenarios", "modes", "kinds", "layers", "panel"):
+        for name in ("other_archs", "scenarios", "modes", "kinds", "layers", "probe_layers", "panel"):
             object.__setattr__(self, name, tuple(getattr(self, name)))
         if isinstance(self.training, dict):
             object.__setattr__(self, "training", TrainSettings(**self.training))
@@ -75,8 +80,13 @@ class StudySettings:
         for arch in (self.target_arch, *self.other_archs, self.other_family):
             check_family(arch)
         target = build_network(self.target_arch, {"emotion": 2})
-        for layer in self.layers:
+        for layer in (*self.layers, *self.probe_layers):
             target.check_layer(layer)
+
+    @property
+    def probed(self) -> tuple[str, ...]:
+        """The layers probes train on."""
+        return self.probe_layers or self.layers
 
 
 @dataclass
@@ -95,8 +105,13 @@ class Record:
 def run_fold(
     number: int, fold: StudyFold, target: StudyCorpus, other: StudyCorpus | None, settings: StudySettings,
     advance: Callable[[], None] = lambda: None, initial: Initial | None = None,
+    shared: Mapping[str, Trained] | None = None,
 ) -> dict[str, Any]:
-    """Everything one fold contributes: T's emotion UAR, attackers' raw accuracy, and the records."""
+    """Everything one fold contributes: T's emotion UAR, attackers' raw accuracy, and the records.
+
+    ``shared``: the splice attackers trained on the other corpus (:func:`other_corpus_attackers`), which do not
+    depend on the fold; those missing are trained here.
+    """
     seed = settings.seed * 1000 + number
     train, scored = target.rows(fold.training), target.rows(fold.scored)
     X = target.inputs(settings.target_arch)
@@ -113,29 +128,28 @@ def run_fold(
         "raw_accuracy": {}, "records": [],
     }
     others = frozenset(other.speakers.tolist()) if other is not None else frozenset()
-    plans = scenario_matrix(settings.target_arch, settings.other_archs, settings.other_family, settings.scenarios,
-                            other is not None)
+    shared = shared or {}
 
     def record(mode: str, layer: str, scenario: str, attacker: str, kind: str, guesses: np.ndarray) -> None:
         out["records"].append(asdict(Record(mode, layer, scenario, attacker, kind, number,
                                             (np.asarray(guesses) == truth).tolist())))
 
-    for plan in plans:
+    for plan in _cnn_plans(settings, other is not None):
         corpus = target if plan.corpus == "target" else other
         rows = corpus.rows(attacker_speakers(plan, fold, others))
-        cnn = INPUTS[plan.arch] == INPUTS[settings.target_arch]  # only a CNN has T's shapes (planned_steps counts these)
         for kind in settings.kinds:
             targets = _attacker_targets(corpus, rows, kind)
-            key = f"{plan.scenario.value}:{plan.arch}:{kind}"
-            if "splice" in settings.modes and cnn:
-                A = fit(build_network(plan.arch, {n: int(t.max()) + 1 for n, t in targets.items()}, initial, seed + 1),
-                        corpus.inputs(plan.arch)[rows], targets, settings.training, seed + 1)
-                advance()
+            key = _attacker_key(plan, kind)
+            if "splice" in settings.modes:
+                A = shared.get(key)
+                if A is None:
+                    A = _fit_attacker(plan.arch, corpus.inputs(plan.arch)[rows], targets, settings, initial, seed + 1)
+                    advance()
                 out["raw_accuracy"][key] = float(np.mean(A.logits(X[scored])["gender"].argmax(axis=1) == truth))
                 for layer in settings.layers:
                     record("splice", layer, plan.scenario.value, plan.arch, kind, splice(T, A, X[scored], layer))
-            if "probe" in settings.modes and cnn:
-                for layer in settings.layers:
+            if "probe" in settings.modes:
+                for layer in settings.probed:
                     record("probe", layer, plan.scenario.value, plan.arch, kind,
                            probe(T, plan.arch, corpus.inputs(plan.arch)[rows], targets, X[scored], layer,
                                  settings.training, seed + 2, initial))
@@ -143,6 +157,51 @@ def run_fold(
     if "panel" in settings.modes:
         _panel_records(T, fold, target, other, others, settings, X[scored], record, advance)
     return out
+
+
+def _cnn_plans(settings: StudySettings, has_other_corpus: bool) -> list[AttackerPlan]:
+    """The matrix's attackers that have T's shapes (a CNN), the only ones a splice or a probe can use."""
+    plans = scenario_matrix(settings.target_arch, settings.other_archs, settings.other_family, settings.scenarios,
+                            has_other_corpus)
+    return [p for p in plans if INPUTS[p.arch] == INPUTS[settings.target_arch]]
+
+
+def _attacker_key(plan: AttackerPlan, kind: str) -> str:
+    return f"{plan.scenario.value}:{plan.arch}:{kind}"
+
+
+def _fit_attacker(arch: str, X: np.ndarray, targets: Mapping[str, np.ndarray], settings: StudySettings,
+                  initial: Initial | None, seed: int) -> Trained:
+    heads = {name: int(values.max()) + 1 for name, values in targets.items()}
+    return fit(build_network(arch, heads, initial, seed), X, targets, settings.training, seed)
+
+
+def other_corpus_attackers(
+    other: StudyCorpus | None, settings: StudySettings, folder: Path, initial: Initial | None = None,
+    advance: Callable[[], None] = lambda: None,
+) -> dict[str, Trained]:
+    """The splice attackers trained on the other corpus (S1, S3): the same in every fold, so each is trained once
+    and kept in ``folder`` (read back, not refitted, by a rerun under the same settings)."""
+    if other is None or "splice" not in settings.modes:
+        return {}
+    folder.mkdir(parents=True, exist_ok=True)
+    tag = _fingerprint(settings)
+    out = {}
+    for plan in (p for p in _cnn_plans(settings, True) if p.corpus == "other"):
+        for kind in settings.kinds:
+            key = _attacker_key(plan, kind)
+            out[key] = load_trained(_attacker_path(folder, key), tag)
+            if out[key] is None:
+                rows = np.arange(len(other.speakers))
+                out[key] = _fit_attacker(plan.arch, other.inputs(plan.arch), _attacker_targets(other, rows, kind),
+                                         settings, initial, settings.seed * 1000 + 1)
+                save_trained(out[key], _attacker_path(folder, key), tag)
+                advance()
+    return out
+
+
+def _attacker_path(folder: Path, key: str) -> Path:
+    return folder / f"{key.replace(':', '-')}.pt"
 
 
 def _attacker_targets(corpus: StudyCorpus, rows: np.ndarray, kind: str) -> dict[str, np.ndarray]:
@@ -166,32 +225,73 @@ def _panel_records(T: Trained, fold: StudyFold, target: StudyCorpus, other: Stud
             advance()
 
 
-def planned_steps(settings: StudySettings, has_other_corpus: bool) -> int:
-    """Fits per fold as ``run_fold`` advances them (T; splice attackers and probes of the CNN attackers; a panel
-    per layer and training corpus), for the progress bar."""
-    plans = scenario_matrix(settings.target_arch, settings.other_archs, settings.other_family, settings.scenarios,
-                            has_other_corpus)
-    cnns = sum(INPUTS[p.arch] == INPUTS[settings.target_arch] for p in plans)
-    per_kind = ("splice" in settings.modes) + len(settings.layers) * ("probe" in settings.modes)
+def fold_steps(settings: StudySettings, has_other_corpus: bool) -> int:
+    """Fits one fold advances (T; splice attackers on T's speakers; probes; a panel per layer and training corpus)."""
+    plans = _cnn_plans(settings, has_other_corpus)
+    own = sum(p.corpus == "target" for p in plans) * ("splice" in settings.modes)
+    probes = len(plans) * len(settings.probed) * ("probe" in settings.modes)
     panels = (1 + has_other_corpus) * len(settings.layers) * ("panel" in settings.modes)
-    return settings.folds * (1 + cnns * len(settings.kinds) * per_kind + panels)
+    return 1 + len(settings.kinds) * (own + probes) + panels
+
+
+def planned_steps(settings: StudySettings, has_other_corpus: bool, out: Path | None = None) -> int:
+    """Fits the study will make, for the progress bar: the other corpus's splice attackers once, then every fold;
+    with ``out``, only those a rerun there still has to make."""
+    keys = [_attacker_key(p, kind) for p in _cnn_plans(settings, has_other_corpus) if p.corpus == "other"
+            for kind in settings.kinds] if "splice" in settings.modes else []
+    folds = settings.folds
+    if out is not None:
+        tag = _fingerprint(settings)
+        keys = [key for key in keys if load_trained(_attacker_path(Path(out) / "attackers", key), tag) is None]
+        folds -= len(finished_folds(out, settings))
+    return len(keys) + folds * fold_steps(settings, has_other_corpus)
+
+
+def finished_folds(out: Path, settings: StudySettings) -> dict[int, dict[str, Any]]:
+    """The folds written to ``out/folds`` under these settings, by number."""
+    fingerprint = _fingerprint(settings)
+    done = {}
+    for number in range(1, settings.folds + 1):
+        path = Path(out) / "folds" / f"fold-{number}.json"
+        result = json.loads(path.read_text()) if path.exists() else None
+        if result is not None and result.get("settings") == fingerprint:
+            done[number] = result
+    return done
+
+
+def _fingerprint(settings: StudySettings) -> Any:
+    """The settings as plain JSON values: a fold or attacker fitted under other settings is fitted again."""
+    return json.loads(json.dumps(asdict(settings)))
 
 
 def run_study(
     target: StudyCorpus, other: StudyCorpus | None, settings: StudySettings, out: Path,
-    advance: Callable[[], None] = lambda: None, initial: Initial | None = None,
+    advance: Callable[[], None] = lambda: None, initial: Initial | None = None, compute: Compute = Compute(),
 ) -> list[dict[str, Any]]:
-    """Every fold, reading finished folds from ``out/folds`` instead of fitting them again."""
+    """Every fold (``compute.workers`` at once), reading finished folds from ``out/folds`` instead of fitting them
+    again; the other corpus's splice attackers first, kept in ``out/attackers``."""
     folder = Path(out) / "folds"
     folder.mkdir(parents=True, exist_ok=True)
-    fingerprint = json.loads(json.dumps(asdict(settings)))  # a fold written under other settings is fitted again
-    results = []
-    for number, fold in enumerate(study_folds(target.speakers, target.genders, settings.folds, settings.seed), start=1):
-        path = folder / f"fold-{number}.json"
-        done = json.loads(path.read_text()) if path.exists() else None
-        if done is not None and done.get("settings") == fingerprint:
-            results.append(done)
-            continue
-        results.append({**run_fold(number, fold, target, other, settings, advance, initial), "settings": fingerprint})
-        write_text_atomic(path, json.dumps(results[-1]))
-    return results
+    fingerprint = _fingerprint(settings)
+    folds = study_folds(target.speakers, target.genders, settings.folds, settings.seed)
+    shared = other_corpus_attackers(other, settings, Path(out) / "attackers", initial, advance)
+    results = finished_folds(out, settings)
+    todo = [number for number in range(1, len(folds) + 1) if number not in results]
+    context = (folds, target, other, settings, initial, shared)
+    if compute.workers == 1:  # in this process, the bar moving with every fit
+        finished = ((number, run_fold(number, folds[number - 1], target, other, settings, advance, initial, shared))
+                    for number in todo)
+    else:  # a fold per process, the bar moving as each ends
+        finished = ((todo[i], result) for i, result in run_unordered(_run_fold_task, todo, compute, shared=context))
+    for number, result in finished:
+        results[number] = {**result, "settings": fingerprint}
+        write_text_atomic(folder / f"fold-{number}.json", json.dumps(results[number]))
+        if compute.workers > 1:
+            for _ in range(fold_steps(settings, other is not None)):
+                advance()
+    return [results[number] for number in sorted(results)]
+
+
+def _run_fold_task(context: tuple, number: int) -> dict[str, Any]:
+    folds, target, other, settings, initial, shared = context
+    return run_fold(number, folds[number - 1], target, other, settings, initial=initial, shared=shared)

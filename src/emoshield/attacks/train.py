@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -90,6 +91,29 @@ class Trained:
         with torch.no_grad():
             return np.concatenate([self.network.read(self.standardise(X[b:b + batch_size]), layer).numpy()
                                    for b in range(0, len(X), batch_size)])
+
+
+def save_trained(trained: Trained, path: Path, tag: object) -> None:
+    """Write a fitted network (weights, heads, input statistics) with ``tag`` (the settings it was fitted under)."""
+    heads = {name: head.out_features for name, head in trained.network.heads.items()}
+    partial = path.with_name(path.name + ".partial")
+    torch.save({"tag": tag, "family": trained.network.family, "heads": heads, "state": trained.network.state_dict(),
+                "mean": trained.mean, "scale": trained.scale}, partial)
+    partial.replace(path)
+
+
+def load_trained(path: Path, tag: object) -> Trained | None:
+    """The network :func:`save_trained` wrote to ``path`` under the same ``tag``, or None."""
+    from emoshield.attacks.models import build_network
+
+    if not path.exists():
+        return None
+    saved = torch.load(path, weights_only=False)
+    if saved["tag"] != tag:
+        return None
+    network = build_network(saved["family"], saved["heads"])
+    network.load_state_dict(saved["state"])
+    return Trained(network.eval(), saved["mean"], saved["scale"])
 
 
 def input_statistics(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
