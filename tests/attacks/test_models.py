@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from emoshield.attacks.models import FAMILIES, INPUTS, SHARED_LAYERS, build_network, layer_shapes
+from emoshield.attacks.models import FAMILIES, INPUTS, SHARED_LAYERS, WIDTHS, build_network, layer_shapes
 from emoshield.errors import ConfigError
 
 CNNS = [f for f in FAMILIES if f != "lstm"]
@@ -15,7 +15,7 @@ def test_every_cnn_family_has_the_same_shapes_at_the_shared_layers():
     shapes = {family: layer_shapes(family) for family in CNNS}
     for layer in SHARED_LAYERS:
         assert len({shapes[f][layer] for f in CNNS}) == 1, layer
-    assert shapes["vgg"]["pool1"] == (16, 32, 48) and shapes["vgg"]["dense2"] == (64,)
+    assert shapes["vgg"]["pool1"] == (WIDTHS[0], 32, 48) and shapes["vgg"]["dense2"] == (64,)
     # the families differ between the shared points
     assert len({tuple(shapes[f]) for f in CNNS}) == len(CNNS)
 
@@ -58,7 +58,7 @@ def test_the_layers_command_lists_readout_points_and_refuses_unknown_architectur
         return subprocess.run([sys.executable, "-m", "emoshield.cli", *args], capture_output=True, text=True, timeout=120)
 
     listed = emoshield("attack", "layers", "--arch", "resnet")
-    assert listed.returncode == 0 and "pool1          16 x 32 x 48  (shared by the CNN families)" in listed.stdout
+    assert listed.returncode == 0 and f"pool1          {WIDTHS[0]} x 32 x 48  (shared by the CNN families)" in listed.stdout
     assert listed.stdout.splitlines()[0].startswith("stem")
     refused = emoshield("attack", "layers", "--arch", "alexnet")
     assert refused.returncode == 1 and "unknown architecture 'alexnet'" in refused.stderr

@@ -31,7 +31,7 @@ def test_splice_and_probe_find_the_gender_in_an_early_layer(target):
     attacker = fit(build_network("vgg", {"gender": 2, "emotion": 2}), X, {"gender": gender, "emotion": emotion},
                    TrainSettings(epochs=3), seed=1)
     assert splice(target, attacker, scored, "pool1").shape == (64,)
-    guesses = probe(target, "resnet", X, {"gender": gender}, scored, "pool1", TrainSettings(epochs=3), seed=2)
+    guesses = probe(target, "resnet", X, {"gender": gender}, scored, "pool1", TrainSettings(epochs=6), seed=2)
     assert (guesses == truth).mean() >= 0.8
 
 

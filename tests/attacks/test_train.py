@@ -3,7 +3,7 @@
 import numpy as np
 import torch
 
-from emoshield.attacks.models import INPUTS, build_network
+from emoshield.attacks.models import INPUTS, WIDTHS, build_network
 from emoshield.attacks.train import TrainSettings, fit
 
 
@@ -19,10 +19,10 @@ def _toy(n: int = 64, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
 def test_a_network_learns_a_separable_task_and_reads_out_layers():
     X, y = _toy()
     torch.manual_seed(0)
-    trained = fit(build_network("vgg", {"gender": 2}), X, {"gender": y}, TrainSettings(epochs=4), seed=1)
+    trained = fit(build_network("vgg", {"gender": 2}), X, {"gender": y}, TrainSettings(epochs=6), seed=1)
     test_X, test_y = _toy(seed=1)
     assert (trained.logits(test_X)["gender"].argmax(axis=1) == test_y).mean() >= 0.9
-    assert trained.read(test_X[:3], "pool2").shape == (3, 32, 16, 24)
+    assert trained.read(test_X[:3], "pool2").shape == (3, WIDTHS[1], 16, 24)
 
 
 def test_training_from_a_layer_leaves_the_blocks_before_it_alone():
@@ -45,7 +45,7 @@ def test_the_defence_trains_a_gender_head_whose_reversed_gradient_reaches_the_ea
     runs = {}
     for strength in (0.0, 1.0):
         runs[strength] = fit(build_network("vgg", {"emotion": 2}), X, {"emotion": y, "gender": gender},
-                             TrainSettings(epochs=4), seed=0, defence=Defence("pool1", strength))
+                             TrainSettings(epochs=6), seed=0, defence=Defence("pool1", strength))
     assert hasattr(runs[1.0].network, "defence")
     before = lambda s: runs[s].network.blocks["conv1_1"][0].weight  # noqa: E731
     assert not torch.equal(before(0.0), before(1.0))  # only the reversed gradient differs between the two

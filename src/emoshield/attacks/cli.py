@@ -45,5 +45,9 @@ def study(
     if output is not None:
         recipe = replace(recipe, output=str(output))
     report = run_attack_study(recipe, cores(workers))
+    if recipe.defences:
+        typer.echo(report.read_text())
+        typer.echo(f"frontier: {report} (and defence.json, defence_frontier.png; each strength's study in defence-S/)")
+        return
     typer.echo((report.parent / "report.md").read_text())
     typer.echo(f"report: {report} (and report.md, fig3_depth.png)")

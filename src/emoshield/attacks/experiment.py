@@ -19,16 +19,19 @@ report to ``OUTPUT``.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+import json
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
 from emoshield.attacks.data import StudyCorpus, load_corpus
+from emoshield.attacks.models import Initial
 from emoshield.attacks.report import leakage, write_report
-from emoshield.attacks.study import StudySettings, planned_steps, run_study
+from emoshield.attacks.study import StudySettings, planned_steps, run_study, trained_architectures
 from emoshield.config import CorpusConfig, _build, read_yaml_mapping
 from emoshield.errors import ConfigError
+from emoshield.progress import progress_bar
 
 
 @dataclass(frozen=True)
@@ -38,7 +41,16 @@ class AttackRecipe:
     other: CorpusConfig = field(default_factory=lambda: CorpusConfig(name=""))  # name "": no second corpus
     pretrain: CorpusConfig = field(default_factory=lambda: CorpusConfig(speakers=24, utterances=16, seed=7))  # public speech
     study: StudySettings = field(default_factory=StudySettings)
+    defences: tuple[float, ...] = ()  # gradient-reversal strengths: the study once per strength, and the frontier
     output: str = "runs/attack-study"
+
+    def __post_init__(self) -> None:
+        try:
+            object.__setattr__(self, "defences", tuple(float(s) for s in self.defences))
+        except (TypeError, ValueError):
+            raise ConfigError(f"defences: a list of gradient reversal strengths, got {self.defences!r}") from None
+        if any(s < 0 for s in self.defences):
+            raise ConfigError(f"defences: gradient reversal strengths >= 0, got {list(self.defences)}")
 
 
 def load_attack_recipe(path: Path) -> AttackRecipe:
@@ -65,10 +77,8 @@ def prepare_corpus(corpus: CorpusConfig, folder: Path) -> StudyCorpus:
 
 
 def run_attack_study(recipe: AttackRecipe, workers: int = 1) -> Path:
-    """The whole study of a recipe, ``workers`` folds at once; the path of report.json."""
-    from emoshield.backends import Compute
-    from emoshield.progress import progress_bar
-
+    """The whole study of a recipe, ``workers`` folds at once; the path of report.json (of defence.md with
+    ``defences``: the study once per strength into OUTPUT/defence-S, then the frontier)."""
     if recipe.other == recipe.target:
         raise ConfigError("other: the second corpus is the target corpus itself; name another one, or none")
     if recipe.study.initialisation == "shared" and recipe.pretrain in (recipe.target, recipe.other):
@@ -82,12 +92,31 @@ def run_attack_study(recipe: AttackRecipe, workers: int = 1) -> Path:
         from emoshield.attacks.pretrain import pretrained_blocks
 
         public = prepare_corpus(recipe.pretrain, out / "data" / "pretrain")
-        s = recipe.study
-        initial = pretrained_blocks([s.target_arch, *s.other_archs, s.other_family], public, s.training,
-                                    out / "pretrained", s.seed)
-    with progress_bar("attack study", planned_steps(recipe.study, other is not None, out)) as advance:
-        results = run_study(target, other, recipe.study, out, advance, initial, Compute(workers=workers))
-    context = {"recipe": asdict(recipe), "settings": asdict(recipe.study),
+        archs = trained_architectures(recipe.study, other is not None)
+        with progress_bar("pretraining", len(archs)) as advance:
+            initial = pretrained_blocks(archs, public, recipe.study.training, out / "pretrained", recipe.study.seed,
+                                        advance)
+    if not recipe.defences:
+        return _study(recipe, recipe.study, target, other, initial, out, workers)
+    from emoshield.attacks.defence import frontier_row, write_frontier
+
+    rows = []
+    for strength in recipe.defences:
+        settings = replace(recipe.study, defence=strength)
+        report = _study(recipe, settings, target, other, initial, out / f"defence-{strength:g}", workers)
+        rows.append(frontier_row(strength, json.loads(report.read_text())))
+    return write_frontier(out, rows)
+
+
+def _study(recipe: AttackRecipe, settings: StudySettings, target: StudyCorpus, other: StudyCorpus | None,
+           initial: Initial | None, out: Path, workers: int) -> Path:
+    """One study (one defence strength) into ``out``; the path of its report.json."""
+    from emoshield.backends import Compute
+
+    title = f"attack study (defence {settings.defence:g})" if recipe.defences else "attack study"
+    with progress_bar(title, planned_steps(settings, other is not None, out)) as advance:
+        results = run_study(target, other, settings, out, advance, initial, Compute(workers=workers))
+    context = {"recipe": asdict(recipe), "settings": asdict(settings),
                "data": {"target": recipe.target.name, "other": recipe.other.name or None,
                         "target_utterances": len(target.speakers)}}
     return write_report(out, results, leakage(results, target), context)

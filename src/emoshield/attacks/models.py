@@ -36,7 +36,7 @@ SPECTROGRAM = (1, 64, 96)
 #: Input of the LSTM: (frames, IS09 LLDs with deltas).
 LLD = (96, 32)
 #: Channels after each pooling stage, shared by the CNN families.
-WIDTHS = (16, 32, 64, 64)
+WIDTHS = (8, 16, 32, 32)
 #: The dense layers after the convolutions, shared by the CNN families.
 DENSE = (128, 64)
 #: Readout points every CNN family has, with the same shape.

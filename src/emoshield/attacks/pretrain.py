@@ -10,6 +10,7 @@ much of the worst case is that sharing (``independent`` beside it).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import torch
@@ -20,7 +21,8 @@ from emoshield.attacks.train import TrainSettings, fit
 
 
 def pretrained_blocks(
-    archs: list[str], corpus: StudyCorpus, settings: TrainSettings, folder: Path, seed: int = 0
+    archs: list[str], corpus: StudyCorpus, settings: TrainSettings, folder: Path, seed: int = 0,
+    advance: Callable[[], None] = lambda: None,
 ) -> dict[str, dict[str, torch.Tensor]]:
     """Each architecture's pretrained block weights, read from ``folder/<arch>.pt`` or trained and written there."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -35,4 +37,5 @@ def pretrained_blocks(
             torch.save(network.blocks.state_dict(), partial)
             partial.replace(path)
         out[arch] = torch.load(path, weights_only=True)
+        advance()
     return out

@@ -104,12 +104,15 @@ def write_report(out: Path, results: list[dict[str, Any]], entries: list[dict[st
 
 
 def plot_depth(entries: list[dict[str, Any]], layers: list[str], path: Path, mode: str = "splice", scenario: str = "s2") -> None:
-    """Seed 002's Fig. 3: leakage ± sd per intercepted layer, one line per attacker, chance dashed."""
+    """Seed 002's Fig. 3: leakage ± sd per intercepted layer, one line per attacker, chance dashed (the study's
+    first scenario of ``mode`` when it has no ``scenario``)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    scenarios = [e["scenario"] for e in entries if e["mode"] == mode]
+    scenario = scenario if scenario in scenarios or not scenarios else scenarios[0]
     chosen = [e for e in entries if e["mode"] == mode and e["scenario"] == scenario and e["kind"] == "generic"]
     figure, axes = plt.subplots(figsize=(6, 3.5))
     for attacker in dict.fromkeys(e["attacker"] for e in chosen):
@@ -122,7 +125,8 @@ def plot_depth(entries: list[dict[str, Any]], layers: list[str], path: Path, mod
     axes.set_xticks(range(len(layers)), layers)
     axes.set_ylabel("gender leakage L")
     axes.set_title(f"{mode}, {scenario}: leakage by depth")
-    axes.legend(fontsize=8)
+    if chosen:
+        axes.legend(fontsize=8)
     figure.tight_layout()
     figure.savefig(path, dpi=120)
     plt.close(figure)

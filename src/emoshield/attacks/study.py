@@ -166,6 +166,12 @@ def _cnn_plans(settings: StudySettings, has_other_corpus: bool) -> list[Attacker
     return [p for p in plans if INPUTS[p.arch] == INPUTS[settings.target_arch]]
 
 
+def trained_architectures(settings: StudySettings, has_other_corpus: bool) -> list[str]:
+    """The architectures the study trains: T's and its CNN attackers' (an attacker of another family is never
+    trained: it can neither splice nor probe a CNN's layer)."""
+    return list(dict.fromkeys([settings.target_arch, *(p.arch for p in _cnn_plans(settings, has_other_corpus))]))
+
+
 def _attacker_key(plan: AttackerPlan, kind: str) -> str:
     return f"{plan.scenario.value}:{plan.arch}:{kind}"
 

@@ -1,0 +1,89 @@
+"""The defence's frontier: what the worst case falls to at each gradient-reversal strength, and what it costs.
+
+A recipe with ``defences: [0, 0.5, 2]`` runs the study once per strength (T
+trained with a gender head through gradient reversal at the first intercepted
+layer; every attacker retrained on the defended T) into ``OUT/defence-S``. Per
+strength, this module takes T's emotion UAR and, for each mode at the first and
+the last intercepted layer (the first and last probed layer for ``probe``), the
+strongest worst-case attacker: the highest gender accuracy among the attackers
+that share T's training data (scenario ``worst``; the panel trained on
+``target data``). ``defence.md`` tabulates them and ``defence_frontier.png``
+plots UAR against leakage, one line per mode and layer.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from emoshield.files import write_text_atomic
+
+#: The scenarios whose attackers train on T's own training speakers: the worst case of each mode.
+WORST = ("worst", "target data")
+
+
+def frontier_row(strength: float, report: dict[str, Any]) -> dict[str, Any]:
+    """T's UAR and the strongest worst-case leakage per (mode, layer) of one defended study's report."""
+    settings = report["settings"]
+    uars = report["target_uar"]
+    row: dict[str, Any] = {"strength": strength, "uar": float(np.mean(uars)), "uar_sd": float(np.std(uars)),
+                           "leakage": {}}
+    for mode in settings["modes"]:
+        layers = (settings.get("probe_layers") or settings["layers"]) if mode == "probe" else settings["layers"]
+        for layer in dict.fromkeys((layers[0], layers[-1])):
+            entries = [e for e in report["leakage"]
+                       if e["mode"] == mode and e["layer"] == layer and e["scenario"] in WORST]
+            if entries:
+                best = max(entries, key=lambda e: e["accuracy"])
+                row["leakage"][f"{mode} {layer}"] = {key: best[key] for key in ("accuracy", "ci95", "chance", "attacker", "kind")}
+    return row
+
+
+def write_frontier(out: Path, rows: list[dict[str, Any]]) -> Path:
+    """defence.json, defence.md and defence_frontier.png in ``out``; the path of defence.md."""
+    out = Path(out)
+    write_text_atomic(out / "defence.json", json.dumps(rows, indent=2) + "\n")
+    columns = list(dict.fromkeys(key for row in rows for key in row["leakage"]))
+    lines = ["# The defence: worst-case gender leakage and emotion UAR per gradient-reversal strength", "",
+             "| strength | T's emotion UAR | " + " | ".join(f"{c} (strongest)" for c in columns) + " |",
+             "|---|---|" + "---|" * len(columns)]
+    for row in rows:
+        cells = []
+        for column in columns:
+            entry = row["leakage"].get(column)
+            cells.append("–" if entry is None else
+                         f"{entry['accuracy']:.2f} [{entry['ci95'][0]:.2f}, {entry['ci95'][1]:.2f}] ({entry['attacker']}, {entry['kind']})")
+        lines.append(f"| {row['strength']:g} | {row['uar']:.3f} ± {row['uar_sd']:.3f} | " + " | ".join(cells) + " |")
+    chance = next((e["chance"] for row in rows for e in row["leakage"].values()), None)
+    if chance is not None:
+        lines += ["", f"Chance (the majority gender's share of the scored utterances): {chance:.2f}."]
+    write_text_atomic(out / "defence.md", "\n".join(lines) + "\n")
+    _plot(rows, columns, out / "defence_frontier.png")
+    return out / "defence.md"
+
+
+def _plot(rows: list[dict[str, Any]], columns: list[str], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(figsize=(6, 4))
+    for column in columns:
+        points = [(row["leakage"][column]["accuracy"], row["uar"], row["strength"]) for row in rows if column in row["leakage"]]
+        axes.plot([p[0] for p in points], [p[1] for p in points], marker="o", label=column)
+        for x, y, strength in points:
+            axes.annotate(f"{strength:g}", (x, y), textcoords="offset points", xytext=(4, 4), fontsize=7)
+    chance = next((e["chance"] for row in rows for e in row["leakage"].values()), None)
+    if chance is not None:
+        axes.axvline(chance, linestyle="--", color="grey", label="chance")
+    axes.set_xlabel("worst-case gender leakage (strongest attacker)")
+    axes.set_ylabel("T's emotion UAR")
+    axes.set_title("The defence: gradient reversal at the intercepted layer (labels: strength)")
+    axes.legend(fontsize=7)
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
