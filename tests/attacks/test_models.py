@@ -11,13 +11,19 @@ from emoshield.errors import ConfigError
 CNNS = [f for f in FAMILIES if f != "lstm"]
 
 
-def test_every_cnn_family_has_the_same_shapes_at_the_shared_layers():
-    shapes = {family: layer_shapes(family) for family in CNNS}
+@pytest.mark.parametrize("features, bands", [("logmel", 64), ("lld", 32)])
+def test_every_cnn_family_has_the_same_shapes_at_the_shared_layers(features, bands):
+    shapes = {family: layer_shapes(family, features) for family in CNNS}
     for layer in SHARED_LAYERS:
         assert len({shapes[f][layer] for f in CNNS}) == 1, layer
-    assert shapes["vgg"]["pool1"] == (WIDTHS[0], 32, 48) and shapes["vgg"]["dense2"] == (64,)
+    assert shapes["vgg"]["pool1"] == (WIDTHS[0], bands // 2, 48) and shapes["vgg"]["dense2"] == (64,)
     # the families differ between the shared points
     assert len({tuple(shapes[f]) for f in CNNS}) == len(CNNS)
+
+
+def test_unknown_features_are_refused_naming_the_field():
+    with pytest.raises(ConfigError, match="features: unknown 'mfcc'"):
+        build_network("vgg", {"gender": 2}, features="mfcc")
 
 
 @pytest.mark.parametrize("family", list(FAMILIES))

@@ -36,7 +36,7 @@ def test_the_tiny_study_reports_every_mode_scenario_and_layer(study):
         weighted = sum(entry["per_emotion"][e] * n for e, n in entry["emotion_counts"].items()) / entry["n"]
         assert weighted == pytest.approx(entry["accuracy"])  # leakage per emotion, weighted by counts, is the overall
     assert len(report["target_uar"]) == 2 and (study / "fig3_depth.png").stat().st_size > 0
-    assert sorted(p.name for p in (study / "pretrained").iterdir()) == ["resnet.pt", "vgg.pt"]  # shared start
+    assert sorted(p.name for p in (study / "pretrained").iterdir()) == ["resnet-logmel.pt", "vgg-logmel.pt"]  # shared start
     # (S4's LSTM is never trained: it can neither splice nor probe a CNN's layer, so it is not pretrained either)
 
 
@@ -95,6 +95,21 @@ def test_folds_in_parallel_processes_give_what_one_process_gives(study, tmp_path
     parallel = run_study(target, None, settings, tmp_path / "two", compute=Compute(workers=2))
     assert [r["records"] for r in parallel] == [r["records"] for r in alone]
     assert [r["target_uar"] for r in parallel] == [r["target_uar"] for r in alone]
+
+
+def test_a_target_trained_on_llds_is_studied_with_attackers_that_read_llds(study, tmp_path):
+    from emoshield.attacks.experiment import load_attack_recipe, prepare_corpus
+    from emoshield.attacks.report import leakage
+    from emoshield.attacks.study import run_study
+    from emoshield.attacks.train import TrainSettings
+
+    recipe = load_attack_recipe(RECIPE)
+    target = prepare_corpus(recipe.target, study / "data" / "target")
+    settings = replace(recipe.study, features="lld", scenarios=("worst", "s2"), modes=("splice", "probe"),
+                       layers=("pool1",), training=TrainSettings(epochs=1))
+    results = run_study(target, None, settings, tmp_path)
+    assert {(e["mode"], e["scenario"], e["attacker"]) for e in leakage(results, target)} == {
+        ("splice", "worst", "vgg"), ("splice", "s2", "resnet"), ("probe", "worst", "vgg"), ("probe", "s2", "resnet")}
 
 
 def test_every_attack_recipe_loads():

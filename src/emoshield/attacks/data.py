@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from emoshield.attacks.crops import crops
-from emoshield.attacks.models import INPUTS
+from emoshield.attacks.models import INPUTS, input_shape
 from emoshield.errors import ConfigError, FeatureError
 
 
@@ -27,12 +27,13 @@ class StudyCorpus:
     def rows(self, speakers: frozenset[str]) -> np.ndarray:
         return np.flatnonzero(np.isin(self.speakers, sorted(speakers)))
 
-    def inputs(self, family: str) -> np.ndarray:
-        """The crops a network of ``family`` reads."""
-        if INPUTS[family] == INPUTS["lstm"]:
+    def inputs(self, family: str, features: str = "logmel") -> np.ndarray:
+        """The crops a network of ``family`` reads: log-mel or LLD images for a CNN, LLD sequences for the LSTM."""
+        shape = input_shape(family, features)
+        if shape == INPUTS["lstm"] or features == "lld":
             if self.llds is None:
-                raise ConfigError(f"{self.name}: the {family} attacker reads IS09 LLDs; give the corpus an lld feature file")
-            return self.llds
+                raise ConfigError(f"{self.name}: the {family} network reads IS09 LLDs; give the corpus an lld feature file")
+            return self.llds if shape == INPUTS["lstm"] else self.llds.transpose(0, 2, 1)[:, None]
         return self.spectrograms
 
     def codes(self, column: str) -> np.ndarray:

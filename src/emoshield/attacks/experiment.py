@@ -95,7 +95,7 @@ def run_attack_study(recipe: AttackRecipe, workers: int = 1) -> Path:
         archs = trained_architectures(recipe.study, other is not None)
         with progress_bar("pretraining", len(archs)) as advance:
             initial = pretrained_blocks(archs, public, recipe.study.training, out / "pretrained", recipe.study.seed,
-                                        advance)
+                                        advance, recipe.study.features)
     if not recipe.defences:
         return _study(recipe, recipe.study, target, other, initial, out, workers)
     from emoshield.attacks.defence import frontier_row, write_frontier

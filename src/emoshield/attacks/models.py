@@ -35,6 +35,9 @@ from emoshield.torch_context import seeded
 SPECTROGRAM = (1, 64, 96)
 #: Input of the LSTM: (frames, IS09 LLDs with deltas).
 LLD = (96, 32)
+#: What a CNN family reads, by feature set: the log-mel crop, or the IS09 LLD crop as a one-channel image
+#: (LLDs x frames; seed 002's Table 4 trains T on either).
+CNN_INPUTS = {"logmel": SPECTROGRAM, "lld": (1, LLD[1], LLD[0])}
 #: Channels after each pooling stage, shared by the CNN families.
 WIDTHS = (8, 16, 32, 32)
 #: The dense layers after the convolutions, shared by the CNN families.
@@ -46,11 +49,14 @@ SHARED_LAYERS = ("pool1", "pool2", "pool3", "pool4", "dense1", "dense2")
 class LayeredNet(nn.Module):
     """Named blocks run in order, then a linear head per task (name -> classes) on the last block's output."""
 
-    def __init__(self, family: str, blocks: list[tuple[str, nn.Module]], width: int, heads: Mapping[str, int]) -> None:
+    def __init__(self, family: str, blocks: list[tuple[str, nn.Module]], width: int, heads: Mapping[str, int],
+                 features: str = "logmel") -> None:
         super().__init__()
         if not heads:
             raise ConfigError("a network needs at least one head (task -> number of classes)")
         self.family = family
+        self.features = features
+        self.input_shape = input_shape(family, features)  # one input, without the batch axis
         self.blocks = nn.ModuleDict(OrderedDict(blocks))
         self.heads = nn.ModuleDict({name: nn.Linear(width, n) for name, n in heads.items()})
         for module in self.modules():  # He initialisation, as torchvision's VGG, ResNet and DenseNet use
@@ -98,21 +104,21 @@ def _conv(n_in: int, n_out: int, norm: bool = False) -> nn.Sequential:
     return nn.Sequential(*layers, nn.ReLU())
 
 
-def _dense_tail(blocks: list[tuple[str, nn.Module]]) -> list[tuple[str, nn.Module]]:
-    """Flatten the last pooling stage, then the shared dense layers."""
-    flat = WIDTHS[-1] * (SPECTROGRAM[1] // 16) * (SPECTROGRAM[2] // 16)
+def _dense_tail(blocks: list[tuple[str, nn.Module]], shape: tuple[int, ...]) -> list[tuple[str, nn.Module]]:
+    """Flatten the last pooling stage (of a ``shape`` input), then the shared dense layers."""
+    flat = WIDTHS[-1] * (shape[1] // 16) * (shape[2] // 16)
     return [*blocks, ("dense1", nn.Sequential(nn.Flatten(), nn.Linear(flat, DENSE[0]), nn.ReLU())),
             ("dense2", nn.Sequential(nn.Dropout(0.3), nn.Linear(DENSE[0], DENSE[1]), nn.ReLU()))]
 
 
-def _vgg(convs: tuple[int, ...]) -> list[tuple[str, nn.Module]]:
-    blocks, n_in = [], SPECTROGRAM[0]
+def _vgg(convs: tuple[int, ...], shape: tuple[int, ...]) -> list[tuple[str, nn.Module]]:
+    blocks, n_in = [], shape[0]
     for stage, (width, count) in enumerate(zip(WIDTHS, convs), start=1):
         for k in range(1, count + 1):
             blocks.append((f"conv{stage}_{k}", _conv(n_in, width)))
             n_in = width
         blocks.append((f"pool{stage}", nn.MaxPool2d(2)))
-    return _dense_tail(blocks)
+    return _dense_tail(blocks, shape)
 
 
 class Residual(nn.Module):
@@ -129,13 +135,13 @@ class Residual(nn.Module):
         return torch.relu(self.body(x) + self.shortcut(x))
 
 
-def _resnet() -> list[tuple[str, nn.Module]]:
-    blocks: list[tuple[str, nn.Module]] = [("stem", _conv(SPECTROGRAM[0], WIDTHS[0], norm=True))]
+def _resnet(shape: tuple[int, ...]) -> list[tuple[str, nn.Module]]:
+    blocks: list[tuple[str, nn.Module]] = [("stem", _conv(shape[0], WIDTHS[0], norm=True))]
     n_in = WIDTHS[0]
     for stage, width in enumerate(WIDTHS, start=1):
         blocks += [(f"res{stage}", Residual(n_in, width)), (f"pool{stage}", nn.MaxPool2d(2))]
         n_in = width
-    return _dense_tail(blocks)
+    return _dense_tail(blocks, shape)
 
 
 class DenseBlock(nn.Module):
@@ -155,15 +161,15 @@ class DenseBlock(nn.Module):
         return x
 
 
-def _densenet(growth: int = 8, count: int = 3) -> list[tuple[str, nn.Module]]:
-    blocks: list[tuple[str, nn.Module]] = [("stem", _conv(SPECTROGRAM[0], WIDTHS[0], norm=True))]
+def _densenet(shape: tuple[int, ...], growth: int = 8, count: int = 3) -> list[tuple[str, nn.Module]]:
+    blocks: list[tuple[str, nn.Module]] = [("stem", _conv(shape[0], WIDTHS[0], norm=True))]
     n_in = WIDTHS[0]
     for stage, width in enumerate(WIDTHS, start=1):
         dense = DenseBlock(n_in, growth, count)
         transition = nn.Sequential(nn.BatchNorm2d(dense.width), nn.ReLU(), nn.Conv2d(dense.width, width, 1, bias=False))
         blocks += [(f"dense_block{stage}", dense), (f"transition{stage}", transition), (f"pool{stage}", nn.AvgPool2d(2))]
         n_in = width
-    return _dense_tail(blocks)
+    return _dense_tail(blocks, shape)
 
 
 class LstmLayer(nn.Module):
@@ -182,8 +188,8 @@ class TimeMean(nn.Module):
         return x.mean(dim=1)
 
 
-def _lstm(sizes: tuple[int, ...] = (256, 256, 128, 64)) -> list[tuple[str, nn.Module]]:
-    blocks, n_in = [], LLD[1]
+def _lstm(shape: tuple[int, ...], sizes: tuple[int, ...] = (256, 256, 128, 64)) -> list[tuple[str, nn.Module]]:
+    blocks, n_in = [], shape[1]
     for k, size in enumerate(sizes, start=1):
         blocks.append((f"lstm{k}", LstmLayer(n_in, size)))
         n_in = size
@@ -191,14 +197,25 @@ def _lstm(sizes: tuple[int, ...] = (256, 256, 128, 64)) -> list[tuple[str, nn.Mo
 
 
 FAMILIES = {
-    "vgg": lambda: _vgg((2, 2, 3, 3)),
-    "vgg_deep": lambda: _vgg((2, 2, 4, 4)),
+    "vgg": lambda shape: _vgg((2, 2, 3, 3), shape),
+    "vgg_deep": lambda shape: _vgg((2, 2, 4, 4), shape),
     "resnet": _resnet,
     "densenet": _densenet,
     "lstm": _lstm,
 }
-#: The input each family reads, without the batch axis.
-INPUTS = {name: LLD if name == "lstm" else SPECTROGRAM for name in FAMILIES}
+#: Feature sets a CNN family can read (the LSTM always reads LLD sequences).
+FEATURES = tuple(CNN_INPUTS)
+
+
+def input_shape(family: str, features: str = "logmel") -> tuple[int, ...]:
+    """The input a network of ``family`` reads, without the batch axis; ConfigError for unknown features."""
+    if features not in CNN_INPUTS:
+        raise ConfigError(f"features: unknown {features!r}; choose {' or '.join(FEATURES)}")
+    return LLD if family == "lstm" else CNN_INPUTS[features]
+
+
+#: The input each family reads by default (CNNs: log-mel), without the batch axis.
+INPUTS = {name: input_shape(name) for name in FAMILIES}
 
 
 #: Pretrained block weights per architecture (a shared initialisation), or none.
@@ -211,24 +228,26 @@ def check_family(family: str) -> None:
         raise ConfigError(f"unknown architecture {family!r}; choose one of: {', '.join(FAMILIES)}")
 
 
-def build_network(family: str, heads: Mapping[str, int], initial: Initial | None = None, seed: int = 0) -> LayeredNet:
-    """A network of ``family`` with fresh heads (weights drawn from ``seed``), its blocks from ``initial[family]``
-    when given.
+def build_network(family: str, heads: Mapping[str, int], initial: Initial | None = None, seed: int = 0,
+                  features: str = "logmel") -> LayeredNet:
+    """A network of ``family`` reading ``features`` with fresh heads (weights drawn from ``seed``), its blocks from
+    ``initial[family]`` when given.
 
     ConfigError naming the families for an unknown one.
     """
     check_family(family)
+    shape = input_shape(family, features)
     with seeded(seed):
-        network = LayeredNet(family, FAMILIES[family](), DENSE[1], heads)
+        network = LayeredNet(family, FAMILIES[family](shape), DENSE[1], heads, features)
     if initial is not None and family in initial:
         network.blocks.load_state_dict(initial[family])
     return network
 
 
-def layer_shapes(family: str) -> dict[str, tuple[int, ...]]:
-    """Each readout point of ``family`` and the shape of its output for one input (no batch axis)."""
-    network = build_network(family, {"gender": 2}).eval()
-    x = torch.zeros((1, *INPUTS[family]))
+def layer_shapes(family: str, features: str = "logmel") -> dict[str, tuple[int, ...]]:
+    """Each readout point of ``family`` reading ``features`` and the shape of its output for one input (no batch axis)."""
+    network = build_network(family, {"gender": 2}, features=features).eval()
+    x = torch.zeros((1, *network.input_shape))
     shapes = {}
     with torch.no_grad():
         for name in network.layers:

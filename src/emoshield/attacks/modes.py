@@ -42,7 +42,8 @@ def probe(
 ) -> np.ndarray:
     """``arch``'s layers after ``layer`` (and a head per target) trained on T's h_T of the attacker's utterances."""
     heads = {name: int(np.max(values)) + 1 for name, values in targets.items()}
-    trained = fit(build_network(arch, heads, initial, seed), target.read(X_train, layer), targets, settings, seed, start=layer)
+    network = build_network(arch, heads, initial, seed, target.network.features)
+    trained = fit(network, target.read(X_train, layer), targets, settings, seed, start=layer)
     return trained.logits(target.read(X_scored, layer), start=layer)[GENDER].argmax(axis=1)
 
 

@@ -22,17 +22,19 @@ from emoshield.attacks.train import TrainSettings, fit
 
 def pretrained_blocks(
     archs: list[str], corpus: StudyCorpus, settings: TrainSettings, folder: Path, seed: int = 0,
-    advance: Callable[[], None] = lambda: None,
+    advance: Callable[[], None] = lambda: None, features: str = "logmel",
 ) -> dict[str, dict[str, torch.Tensor]]:
-    """Each architecture's pretrained block weights, read from ``folder/<arch>.pt`` or trained and written there."""
+    """Each architecture's pretrained block weights (reading ``features``), read from ``folder/<arch>-<features>.pt``
+    or trained and written there."""
     folder.mkdir(parents=True, exist_ok=True)
     targets = {"emotion": corpus.codes("emotion"), "gender": corpus.codes("gender")}
     heads = {name: int(values.max()) + 1 for name, values in targets.items()}
     out = {}
     for arch in dict.fromkeys(archs):
-        path = folder / f"{arch}.pt"
+        path = folder / f"{arch}-{features}.pt"
         if not path.exists():
-            network = fit(build_network(arch, heads, seed=seed), corpus.inputs(arch), targets, settings, seed).network
+            network = fit(build_network(arch, heads, seed=seed, features=features), corpus.inputs(arch, features), targets,
+                          settings, seed).network
             partial = path.with_name(path.name + ".partial")
             torch.save(network.blocks.state_dict(), partial)
             partial.replace(path)

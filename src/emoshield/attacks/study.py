@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from emoshield.attacks.data import StudyCorpus
-from emoshield.attacks.models import INPUTS, Initial, build_network, check_family
+from emoshield.attacks.models import Initial, build_network, check_family, input_shape
 from emoshield.attacks.modes import panel, probe, splice
 from emoshield.attacks.scenarios import AttackerPlan, StudyFold, attacker_speakers, scenario_matrix, study_folds
 from emoshield.attacks.train import Defence, Trained, TrainSettings, fit, load_trained, save_trained
@@ -59,6 +59,7 @@ class StudySettings:
     probe_layers: tuple[str, ...] = ()  # the layers probes train on (empty: every one of ``layers``); a probe is a fit
     panel: tuple[str, ...] = ("logreg", "svm", "mlp", "knn", "gboost")
     folds: int = 5
+    features: str = "logmel"  # what T and the CNN attackers read: logmel, or lld (IS09 LLDs as an image; Table 4)
     initialisation: str = "independent"  # or "shared": every network starts from its architecture's pretrained blocks
     defence: float = 0.0  # > 0: T trains a gender head on the first of ``layers`` through gradient reversal this strong
     training: TrainSettings = field(default_factory=TrainSettings)
@@ -79,7 +80,7 @@ class StudySettings:
                 raise ConfigError(f"{name}: unknown {unknown}; choose from {', '.join(allowed)}")
         for arch in (self.target_arch, *self.other_archs, self.other_family):
             check_family(arch)
-        target = build_network(self.target_arch, {"emotion": 2})
+        target = build_network(self.target_arch, {"emotion": 2}, features=self.features)
         for layer in (*self.layers, *self.probe_layers):
             target.check_layer(layer)
 
@@ -114,10 +115,10 @@ def run_fold(
     """
     seed = settings.seed * 1000 + number
     train, scored = target.rows(fold.training), target.rows(fold.scored)
-    X = target.inputs(settings.target_arch)
+    X = target.inputs(settings.target_arch, settings.features)
     emotions, genders = target.codes("emotion"), target.codes("gender")
     defence = Defence(settings.layers[0], settings.defence) if settings.defence else None
-    T = fit(build_network(settings.target_arch, {"emotion": int(emotions.max()) + 1}, initial, seed), X[train],
+    T = fit(build_network(settings.target_arch, {"emotion": int(emotions.max()) + 1}, initial, seed, settings.features), X[train],
             {"emotion": emotions[train], "gender": genders[train]}, settings.training, seed,
             defence=defence)
     advance()
@@ -143,7 +144,7 @@ def run_fold(
             if "splice" in settings.modes:
                 A = shared.get(key)
                 if A is None:
-                    A = _fit_attacker(plan.arch, corpus.inputs(plan.arch)[rows], targets, settings, initial, seed + 1)
+                    A = _fit_attacker(plan.arch, corpus.inputs(plan.arch, settings.features)[rows], targets, settings, initial, seed + 1)
                     advance()
                 out["raw_accuracy"][key] = float(np.mean(A.logits(X[scored])["gender"].argmax(axis=1) == truth))
                 for layer in settings.layers:
@@ -151,7 +152,7 @@ def run_fold(
             if "probe" in settings.modes:
                 for layer in settings.probed:
                     record("probe", layer, plan.scenario.value, plan.arch, kind,
-                           probe(T, plan.arch, corpus.inputs(plan.arch)[rows], targets, X[scored], layer,
+                           probe(T, plan.arch, corpus.inputs(plan.arch, settings.features)[rows], targets, X[scored], layer,
                                  settings.training, seed + 2, initial))
                     advance()
     if "panel" in settings.modes:
@@ -163,7 +164,7 @@ def _cnn_plans(settings: StudySettings, has_other_corpus: bool) -> list[Attacker
     """The matrix's attackers that have T's shapes (a CNN), the only ones a splice or a probe can use."""
     plans = scenario_matrix(settings.target_arch, settings.other_archs, settings.other_family, settings.scenarios,
                             has_other_corpus)
-    return [p for p in plans if INPUTS[p.arch] == INPUTS[settings.target_arch]]
+    return [p for p in plans if input_shape(p.arch, settings.features) == input_shape(settings.target_arch, settings.features)]
 
 
 def trained_architectures(settings: StudySettings, has_other_corpus: bool) -> list[str]:
@@ -179,7 +180,7 @@ def _attacker_key(plan: AttackerPlan, kind: str) -> str:
 def _fit_attacker(arch: str, X: np.ndarray, targets: Mapping[str, np.ndarray], settings: StudySettings,
                   initial: Initial | None, seed: int) -> Trained:
     heads = {name: int(values.max()) + 1 for name, values in targets.items()}
-    return fit(build_network(arch, heads, initial, seed), X, targets, settings.training, seed)
+    return fit(build_network(arch, heads, initial, seed, settings.features), X, targets, settings.training, seed)
 
 
 def other_corpus_attackers(
@@ -199,7 +200,7 @@ def other_corpus_attackers(
             out[key] = load_trained(_attacker_path(folder, key), tag)
             if out[key] is None:
                 rows = np.arange(len(other.speakers))
-                out[key] = _fit_attacker(plan.arch, other.inputs(plan.arch), _attacker_targets(other, rows, kind),
+                out[key] = _fit_attacker(plan.arch, other.inputs(plan.arch, settings.features), _attacker_targets(other, rows, kind),
                                          settings, initial, settings.seed * 1000 + 1)
                 save_trained(out[key], _attacker_path(folder, key), tag)
                 advance()
@@ -224,7 +225,7 @@ def _panel_records(T: Trained, fold: StudyFold, target: StudyCorpus, other: Stud
     for scenario, corpus, speakers in sources:
         rows = corpus.rows(speakers)
         for layer in settings.layers:
-            guesses = panel(T, settings.panel, corpus.inputs(settings.target_arch)[rows], corpus.codes("gender")[rows],
+            guesses = panel(T, settings.panel, corpus.inputs(settings.target_arch, settings.features)[rows], corpus.codes("gender")[rows],
                             corpus.speakers[rows], X_scored, layer, settings.seed)
             for name, guess in guesses.items():
                 record("panel", layer, scenario, name, "generic", guess)

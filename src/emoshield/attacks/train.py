@@ -18,7 +18,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from emoshield.attacks.models import INPUTS, LayeredNet
+from emoshield.attacks.models import LayeredNet
 from emoshield.errors import ConfigError
 from emoshield.privacy.grl import reverse_gradient
 from emoshield.torch_context import seeded, torch_threads
@@ -58,7 +58,7 @@ class TimePooled(nn.Module):
 def defence_head(network: LayeredNet, layer: str, classes: int) -> nn.Module:
     """The defence's gender classifier on ``layer``'s time-pooled output."""
     with torch.no_grad():
-        width = TimePooled()(network.read(torch.zeros((1, *INPUTS[network.family])), layer)).shape[1]
+        width = TimePooled()(network.read(torch.zeros((1, *network.input_shape)), layer)).shape[1]
     return nn.Sequential(TimePooled(), nn.Linear(width, 64), nn.ReLU(), nn.Linear(64, classes))
 
 
@@ -97,8 +97,9 @@ def save_trained(trained: Trained, path: Path, tag: object) -> None:
     """Write a fitted network (weights, heads, input statistics) with ``tag`` (the settings it was fitted under)."""
     heads = {name: head.out_features for name, head in trained.network.heads.items()}
     partial = path.with_name(path.name + ".partial")
-    torch.save({"tag": tag, "family": trained.network.family, "heads": heads, "state": trained.network.state_dict(),
-                "mean": trained.mean, "scale": trained.scale}, partial)
+    network = trained.network
+    torch.save({"tag": tag, "family": network.family, "features": network.features, "heads": heads,
+                "state": network.state_dict(), "mean": trained.mean, "scale": trained.scale}, partial)
     partial.replace(path)
 
 
@@ -111,7 +112,7 @@ def load_trained(path: Path, tag: object) -> Trained | None:
     saved = torch.load(path, weights_only=False)
     if saved["tag"] != tag:
         return None
-    network = build_network(saved["family"], saved["heads"])
+    network = build_network(saved["family"], saved["heads"], features=saved["features"])
     network.load_state_dict(saved["state"])
     return Trained(network.eval(), saved["mean"], saved["scale"])
 
