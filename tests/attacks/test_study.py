@@ -36,6 +36,9 @@ def test_the_tiny_study_reports_every_mode_scenario_and_layer(study):
         weighted = sum(entry["per_emotion"][e] * n for e, n in entry["emotion_counts"].items()) / entry["n"]
         assert weighted == pytest.approx(entry["accuracy"])  # leakage per emotion, weighted by counts, is the overall
     assert len(report["target_uar"]) == 2 and (study / "fig3_depth.png").stat().st_size > 0
+    assert {"data", "pretraining", "study"} <= set(report["seconds"]) and "Time (wall" in (study / "report.md").read_text()
+    folds = [json.loads(p.read_text()) for p in sorted((study / "folds").iterdir())]
+    assert all({"target", "splice", "probe", "panel"} == set(f["seconds"]) for f in folds)
     assert sorted(p.name for p in (study / "pretrained").iterdir()) == ["resnet-logmel.pt", "vgg-logmel.pt"]  # shared start
     # (S4's LSTM is never trained: it can neither splice nor probe a CNN's layer, so it is not pretrained either)
 

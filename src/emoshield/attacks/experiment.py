@@ -28,7 +28,7 @@ import numpy as np
 from emoshield.attacks.data import StudyCorpus, load_corpus
 from emoshield.attacks.models import Initial
 from emoshield.attacks.report import leakage, write_report
-from emoshield.attacks.study import StudySettings, planned_steps, run_study, trained_architectures
+from emoshield.attacks.study import StudySettings, planned_steps, run_study, timed, trained_architectures
 from emoshield.config import CorpusConfig, _build, read_yaml_mapping
 from emoshield.errors import ConfigError
 from emoshield.progress import progress_bar
@@ -85,38 +85,42 @@ def run_attack_study(recipe: AttackRecipe, workers: int = 1) -> Path:
         raise ConfigError("pretrain: the pretraining corpus must be public speech of other people, not the target or "
                           "the other corpus")
     out = Path(recipe.output)
-    target = prepare_corpus(recipe.target, out / "data" / "target")
-    other = prepare_corpus(recipe.other, out / "data" / "other") if recipe.other.name else None
+    stages: dict[str, float] = {"workers": workers}
+    with timed(stages, "data"):
+        target = prepare_corpus(recipe.target, out / "data" / "target")
+        other = prepare_corpus(recipe.other, out / "data" / "other") if recipe.other.name else None
     initial = None
     if recipe.study.initialisation == "shared":
         from emoshield.attacks.pretrain import pretrained_blocks
 
-        public = prepare_corpus(recipe.pretrain, out / "data" / "pretrain")
+        with timed(stages, "data"):
+            public = prepare_corpus(recipe.pretrain, out / "data" / "pretrain")
         archs = trained_architectures(recipe.study, other is not None)
-        with progress_bar("pretraining", len(archs)) as advance:
+        with progress_bar("pretraining", len(archs)) as advance, timed(stages, "pretraining"):
             initial = pretrained_blocks(archs, public, recipe.study.training, out / "pretrained", recipe.study.seed,
                                         advance, recipe.study.features)
     if not recipe.defences:
-        return _study(recipe, recipe.study, target, other, initial, out, workers)
+        return _study(recipe, recipe.study, target, other, initial, out, workers, stages)
     from emoshield.attacks.defence import frontier_row, write_frontier
 
     rows = []
     for strength in recipe.defences:
         settings = replace(recipe.study, defence=strength)
-        report = _study(recipe, settings, target, other, initial, out / f"defence-{strength:g}", workers)
+        report = _study(recipe, settings, target, other, initial, out / f"defence-{strength:g}", workers, dict(stages))
         rows.append(frontier_row(strength, json.loads(report.read_text())))
     return write_frontier(out, rows)
 
 
 def _study(recipe: AttackRecipe, settings: StudySettings, target: StudyCorpus, other: StudyCorpus | None,
-           initial: Initial | None, out: Path, workers: int) -> Path:
-    """One study (one defence strength) into ``out``; the path of its report.json."""
+           initial: Initial | None, out: Path, workers: int, stages: dict[str, float]) -> Path:
+    """One study (one defence strength) into ``out``; the path of its report.json. ``stages``: seconds so far
+    by stage, to which the study's wall time is added (a resumed run times only what it fitted)."""
     from emoshield.backends import Compute
 
     title = f"attack study (defence {settings.defence:g})" if recipe.defences else "attack study"
-    with progress_bar(title, planned_steps(settings, other is not None, out)) as advance:
+    with progress_bar(title, planned_steps(settings, other is not None, out)) as advance, timed(stages, "study"):
         results = run_study(target, other, settings, out, advance, initial, Compute(workers=workers))
-    context = {"recipe": asdict(recipe), "settings": asdict(settings),
+    context = {"recipe": asdict(recipe), "settings": asdict(settings), "seconds": stages,
                "data": {"target": recipe.target.name, "other": recipe.other.name or None,
                         "target_utterances": len(target.speakers)}}
     return write_report(out, results, leakage(results, target), context)

@@ -82,6 +82,18 @@ def _cell(entry: dict[str, Any] | None) -> str:
     return "–" if entry is None else f"{entry['accuracy']:.2f} ± {entry['sd']:.2f}"
 
 
+def timing(stages: dict[str, float], results: list[dict[str, Any]]) -> str:
+    """One line: wall seconds per stage of this run, and fit seconds per kind summed over the folds."""
+    fits: dict[str, float] = defaultdict(float)
+    for result in results:
+        for stage, seconds in result.get("seconds", {}).items():
+            fits[stage] += seconds
+    walls = ", ".join(f"{stage} {seconds:.0f} s" for stage, seconds in stages.items() if stage != "workers")
+    summed = ", ".join(f"{stage} {seconds:.0f} s" for stage, seconds in fits.items())
+    return (f"Time (wall, this run, {stages.get('workers', 1):g} fold process(es)): {walls}. "
+            f"Fits summed over the folds (as written, including earlier runs): {summed}.")
+
+
 def write_report(out: Path, results: list[dict[str, Any]], entries: list[dict[str, Any]], context: dict[str, Any]) -> Path:
     """report.json, report.md (Table 2 per mode at the first layer, T's UAR) and fig3_depth.png."""
     out = Path(out)
@@ -94,6 +106,8 @@ def write_report(out: Path, results: list[dict[str, Any]], entries: list[dict[st
              f"T ({context['settings']['target_arch']}) emotion UAR over folds: {np.mean(uars):.3f} ± {np.std(uars):.3f}", ""]
     for mode in context["settings"]["modes"]:
         lines += [f"## Table 2, {mode}, at {layers[0]}", "", table2(entries, layers[0], mode), ""]
+    if "seconds" in context:
+        lines += [timing(context["seconds"], results), ""]
     if "s4" in context["settings"]["scenarios"]:
         lines += ["S4's attacker is of another family: splice and probe need its shapes at the intercepted layer, "
                   "which an LSTM does not share with a CNN, so S4 has no splice or probe row; the panel trained on "

@@ -23,7 +23,9 @@ parallel processes when asked.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -118,15 +120,16 @@ def run_fold(
     X = target.inputs(settings.target_arch, settings.features)
     emotions, genders = target.codes("emotion"), target.codes("gender")
     defence = Defence(settings.layers[0], settings.defence) if settings.defence else None
-    T = fit(build_network(settings.target_arch, {"emotion": int(emotions.max()) + 1}, initial, seed, settings.features), X[train],
-            {"emotion": emotions[train], "gender": genders[train]}, settings.training, seed,
-            defence=defence)
+    seconds: dict[str, float] = {}
+    with timed(seconds, "target"):
+        T = fit(build_network(settings.target_arch, {"emotion": int(emotions.max()) + 1}, initial, seed, settings.features),
+                X[train], {"emotion": emotions[train], "gender": genders[train]}, settings.training, seed, defence=defence)
     advance()
     truth = genders[scored]
     out: dict[str, Any] = {
         "fold": number, "scored_speakers": sorted(fold.scored),
         "target_uar": uar(emotions[scored], T.logits(X[scored])["emotion"].argmax(axis=1)),
-        "raw_accuracy": {}, "records": [],
+        "raw_accuracy": {}, "records": [], "seconds": seconds,
     }
     others = frozenset(other.speakers.tolist()) if other is not None else frozenset()
     shared = shared or {}
@@ -141,23 +144,37 @@ def run_fold(
         for kind in settings.kinds:
             targets = _attacker_targets(corpus, rows, kind)
             key = _attacker_key(plan, kind)
+            X_attacker = corpus.inputs(plan.arch, settings.features)[rows]
             if "splice" in settings.modes:
-                A = shared.get(key)
-                if A is None:
-                    A = _fit_attacker(plan.arch, corpus.inputs(plan.arch, settings.features)[rows], targets, settings, initial, seed + 1)
-                    advance()
-                out["raw_accuracy"][key] = float(np.mean(A.logits(X[scored])["gender"].argmax(axis=1) == truth))
-                for layer in settings.layers:
-                    record("splice", layer, plan.scenario.value, plan.arch, kind, splice(T, A, X[scored], layer))
+                with timed(seconds, "splice"):
+                    A = shared.get(key)
+                    if A is None:
+                        A = _fit_attacker(plan.arch, X_attacker, targets, settings, initial, seed + 1)
+                        advance()
+                    out["raw_accuracy"][key] = float(np.mean(A.logits(X[scored])["gender"].argmax(axis=1) == truth))
+                    for layer in settings.layers:
+                        record("splice", layer, plan.scenario.value, plan.arch, kind, splice(T, A, X[scored], layer))
             if "probe" in settings.modes:
                 for layer in settings.probed:
-                    record("probe", layer, plan.scenario.value, plan.arch, kind,
-                           probe(T, plan.arch, corpus.inputs(plan.arch, settings.features)[rows], targets, X[scored], layer,
-                                 settings.training, seed + 2, initial))
+                    with timed(seconds, "probe"):
+                        guesses = probe(T, plan.arch, X_attacker, targets, X[scored], layer, settings.training, seed + 2,
+                                        initial)
+                    record("probe", layer, plan.scenario.value, plan.arch, kind, guesses)
                     advance()
     if "panel" in settings.modes:
-        _panel_records(T, fold, target, other, others, settings, X[scored], record, advance)
+        with timed(seconds, "panel"):
+            _panel_records(T, fold, target, other, others, settings, X[scored], record, advance)
     return out
+
+
+@contextmanager
+def timed(seconds: dict[str, float], stage: str) -> Iterator[None]:
+    """Add the wall time of the block to ``seconds[stage]``."""
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        seconds[stage] = seconds.get(stage, 0.0) + time.perf_counter() - started
 
 
 def _cnn_plans(settings: StudySettings, has_other_corpus: bool) -> list[AttackerPlan]:
