@@ -9,15 +9,20 @@ share their shapes at the readout points ``pool1`` to ``pool4``, ``dense1`` and
 ``dense2``, so a representation of one family enters another without an
 adapter; the LSTM of seed 002 reads IS09 LLD crops (96 frames × 32).
 
-========== ============================================ ================================
-family     what it stands for (seed 002)                blocks between the pools
-========== ============================================ ================================
-vgg        VGG16                                        2, 2, 3, 3 convolutions
-vgg_deep   VGG19                                        2, 2, 4, 4 convolutions
-resnet     ResNet50 (stem, residual blocks, BatchNorm)  stem + 1 residual block a stage
-densenet   DenseNet121 (stem, dense blocks, BatchNorm)  stem + dense block + transition
-lstm       the 4-layer LSTM (256-256-128-64)            –
-========== ============================================ ================================
+========== ============================================= ==========================================
+family     what it stands for (seed 002)                 blocks between the pools
+========== ============================================= ==========================================
+vgg        VGG16 (with BatchNorm, as torchvision's _bn)  2, 2, 3, 3 convolutions
+vgg_deep   VGG19 (with BatchNorm)                        2, 2, 4, 4 convolutions
+resnet     ResNet50 (stem, residual blocks, BatchNorm)   stem + 1 residual block a stage
+densenet   DenseNet121 (stem, dense blocks, BatchNorm)   stem + dense block (2 layers, growth 4) + transition
+lstm       the 4-layer LSTM (256-256-128-64)             –
+========== ============================================= ==========================================
+
+Sizes were chosen on EMO-DB (docs/decisions.md): widths 8-16-32-32 learn as well
+as twice that at a third of the time, BatchNorm lets the VGGs converge in the few
+epochs the CPU affords, and the DenseNet's blocks are kept small because its
+full-resolution concatenations cost most.
 """
 
 from __future__ import annotations
@@ -115,7 +120,7 @@ def _vgg(convs: tuple[int, ...], shape: tuple[int, ...]) -> list[tuple[str, nn.M
     blocks, n_in = [], shape[0]
     for stage, (width, count) in enumerate(zip(WIDTHS, convs), start=1):
         for k in range(1, count + 1):
-            blocks.append((f"conv{stage}_{k}", _conv(n_in, width)))
+            blocks.append((f"conv{stage}_{k}", _conv(n_in, width, norm=True)))
             n_in = width
         blocks.append((f"pool{stage}", nn.MaxPool2d(2)))
     return _dense_tail(blocks, shape)
@@ -161,7 +166,7 @@ class DenseBlock(nn.Module):
         return x
 
 
-def _densenet(shape: tuple[int, ...], growth: int = 8, count: int = 3) -> list[tuple[str, nn.Module]]:
+def _densenet(shape: tuple[int, ...], growth: int = 4, count: int = 2) -> list[tuple[str, nn.Module]]:
     blocks: list[tuple[str, nn.Module]] = [("stem", _conv(shape[0], WIDTHS[0], norm=True))]
     n_in = WIDTHS[0]
     for stage, width in enumerate(WIDTHS, start=1):
