@@ -16,18 +16,10 @@ from typing import Any
 import numpy as np
 
 from emoshield.attacks.data import StudyCorpus
+from emoshield.attacks.tables import findings, table2, table3
 from emoshield.files import write_text_atomic
 
 KEY = ("mode", "layer", "scenario", "attacker", "kind")
-#: Seed 002, Table 2 (IEMOCAP; T = VGG16 at pool1): (scenario, architecture) -> (A_g, A_a).
-PAPER_TABLE2 = {
-    ("worst", "vgg"): (0.95, 0.95), ("s1", "vgg"): (0.82, 0.83),
-    ("s2", "vgg_deep"): (0.78, 0.84), ("s2", "resnet"): (0.59, 0.55), ("s2", "densenet"): (0.53, 0.52),
-    ("s3", "vgg_deep"): (0.73, 0.63), ("s3", "resnet"): (0.63, 0.58), ("s3", "densenet"): (0.51, 0.53),
-    ("s4", "lstm"): (0.52, 0.52),
-}
-
-
 def leakage(results: list[dict[str, Any]], target: StudyCorpus, bootstrap: int = 1000, seed: int = 0) -> list[dict[str, Any]]:
     """One entry per attacker setting, pooled over folds."""
     scored = {r["fold"]: target.rows(frozenset(r["scored_speakers"])) for r in results}
@@ -63,25 +55,6 @@ def _speaker_interval(correct: np.ndarray, speakers: np.ndarray, draws: int, rng
     return [float(np.percentile(values, 2.5)), float(np.percentile(values, 97.5))]
 
 
-def table2(entries: list[dict[str, Any]], layer: str, mode: str = "splice") -> str:
-    """Seed 002's Table 2 for one mode at one layer, the paper's numbers beside."""
-    lines = ["| scenario | attacker | A_g | A_a | paper A_g | paper A_a |", "|---|---|---|---|---|---|"]
-    index = {(e["scenario"], e["attacker"], e["kind"]): e for e in entries if e["mode"] == mode and e["layer"] == layer}
-    for scenario, attacker in dict.fromkeys((s, a) for s, a, _ in index):
-        cells = [_cell(index.get((scenario, attacker, kind))) for kind in ("generic", "aware")]
-        paper = PAPER_TABLE2.get((scenario, attacker))
-        beside = [f"{p:.2f}" for p in paper] if paper else ["–", "–"]
-        lines.append(f"| {scenario} | {attacker} | {cells[0]} | {cells[1]} | {beside[0]} | {beside[1]} |")
-    chance = next((e["chance"] for e in index.values()), None)
-    if chance is not None:
-        lines.append(f"| chance | | {chance:.2f} | {chance:.2f} | 0.49 | 0.49 |")
-    return "\n".join(lines)
-
-
-def _cell(entry: dict[str, Any] | None) -> str:
-    return "–" if entry is None else f"{entry['accuracy']:.2f} ± {entry['sd']:.2f}"
-
-
 def timing(stages: dict[str, float], results: list[dict[str, Any]]) -> str:
     """One line: wall seconds per stage of this run, and fit seconds per kind summed over the folds."""
     fits: dict[str, float] = defaultdict(float)
@@ -105,7 +78,9 @@ def write_report(out: Path, results: list[dict[str, Any]], entries: list[dict[st
     lines = ["# Gender inference from intermediate layers (seed 002)", "",
              f"T ({context['settings']['target_arch']}) emotion UAR over folds: {np.mean(uars):.3f} ± {np.std(uars):.3f}", ""]
     for mode in context["settings"]["modes"]:
-        lines += [f"## Table 2, {mode}, at {layers[0]}", "", table2(entries, layers[0], mode), ""]
+        lines += [f"## Table 2, {mode}, at {layers[0]}", "", table2(entries, layers[0], mode), "",
+                  f"Seed 002's findings, {mode}:", "", findings(entries, layers, mode), ""]
+    lines += [f"## Table 3: leakage per emotion, splice, at {layers[0]}", "", table3(entries, layers[0]), ""]
     if "seconds" in context:
         lines += [timing(context["seconds"], results), ""]
     if "s4" in context["settings"]["scenarios"]:

@@ -1,0 +1,42 @@
+"""The study's tables and the paper's findings, checked on hand-made leakage entries."""
+
+from __future__ import annotations
+
+from emoshield.attacks.tables import findings, table2, table3
+
+
+def _entry(scenario: str, attacker: str, kind: str, layer: str, accuracy: float, mode: str = "splice") -> dict:
+    return {"mode": mode, "scenario": scenario, "attacker": attacker, "kind": kind, "layer": layer,
+            "accuracy": accuracy, "sd": 0.01, "chance": 0.5,
+            "per_emotion": {"anger": accuracy - 0.1, "sadness": accuracy + 0.05}}
+
+
+def _paper_like(s2_pool1: float) -> list[dict]:
+    entries = []
+    for kind, shift in (("generic", 0.0), ("aware", 0.02)):
+        entries += [_entry("worst", "vgg", kind, "pool1", 0.95 + shift / 2), _entry("s1", "vgg", kind, "pool1", 0.82 + shift),
+                    _entry("s2", "resnet", kind, "pool1", s2_pool1 + shift), _entry("s2", "resnet", kind, "dense2", 0.55)]
+    return entries
+
+
+def test_the_paper_shape_holds_where_the_numbers_say_so():
+    text = findings(_paper_like(0.6), ["pool1", "dense2"])
+    assert text.count("**holds**") == 6, text
+    assert "resnet 0.60 -> 0.55" in text
+
+
+def test_a_finding_that_does_not_reproduce_is_said_with_its_numbers():
+    text = findings(_paper_like(0.9), ["pool1", "dense2"])
+    assert "architecture mismatch (S2) hurts more than data mismatch (S1): **does not hold** (A_g, mean over S2 attackers 0.90 vs S1 0.82)" in text
+    assert "worst case >= 0.90: **holds**" in text
+    # a mode without the scenarios is not measured, never passed
+    assert findings([_entry("target data", "svm", "generic", "pool1", 0.7, "panel")], ["pool1"], "splice").count("not measured") == 6
+
+
+def test_tables_put_the_papers_numbers_beside():
+    entries = _paper_like(0.6)
+    two = table2(entries, "pool1")
+    assert "| worst | vgg | 0.95 ± 0.01 | 0.96 ± 0.01 | 0.95 | 0.95 |" in two and "| chance | | 0.50 | 0.50 | 0.49 | 0.49 |" in two
+    three = table3(entries, "pool1")
+    assert "| generic | s1 | vgg | 0.72 | 0.87 | 0.66, 0.86, 0.87, 0.88 |" in three
+    assert "worst" not in three  # Table 3 has S1-S3 only
