@@ -27,6 +27,9 @@ def test_the_tiny_study_reports_every_mode_scenario_and_layer(study):
     report = json.loads((study / "report.json").read_text())
     entries = report["leakage"]
     assert {e["mode"] for e in entries} == {"splice", "probe", "panel"} and {e["layer"] for e in entries} == {"pool1", "dense2"}
+    eers = report["speaker_eer"]  # speaker verification from the input and each layer, every scorer within [0, 1]
+    assert list(eers) == ["input", "pool1", "dense2"]
+    assert all(0 <= s["mean"] <= 1 and len(s["per_fold"]) == 2 for layer in eers.values() for s in layer["scorers"].values())
     assert {(e["scenario"], e["attacker"]) for e in entries if e["mode"] == "splice"} == {
         ("worst", "vgg"), ("s1", "vgg"), ("s2", "resnet"), ("s3", "resnet")}
     assert {e["scenario"] for e in entries if e["mode"] == "panel"} == {"target data", "other corpus"}
@@ -38,7 +41,7 @@ def test_the_tiny_study_reports_every_mode_scenario_and_layer(study):
     assert len(report["target_uar"]) == 2 and (study / "fig3_depth.png").stat().st_size > 0
     assert {"data", "pretraining", "study"} <= set(report["seconds"]) and "Time (wall" in (study / "report.md").read_text()
     folds = [json.loads(p.read_text()) for p in sorted((study / "folds").iterdir())]
-    assert all({"target", "splice", "probe", "panel"} == set(f["seconds"]) for f in folds)
+    assert all({"target", "splice", "probe", "panel", "eer"} == set(f["seconds"]) for f in folds)
     assert sorted(p.name for p in (study / "pretrained").iterdir()) == ["resnet-logmel.pt", "vgg-logmel.pt"]  # shared start
     # (S4's LSTM is never trained: it can neither splice nor probe a CNN's layer, so it is not pretrained either)
 

@@ -55,6 +55,27 @@ def _speaker_interval(correct: np.ndarray, speakers: np.ndarray, draws: int, rng
     return [float(np.percentile(values, 2.5)), float(np.percentile(values, 97.5))]
 
 
+def speaker_eer(results: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Per layer: each scorer's EER (mean, sd and value per fold) and the strongest scorer (lowest mean)."""
+    out = {}
+    for layer in results[0]["speaker_eer"]:
+        scorers = {}
+        for name in results[0]["speaker_eer"][layer]:
+            values = [r["speaker_eer"][layer][name] for r in results]
+            scorers[name] = {"mean": float(np.mean(values)), "sd": float(np.std(values)), "per_fold": values}
+        out[layer] = {"scorers": scorers, "strongest": min(scorers, key=lambda n: scorers[n]["mean"])}
+    return out
+
+
+def eer_table(eers: dict[str, dict[str, Any]]) -> str:
+    names = list(next(iter(eers.values()))["scorers"])
+    lines = ["| layer | " + " | ".join(names) + " | strongest |", "|---|" + "---|" * (len(names) + 1)]
+    for layer, found in eers.items():
+        cells = [f"{found['scorers'][n]['mean']:.3f} ± {found['scorers'][n]['sd']:.3f}" for n in names]
+        lines.append(f"| {layer} | " + " | ".join(cells) + f" | {found['strongest']} |")
+    return "\n".join(lines)
+
+
 def timing(stages: dict[str, float], results: list[dict[str, Any]]) -> str:
     """One line: wall seconds per stage of this run, and fit seconds per kind summed over the folds."""
     fits: dict[str, float] = defaultdict(float)
@@ -73,6 +94,8 @@ def write_report(out: Path, results: list[dict[str, Any]], entries: list[dict[st
     layers = context["settings"]["layers"]
     payload = {**context, "target_uar": [r["target_uar"] for r in results],
                "raw_accuracy": [r["raw_accuracy"] for r in results], "leakage": entries}
+    if all("speaker_eer" in r for r in results):
+        payload["speaker_eer"] = speaker_eer(results)
     write_text_atomic(out / "report.json", json.dumps(payload, indent=2) + "\n")
     uars = payload["target_uar"]
     lines = ["# Gender inference from intermediate layers (seed 002)", "",
@@ -81,6 +104,9 @@ def write_report(out: Path, results: list[dict[str, Any]], entries: list[dict[st
         lines += [f"## Table 2, {mode}, at {layers[0]}", "", table2(entries, layers[0], mode), "",
                   f"Seed 002's findings, {mode}:", "", findings(entries, layers, mode), ""]
     lines += [f"## Table 3: leakage per emotion, splice, at {layers[0]}", "", table3(entries, layers[0]), ""]
+    if "speaker_eer" in payload:
+        lines += ["## Speaker verification from each layer (EER; 0.5 = unlinkable, lower = more linkable)", "",
+                  eer_table(payload["speaker_eer"]), ""]
     if "seconds" in context:
         lines += [timing(context["seconds"], results), ""]
     if "s4" in context["settings"]["scenarios"]:

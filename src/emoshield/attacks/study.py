@@ -34,15 +34,16 @@ import numpy as np
 
 from emoshield.attacks.data import StudyCorpus
 from emoshield.attacks.models import Initial, build_network, check_family, input_shape
-from emoshield.attacks.modes import panel, probe, splice
+from emoshield.attacks.modes import panel, probe, splice, time_pooled
 from emoshield.attacks.scenarios import AttackerPlan, StudyFold, attacker_speakers, scenario_matrix, study_folds
+from emoshield.attacks.verification import layer_eer
 from emoshield.attacks.train import Defence, Trained, TrainSettings, fit, load_trained, save_trained
 from emoshield.backends import Compute, run_unordered
 from emoshield.errors import ConfigError
 from emoshield.evaluation.metrics import uar
 from emoshield.files import write_text_atomic
 
-MODES = ("splice", "probe", "panel")
+MODES = ("splice", "probe", "panel", "eer")  # eer: speaker verification from each layer (beyond seed 002)
 KINDS = ("generic", "aware")
 INITIALISATIONS = ("independent", "shared")
 
@@ -164,7 +165,22 @@ def run_fold(
     if "panel" in settings.modes:
         with timed(seconds, "panel"):
             _panel_records(T, fold, target, other, others, settings, X[scored], record, advance)
+    if "eer" in settings.modes:
+        with timed(seconds, "eer"):
+            out["speaker_eer"] = _speaker_eer(T, X, train, scored, target, settings, seed, advance)
     return out
+
+
+def _speaker_eer(T: Trained, X: np.ndarray, train: np.ndarray, scored: np.ndarray, target: StudyCorpus,
+                 settings: StudySettings, seed: int, advance: Callable[[], None]) -> dict[str, dict[str, float]]:
+    """Each scorer's EER on the scored speakers' trials, per layer and on the input itself (``input``)."""
+    eers = {}
+    for layer in ("input", *settings.layers):
+        learn, trial = (time_pooled(X[train]), time_pooled(X[scored])) if layer == "input" else \
+            (time_pooled(T.read(X[train], layer)), time_pooled(T.read(X[scored], layer)))
+        eers[layer] = layer_eer(learn, target.speakers[train], trial, target.speakers[scored], target.genders[scored], seed)
+        advance()
+    return eers
 
 
 @contextmanager
@@ -255,7 +271,8 @@ def fold_steps(settings: StudySettings, has_other_corpus: bool) -> int:
     own = sum(p.corpus == "target" for p in plans) * ("splice" in settings.modes)
     probes = len(plans) * len(settings.probed) * ("probe" in settings.modes)
     panels = (1 + has_other_corpus) * len(settings.layers) * ("panel" in settings.modes)
-    return 1 + len(settings.kinds) * (own + probes) + panels
+    eers = (1 + len(settings.layers)) * ("eer" in settings.modes)
+    return 1 + len(settings.kinds) * (own + probes) + panels + eers
 
 
 def planned_steps(settings: StudySettings, has_other_corpus: bool, out: Path | None = None) -> int:

@@ -65,7 +65,7 @@ def verification(data: Dataset, index: np.ndarray, Z: np.ndarray, seed: int) -> 
     halves = speaker_folds(data.speakers[index], 2, seed, stratify=data.genders[index])
     pieces = []
     for learn, trial in halves:
-        i, j = _same_gender_pairs(data, index[trial], rng)
+        i, j = same_gender_pairs(data.genders[index[trial]], rng)
         if not (data.speakers[index[trial]][i] != data.speakers[index[trial]][j]).any():
             continue
         scores = {}
@@ -81,12 +81,13 @@ def verification(data: Dataset, index: np.ndarray, Z: np.ndarray, seed: int) -> 
             **{key: np.concatenate([p[key] for p in pieces]) for key in ("same", "speaker", "other")}}
 
 
-def _same_gender_pairs(data: Dataset, index: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Positions (into ``index``) of every pair of utterances whose speakers share a gender, at most MAX_TRIALS."""
-    i, j = np.triu_indices(len(index), k=1)
-    keep = data.genders[index][i] == data.genders[index][j]
+def same_gender_pairs(genders: np.ndarray, rng: np.random.Generator, limit: int = MAX_TRIALS) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of every pair of utterances whose speakers share a gender (``genders`` per utterance), at most
+    ``limit`` of them (sampled)."""
+    i, j = np.triu_indices(len(genders), k=1)
+    keep = genders[i] == genders[j]
     i, j = i[keep], j[keep]
-    if len(i) > MAX_TRIALS:
-        chosen = np.sort(rng.choice(len(i), size=MAX_TRIALS, replace=False))
+    if len(i) > limit:
+        chosen = np.sort(rng.choice(len(i), size=limit, replace=False))
         i, j = i[chosen], j[chosen]
     return i, j
