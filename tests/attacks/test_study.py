@@ -87,7 +87,7 @@ def test_a_defended_target_is_studied_like_any_other(study, tmp_path):
     assert {e["scenario"] for e in leakage(results, target)} == {"target data"}
 
 
-def test_folds_in_parallel_processes_give_what_one_process_gives(study, tmp_path):
+def test_folds_and_attackers_in_parallel_processes_give_what_one_process_gives(study, tmp_path):
     from emoshield.attacks.experiment import load_attack_recipe, prepare_corpus
     from emoshield.attacks.study import run_study
     from emoshield.attacks.train import TrainSettings
@@ -95,10 +95,11 @@ def test_folds_in_parallel_processes_give_what_one_process_gives(study, tmp_path
 
     recipe = load_attack_recipe(RECIPE)
     target = prepare_corpus(recipe.target, study / "data" / "target")
-    settings = replace(recipe.study, scenarios=("worst",), modes=("splice", "probe"), layers=("pool2",),
+    other = prepare_corpus(recipe.other, study / "data" / "other")
+    settings = replace(recipe.study, scenarios=("worst", "s1"), modes=("splice", "probe"), layers=("pool2",),
                        training=TrainSettings(epochs=1))
-    alone = run_study(target, None, settings, tmp_path / "one")
-    parallel = run_study(target, None, settings, tmp_path / "two", compute=Compute(workers=2))
+    alone = run_study(target, other, settings, tmp_path / "one")
+    parallel = run_study(target, other, settings, tmp_path / "two", compute=Compute(workers=2))
     assert [r["records"] for r in parallel] == [r["records"] for r in alone]
     assert [r["target_uar"] for r in parallel] == [r["target_uar"] for r in alone]
 

@@ -218,26 +218,33 @@ def _fit_attacker(arch: str, X: np.ndarray, targets: Mapping[str, np.ndarray], s
 
 def other_corpus_attackers(
     other: StudyCorpus | None, settings: StudySettings, folder: Path, initial: Initial | None = None,
-    advance: Callable[[], None] = lambda: None,
+    advance: Callable[[], None] = lambda: None, compute: Compute = Compute(),
 ) -> dict[str, Trained]:
     """The splice attackers trained on the other corpus (S1, S3): the same in every fold, so each is trained once
-    and kept in ``folder`` (read back, not refitted, by a rerun under the same settings)."""
+    (``compute.workers`` at a time) and kept in ``folder`` (read back, not refitted, by a rerun under the same
+    settings)."""
     if other is None or "splice" not in settings.modes:
         return {}
     folder.mkdir(parents=True, exist_ok=True)
     tag = _fingerprint(settings)
-    out = {}
-    for plan in (p for p in _cnn_plans(settings, True) if p.corpus == "other"):
-        for kind in settings.kinds:
-            key = _attacker_key(plan, kind)
-            out[key] = load_trained(_attacker_path(folder, key), tag)
-            if out[key] is None:
-                rows = np.arange(len(other.speakers))
-                out[key] = _fit_attacker(plan.arch, other.inputs(plan.arch, settings.features), _attacker_targets(other, rows, kind),
-                                         settings, initial, settings.seed * 1000 + 1)
-                save_trained(out[key], _attacker_path(folder, key), tag)
-                advance()
+    plans = {_attacker_key(plan, kind): (plan.arch, kind)
+             for plan in _cnn_plans(settings, True) if plan.corpus == "other" for kind in settings.kinds}
+    out = {key: load_trained(_attacker_path(folder, key), tag) for key in plans}
+    missing = [key for key, trained in out.items() if trained is None]
+    for i, trained in run_unordered(_fit_other_corpus_attacker, [plans[key] for key in missing], compute,
+                                    shared=(other, settings, initial)):
+        out[missing[i]] = trained
+        save_trained(trained, _attacker_path(folder, missing[i]), tag)
+        advance()
     return out
+
+
+def _fit_other_corpus_attacker(context: tuple, plan: tuple[str, str]) -> Trained:
+    other, settings, initial = context
+    arch, kind = plan
+    rows = np.arange(len(other.speakers))
+    return _fit_attacker(arch, other.inputs(arch, settings.features), _attacker_targets(other, rows, kind), settings,
+                         initial, settings.seed * 1000 + 1)
 
 
 def _attacker_path(folder: Path, key: str) -> Path:
@@ -315,7 +322,7 @@ def run_study(
     folder.mkdir(parents=True, exist_ok=True)
     fingerprint = _fingerprint(settings)
     folds = study_folds(target.speakers, target.genders, settings.folds, settings.seed)
-    shared = other_corpus_attackers(other, settings, Path(out) / "attackers", initial, advance)
+    shared = other_corpus_attackers(other, settings, Path(out) / "attackers", initial, advance, compute)
     results = finished_folds(out, settings)
     todo = [number for number in range(1, len(folds) + 1) if number not in results]
     context = (folds, target, other, settings, initial, shared)
