@@ -119,6 +119,22 @@ def test_a_target_trained_on_llds_is_studied_with_attackers_that_read_llds(study
         ("splice", "worst", "vgg"), ("splice", "s2", "resnet"), ("probe", "worst", "vgg"), ("probe", "s2", "resnet")}
 
 
+def test_leakage_by_intensity_weighted_by_counts_is_the_overall(study):
+    import numpy as np
+
+    from emoshield.attacks.experiment import load_attack_recipe, prepare_corpus
+    from emoshield.attacks.report import leakage
+
+    recipe = load_attack_recipe(RECIPE)
+    target = prepare_corpus(recipe.target, study / "data" / "target")
+    target.facets = {"intensity": np.where(np.arange(len(target.speakers)) % 3 == 0, "strong", "normal")}
+    results = [json.loads(p.read_text()) for p in sorted((study / "folds").iterdir())]
+    for entry in leakage(results, target):
+        shares = {v: np.mean(target.facets["intensity"] == v) for v in ("normal", "strong")}
+        weighted = sum(entry["per_intensity"][v] * shares[v] for v in shares)
+        assert weighted == pytest.approx(entry["accuracy"])
+
+
 def test_every_attack_recipe_loads():
     from emoshield.attacks.experiment import load_attack_recipe
 

@@ -40,3 +40,11 @@ def test_tables_put_the_papers_numbers_beside():
     three = table3(entries, "pool1")
     assert "| generic | s1 | vgg | 0.72 | 0.87 | 0.66, 0.86, 0.87, 0.88 |" in three
     assert "worst" not in three  # Table 3 has S1-S3 only
+
+
+def test_leakage_is_broken_down_by_the_corpus_facets():
+    from emoshield.attacks.tables import by_facet, facets
+
+    entries = [{**_entry("worst", "vgg", "generic", "pool1", 0.9), "per_intensity": {"normal": 0.8, "strong": 1.0}}]
+    assert facets(entries) == ["intensity"]
+    assert "| worst | vgg | generic | 0.80 | 1.00 |" in by_facet(entries, "pool1", "intensity")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +11,10 @@ import pandas as pd
 from emoshield.attacks.crops import crops
 from emoshield.attacks.models import INPUTS, input_shape
 from emoshield.errors import ConfigError, FeatureError
+
+
+#: Manifest columns leakage is also broken down by, when a corpus has two values or more.
+FACETS = ("spontaneity", "intensity")
 
 
 @dataclass
@@ -23,6 +27,8 @@ class StudyCorpus:
     speakers: np.ndarray
     genders: np.ndarray
     emotions: np.ndarray
+    #: Other ways to break leakage down, where the corpus has them: spontaneity (IEMOCAP), intensity (RAVDESS).
+    facets: dict[str, np.ndarray] = field(default_factory=dict)
 
     def rows(self, speakers: frozenset[str]) -> np.ndarray:
         return np.flatnonzero(np.isin(self.speakers, sorted(speakers)))
@@ -60,5 +66,7 @@ def load_corpus(name: str, manifest: pd.DataFrame, logmel: Path, lld: Path | Non
         energy = [i for i, c in enumerate(frame.columns) if "energy" in str(c).lower()]
         column = energy[0] if energy else 0
         llds = crops(align_sequences(frame, table), INPUTS["lstm"][0], lambda s: s[:, column])
+    facets = {column: table[column].fillna("").to_numpy(dtype=str) for column in FACETS if column in table}
+    facets = {column: values for column, values in facets.items() if len(set(values) - {""}) > 1}
     return StudyCorpus(name, spectrograms, llds, table["speaker"].to_numpy(dtype=str),
-                       table["gender"].to_numpy(dtype=str), table["emotion"].to_numpy(dtype=str))
+                       table["gender"].to_numpy(dtype=str), table["emotion"].to_numpy(dtype=str), facets)

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from emoshield.attacks.data import StudyCorpus
-from emoshield.attacks.tables import findings, table2, table3
+from emoshield.attacks.tables import by_facet, facets, findings, table2, table3
 from emoshield.files import write_text_atomic
 
 KEY = ("mode", "layer", "scenario", "attacker", "kind")
@@ -42,6 +42,8 @@ def leakage(results: list[dict[str, Any]], target: StudyCorpus, bootstrap: int =
             "per_fold": per_fold,
             "per_emotion": {str(e): float(correct[target.emotions[rows] == e].mean()) for e in np.unique(target.emotions[rows])},
             "emotion_counts": {str(e): int(np.sum(target.emotions[rows] == e)) for e in np.unique(target.emotions[rows])},
+            **{f"per_{facet}": {str(v): float(correct[values[rows] == v].mean()) for v in np.unique(values[rows]) if v}
+               for facet, values in target.facets.items()},
         })
     return entries
 
@@ -104,6 +106,8 @@ def write_report(out: Path, results: list[dict[str, Any]], entries: list[dict[st
         lines += [f"## Table 2, {mode}, at {layers[0]}", "", table2(entries, layers[0], mode), "",
                   f"Seed 002's findings, {mode}:", "", findings(entries, layers, mode), ""]
     lines += [f"## Table 3: leakage per emotion, splice, at {layers[0]}", "", table3(entries, layers[0]), ""]
+    for facet in facets(entries):
+        lines += [f"## Leakage by {facet}, splice, at {layers[0]}", "", by_facet(entries, layers[0], facet), ""]
     if "speaker_eer" in payload:
         lines += ["## Speaker verification from each layer (EER; 0.5 = unlinkable, lower = more linkable)", "",
                   eer_table(payload["speaker_eer"]), ""]

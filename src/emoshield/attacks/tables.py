@@ -63,6 +63,23 @@ def table3(entries: list[dict[str, Any]], layer: str, mode: str = "splice") -> s
     return "\n".join(lines)
 
 
+def facets(entries: list[dict[str, Any]]) -> list[str]:
+    """The facets leakage is broken down by besides emotion (``per_intensity`` -> ``intensity``)."""
+    return [key.removeprefix("per_") for key in (entries[0] if entries else {})
+            if key.startswith("per_") and key not in ("per_fold", "per_emotion")]
+
+
+def by_facet(entries: list[dict[str, Any]], layer: str, facet: str, mode: str = "splice") -> str:
+    """Leakage of every attacker of ``mode`` at ``layer`` broken down by a facet (e.g. RAVDESS's intensity)."""
+    chosen = [e for e in entries if e["mode"] == mode and e["layer"] == layer and f"per_{facet}" in e]
+    values = sorted({v for e in chosen for v in e[f"per_{facet}"]})
+    lines = ["| scenario | attacker | kind | " + " | ".join(values) + " |", "|---|---|---|" + "---|" * len(values)]
+    for e in chosen:
+        cells = [f"{e[f'per_{facet}'][v]:.2f}" if v in e[f"per_{facet}"] else "–" for v in values]
+        lines.append(f"| {e['scenario']} | {e['attacker']} | {e['kind']} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def findings(entries: list[dict[str, Any]], layers: list[str], mode: str = "splice") -> str:
     """Seed 002's findings (issue 13's targets) checked on one mode: a line each, with the numbers."""
     at = {(e["scenario"], e["attacker"], e["kind"], e["layer"]): e for e in entries if e["mode"] == mode}
