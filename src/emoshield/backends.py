@@ -85,13 +85,19 @@ def _indexed(work: Callable[[Any, T], R], shared: Any, i: int, item: T) -> tuple
     return i, work(shared, item)
 
 
+def ray_environment() -> None:
+    """Settings for a Ray instance this process starts (read by Ray when it starts)."""
+    os.environ.setdefault("RAY_ACCEL_ENV_VAR_OVERRIDE_ON_ZERO", "0")  # silences a FutureWarning on every start
+    # Ray starts its workers at niceness 15: beside any other load they starved (a fold fit 30x slower
+    # than in a local process; a federated client likewise). The fits are the job, so a local instance
+    # runs them at normal priority.
+    os.environ.setdefault("RAY_worker_niceness", "0")
+
+
 def start_ray(address: str | None = None) -> None:
     """Join the cluster at ``address`` (``host:port``, ``ray://host:port``, ``auto``), or start a local
     instance; quietly, once per process. EmoshieldError within seconds if the address does not answer."""
-    os.environ.setdefault("RAY_ACCEL_ENV_VAR_OVERRIDE_ON_ZERO", "0")  # silences a FutureWarning on every start
-    # Ray starts its workers at niceness 15: beside any other load they starved (a fold fit 30x slower
-    # than in a local process). The fits are the job, so a local instance runs them at normal priority.
-    os.environ.setdefault("RAY_worker_niceness", "0")
+    ray_environment()
     _check_reachable(address)
     import ray
 

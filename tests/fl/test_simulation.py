@@ -141,3 +141,28 @@ def test_secagg_with_fewer_clients_than_it_needs_is_refused_before_training(func
                           str(functionals.save(tmp_path / "d.npz")), 0)
     with pytest.raises(FederatedError, match="SecAgg\\+ needs at least 3 clients per round, got 2"):
         simulate(plan)
+
+
+def _niceness() -> int:
+    import os
+
+    return os.nice(0)
+
+
+def test_the_simulations_client_workers_run_at_normal_priority(functionals, tmp_path, monkeypatch):
+    """Ray starts its workers at niceness 15 by default: beside any other job the clients starved."""
+    import ray
+
+    from emoshield.fl.protocol import federated_plan
+    from emoshield.fl.settings import settings_from
+    from emoshield.fl.simulation import one_ray_instance, simulate
+
+    monkeypatch.delenv("RAY_worker_niceness", raising=False)  # as in a fresh process
+    speakers = sorted(set(functionals.speakers.tolist()))
+    train = np.flatnonzero(np.isin(functionals.speakers, speakers[:4]))
+    test = np.flatnonzero(np.isin(functionals.speakers, speakers[4:]))
+    plan = federated_plan(functionals, train, test, settings_from({"rounds": 1, "hidden": 8}),
+                          str(functionals.save(tmp_path / "d.npz")), 0)
+    with one_ray_instance():
+        simulate(plan)
+        assert ray.get(ray.remote(num_cpus=1)(_niceness).remote()) == 0

@@ -47,9 +47,11 @@ def simulate(plan: FederatedPlan, verbose: bool = False) -> FederatedOutcome:
 
     from emoshield.fl.client_app import make_client_app
 
+    from emoshield.backends import ray_environment
+
     os.environ.setdefault("RAY_DEDUP_LOGS", "0")
     os.environ.setdefault("OMP_NUM_THREADS", "1")
-    os.environ.setdefault("RAY_ACCEL_ENV_VAR_OVERRIDE_ON_ZERO", "0")  # Ray's coming default, and no FutureWarning
+    ray_environment()  # client actors at normal priority, not Ray's niceness 15
     if not verbose:
         # Flower warns on every simulation that run_simulation is deprecated for `flwr run` and that
         # federated evaluation is off (the server evaluates held-out speakers instead): by design here.
