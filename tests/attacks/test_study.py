@@ -40,6 +40,8 @@ def test_the_tiny_study_reports_every_mode_scenario_and_layer(study):
         assert weighted == pytest.approx(entry["accuracy"])  # leakage per emotion, weighted by counts, is the overall
     assert len(report["target_uar"]) == 2 and (study / "fig3_depth.png").stat().st_size > 0
     assert {"data", "pretraining", "study"} <= set(report["seconds"]) and "Time (wall" in (study / "report.md").read_text()
+    markdown = (study / "report.md").read_text()
+    assert "## Fig. 3 as numbers: probe" in markdown and "Table 2, eer" not in markdown  # eer links, it has its own table
     folds = [json.loads(p.read_text()) for p in sorted((study / "folds").iterdir())]
     assert all({"target", "splice", "probe", "panel", "eer"} == set(f["seconds"]) for f in folds)
     assert sorted(p.name for p in (study / "pretrained").iterdir()) == ["resnet-logmel.pt", "vgg-logmel.pt"]  # shared start

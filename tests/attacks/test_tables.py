@@ -48,3 +48,11 @@ def test_leakage_is_broken_down_by_the_corpus_facets():
     entries = [{**_entry("worst", "vgg", "generic", "pool1", 0.9), "per_intensity": {"normal": 0.8, "strong": 1.0}}]
     assert facets(entries) == ["intensity"]
     assert "| worst | vgg | generic | 0.80 | 1.00 |" in by_facet(entries, "pool1", "intensity")
+
+
+def test_the_depth_table_lists_each_attacker_by_layer():
+    from emoshield.attacks.tables import depth_table
+
+    text = depth_table(_paper_like(0.6), ["pool1", "dense2"], "splice", ("worst", "s2"))
+    assert "| s2 | resnet | 0.60 | 0.55 |" in text and "| worst | vgg | 0.95 | – |" in text
+    assert "s1" not in text and "0.62" not in text  # other scenarios and the aware kind are left out

@@ -16,9 +16,11 @@ from typing import Any
 import numpy as np
 
 from emoshield.attacks.data import StudyCorpus
-from emoshield.attacks.tables import by_facet, facets, findings, table2, table3
+from emoshield.attacks.tables import by_facet, depth_table, facets, findings, table2, table3
 from emoshield.files import write_text_atomic
 
+#: The modes that infer gender (``eer`` links speakers instead).
+GENDER_MODES = ("splice", "probe", "panel")
 KEY = ("mode", "layer", "scenario", "attacker", "kind")
 def leakage(results: list[dict[str, Any]], target: StudyCorpus, bootstrap: int = 1000, seed: int = 0) -> list[dict[str, Any]]:
     """One entry per attacker setting, pooled over folds."""
@@ -102,10 +104,14 @@ def write_report(out: Path, results: list[dict[str, Any]], entries: list[dict[st
     uars = payload["target_uar"]
     lines = ["# Gender inference from intermediate layers (seed 002)", "",
              f"T ({context['settings']['target_arch']}) emotion UAR over folds: {np.mean(uars):.3f} ± {np.std(uars):.3f}", ""]
-    for mode in context["settings"]["modes"]:
+    modes = [mode for mode in context["settings"]["modes"] if mode in GENDER_MODES]
+    for mode in modes:
         lines += [f"## Table 2, {mode}, at {layers[0]}", "", table2(entries, layers[0], mode), "",
                   f"Seed 002's findings, {mode}:", "", findings(entries, layers, mode), ""]
     lines += [f"## Table 3: leakage per emotion, splice, at {layers[0]}", "", table3(entries, layers[0]), ""]
+    for mode in modes:
+        lines += [f"## Fig. 3 as numbers: {mode}, leakage by depth (A_g)", "",
+                  depth_table(entries, layers, mode, ("worst", "s2", "target data")), ""]
     for facet in facets(entries):
         lines += [f"## Leakage by {facet}, splice, at {layers[0]}", "", by_facet(entries, layers[0], facet), ""]
     if "speaker_eer" in payload:

@@ -63,6 +63,18 @@ def table3(entries: list[dict[str, Any]], layer: str, mode: str = "splice") -> s
     return "\n".join(lines)
 
 
+def depth_table(entries: list[dict[str, Any]], layers: list[str], mode: str, scenarios: tuple[str, ...]) -> str:
+    """Seed 002's Fig. 3 as numbers: generic leakage per intercepted layer, a row per (scenario, attacker)."""
+    at = {(e["scenario"], e["attacker"], e["layer"]): e["accuracy"] for e in entries
+          if e["mode"] == mode and e["kind"] == "generic" and e["scenario"] in scenarios}
+    rows = dict.fromkeys((s, a) for s, a, _ in at)
+    lines = ["| scenario | attacker | " + " | ".join(layers) + " |", "|---|---|" + "---|" * len(layers)]
+    for scenario, attacker in rows:
+        cells = [f"{at[(scenario, attacker, layer)]:.2f}" if (scenario, attacker, layer) in at else "–" for layer in layers]
+        lines.append(f"| {scenario} | {attacker} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def facets(entries: list[dict[str, Any]]) -> list[str]:
     """The facets leakage is broken down by besides emotion (``per_intensity`` -> ``intensity``)."""
     return [key.removeprefix("per_") for key in (entries[0] if entries else {})
