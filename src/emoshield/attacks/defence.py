@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from emoshield.attacks.study import StudySettings
 from emoshield.files import write_text_atomic
 
 #: The scenarios whose attackers train on T's own training speakers: the worst case of each mode.
@@ -27,12 +28,12 @@ WORST = ("worst", "target data")
 
 def frontier_row(strength: float, report: dict[str, Any]) -> dict[str, Any]:
     """T's UAR and the strongest worst-case leakage per (mode, layer) of one defended study's report."""
-    settings = report["settings"]
+    settings = StudySettings(**report["settings"])
     uars = report["target_uar"]
     row: dict[str, Any] = {"strength": strength, "uar": float(np.mean(uars)), "uar_sd": float(np.std(uars)),
                            "leakage": {}}
-    for mode in settings["modes"]:
-        layers = (settings.get("probe_layers") or settings["layers"]) if mode == "probe" else settings["layers"]
+    for mode in settings.modes:
+        layers = settings.probed if mode == "probe" else settings.layers
         for layer in dict.fromkeys((layers[0], layers[-1])):
             entries = [e for e in report["leakage"]
                        if e["mode"] == mode and e["layer"] == layer and e["scenario"] in WORST]

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from emoshield.attacks.models import Initial, build_network
-from emoshield.attacks.train import TimePooled, Trained, TrainSettings, fit
+from emoshield.attacks.train import TimePooled, Trained, TrainSettings, fit, heads_of
 
 GENDER = "gender"
 
@@ -41,8 +41,7 @@ def probe(
     initial: Initial | None = None,
 ) -> np.ndarray:
     """``arch``'s layers after ``layer`` (and a head per target) trained on T's h_T of the attacker's utterances."""
-    heads = {name: int(np.max(values)) + 1 for name, values in targets.items()}
-    network = build_network(arch, heads, initial, seed, target.network.features)
+    network = build_network(arch, heads_of(targets), initial, seed, target.network.features)
     trained = fit(network, target.read(X_train, layer), targets, settings, seed, start=layer)
     return trained.logits(target.read(X_scored, layer), start=layer)[GENDER].argmax(axis=1)
 

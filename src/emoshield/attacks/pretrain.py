@@ -17,7 +17,7 @@ import torch
 
 from emoshield.attacks.data import StudyCorpus
 from emoshield.attacks.models import build_network
-from emoshield.attacks.train import TrainSettings, fit
+from emoshield.attacks.train import TrainSettings, fit, heads_of
 
 
 def pretrained_blocks(
@@ -28,7 +28,7 @@ def pretrained_blocks(
     or trained and written there."""
     folder.mkdir(parents=True, exist_ok=True)
     targets = {"emotion": corpus.codes("emotion"), "gender": corpus.codes("gender")}
-    heads = {name: int(values.max()) + 1 for name, values in targets.items()}
+    heads = heads_of(targets)
     out = {}
     for arch in dict.fromkeys(archs):
         path = folder / f"{arch}-{features}.pt"

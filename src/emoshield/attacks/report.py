@@ -16,12 +16,13 @@ from typing import Any
 import numpy as np
 
 from emoshield.attacks.data import StudyCorpus
+from emoshield.attacks.study import GENDER_MODES
 from emoshield.attacks.tables import by_facet, depth_table, facets, findings, table2, table3
 from emoshield.files import write_text_atomic
 
-#: The modes that infer gender (``eer`` links speakers instead).
-GENDER_MODES = ("splice", "probe", "panel")
 KEY = ("mode", "layer", "scenario", "attacker", "kind")
+
+
 def leakage(results: list[dict[str, Any]], target: StudyCorpus, bootstrap: int = 1000, seed: int = 0) -> list[dict[str, Any]]:
     """One entry per attacker setting, pooled over folds."""
     scored = {r["fold"]: target.rows(frozenset(r["scored_speakers"])) for r in results}

@@ -37,13 +37,15 @@ from emoshield.attacks.models import Initial, build_network, check_family, input
 from emoshield.attacks.modes import panel, probe, splice, time_pooled
 from emoshield.attacks.scenarios import AttackerPlan, StudyFold, attacker_speakers, scenario_matrix, study_folds
 from emoshield.attacks.verification import layer_eer
-from emoshield.attacks.train import Defence, Trained, TrainSettings, fit, load_trained, save_trained
+from emoshield.attacks.train import Defence, Trained, TrainSettings, fit, heads_of, load_trained, save_trained
 from emoshield.backends import Compute, run_unordered
 from emoshield.errors import ConfigError
 from emoshield.evaluation.metrics import uar
 from emoshield.files import write_text_atomic
 
-MODES = ("splice", "probe", "panel", "eer")  # eer: speaker verification from each layer (beyond seed 002)
+#: The modes that infer gender; ``eer`` links speakers instead (speaker verification, beyond seed 002).
+GENDER_MODES = ("splice", "probe", "panel")
+MODES = (*GENDER_MODES, "eer")
 KINDS = ("generic", "aware")
 INITIALISATIONS = ("independent", "shared")
 
@@ -212,8 +214,7 @@ def _attacker_key(plan: AttackerPlan, kind: str) -> str:
 
 def _fit_attacker(arch: str, X: np.ndarray, targets: Mapping[str, np.ndarray], settings: StudySettings,
                   initial: Initial | None, seed: int) -> Trained:
-    heads = {name: int(values.max()) + 1 for name, values in targets.items()}
-    return fit(build_network(arch, heads, initial, seed, settings.features), X, targets, settings.training, seed)
+    return fit(build_network(arch, heads_of(targets), initial, seed, settings.features), X, targets, settings.training, seed)
 
 
 def other_corpus_attackers(

@@ -18,7 +18,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from emoshield.attacks.models import LayeredNet
+from emoshield.attacks.models import LayeredNet, build_network
 from emoshield.errors import ConfigError
 from emoshield.privacy.grl import reverse_gradient
 from emoshield.torch_context import seeded, torch_threads
@@ -105,8 +105,6 @@ def save_trained(trained: Trained, path: Path, tag: object) -> None:
 
 def load_trained(path: Path, tag: object) -> Trained | None:
     """The network :func:`save_trained` wrote to ``path`` under the same ``tag``, or None."""
-    from emoshield.attacks.models import build_network
-
     if not path.exists():
         return None
     saved = torch.load(path, weights_only=False)
@@ -115,6 +113,11 @@ def load_trained(path: Path, tag: object) -> Trained | None:
     network = build_network(saved["family"], saved["heads"], features=saved["features"])
     network.load_state_dict(saved["state"])
     return Trained(network.eval(), saved["mean"], saved["scale"])
+
+
+def heads_of(targets: Mapping[str, np.ndarray]) -> dict[str, int]:
+    """A head per task, as many classes as its integer targets reach."""
+    return {name: int(np.max(values)) + 1 for name, values in targets.items()}
 
 
 def input_statistics(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -45,9 +45,8 @@ def simulate(plan: FederatedPlan, verbose: bool = False) -> FederatedOutcome:
     """One ServerApp and one virtual SuperNode per training client; returns the recorded outcome."""
     from flwr.simulation import run_simulation
 
-    from emoshield.fl.client_app import make_client_app
-
     from emoshield.backends import ray_environment
+    from emoshield.fl.client_app import make_client_app
 
     os.environ.setdefault("RAY_DEDUP_LOGS", "0")
     os.environ.setdefault("OMP_NUM_THREADS", "1")
