@@ -57,7 +57,8 @@ def test_a_resumed_study_fits_nothing(study):
     other = prepare_corpus(recipe.other, study / "data" / "other")
 
     def written() -> dict[str, int]:
-        return {p.name: p.stat().st_mtime_ns for folder in ("folds", "attackers") for p in (study / folder).iterdir()}
+        return {str(p): p.stat().st_mtime_ns for folder in ("folds", "attackers", "targets", "parts")
+                for p in (study / folder).rglob("*")}
 
     before = written()
     assert planned_steps(recipe.study, True, study) == 0 < planned_steps(recipe.study, True)
@@ -66,8 +67,10 @@ def test_a_resumed_study_fits_nothing(study):
     assert fits == [] and len(results) == 2
     assert written() == before
     # the other corpus's splice attackers (S1 vgg, S3 resnet; generic and aware) were trained once, not per fold
-    assert sorted(p.name for p in (study / "attackers").iterdir()) == [
+    assert sorted(p.name for p in (study / "attackers").glob("*.pt")) == [
         "s1-vgg-aware.pt", "s1-vgg-generic.pt", "s3-resnet-aware.pt", "s3-resnet-generic.pt"]
+    assert sorted(p.name for p in (study / "attackers" / "fold-1").glob("*.pt")) == [  # and those on T's speakers per fold
+        "s2-resnet-aware.pt", "s2-resnet-generic.pt", "worst-vgg-aware.pt", "worst-vgg-generic.pt"]
     # other settings are not read from the old folds
     changed = replace(recipe.study, modes=("panel",), layers=("pool1",))
     run_study(target, other, changed, study, advance=lambda: fits.append(1))
@@ -87,6 +90,50 @@ def test_a_defended_target_is_studied_like_any_other(study, tmp_path):
     assert len(steps) == planned_steps(settings, has_other_corpus=False)  # the progress bar's total is what runs
     assert all(r["settings"]["defence"] == 1.0 for r in results)
     assert {e["scenario"] for e in leakage(results, target)} == {"target data"}
+
+
+def _mtimes(folder: Path) -> dict[str, int]:
+    return {str(p): p.stat().st_mtime_ns for p in folder.rglob("*.pt")}
+
+
+def test_a_mode_added_to_a_finished_study_refits_no_network(study, tmp_path):
+    from emoshield.attacks.experiment import load_attack_recipe, prepare_corpus
+    from emoshield.attacks.study import planned_steps, run_study
+    from emoshield.attacks.train import TrainSettings
+
+    recipe = load_attack_recipe(RECIPE)
+    target = prepare_corpus(recipe.target, study / "data" / "target")
+    settings = replace(recipe.study, scenarios=("worst", "s2"), modes=("splice", "probe"), layers=("pool1",),
+                       training=TrainSettings(epochs=1))
+    run_study(target, None, settings, tmp_path)
+    networks = _mtimes(tmp_path)
+    assert len(networks) == 2 + 2 * 4  # T and four splice attackers per fold
+    more = replace(settings, modes=("splice", "probe", "panel"))
+    assert planned_steps(more, False, tmp_path) == 2  # a scoring per fold, no fit
+    steps = []
+    results = run_study(target, None, more, tmp_path, advance=lambda: steps.append(1))
+    assert len(steps) == 2
+    assert _mtimes(tmp_path) == networks  # no network (T, attacker, probe) fitted again
+    assert {r["mode"] for result in results for r in result["records"]} == {"splice", "probe", "panel"}
+
+
+def test_a_defence_sweep_trains_the_splice_attackers_once_for_every_strength(study, tmp_path):
+    from emoshield.attacks.experiment import load_attack_recipe, prepare_corpus
+    from emoshield.attacks.study import planned_steps, run_study
+    from emoshield.attacks.train import TrainSettings
+
+    recipe = load_attack_recipe(RECIPE)
+    target = prepare_corpus(recipe.target, study / "data" / "target")
+    settings = replace(recipe.study, scenarios=("worst",), modes=("splice",), layers=("pool1",),
+                       training=TrainSettings(epochs=1))
+    undefended = run_study(target, None, settings, tmp_path / "defence-0", models=tmp_path)
+    attackers = _mtimes(tmp_path / "attackers")
+    assert len(attackers) == 2 * 2  # A_g and A_a per fold
+    defended = replace(settings, defence=1.0)
+    assert planned_steps(defended, False, tmp_path / "defence-1", tmp_path) == 2 + 2  # T and the scoring per fold
+    run_study(target, None, defended, tmp_path / "defence-1", models=tmp_path)
+    assert _mtimes(tmp_path / "attackers") == attackers
+    assert len(_mtimes(tmp_path / "defence-1" / "targets")) == 2 and undefended[0]["settings"]["defence"] == 0
 
 
 def test_folds_and_attackers_in_parallel_processes_give_what_one_process_gives(study, tmp_path):

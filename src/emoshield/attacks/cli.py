@@ -29,7 +29,7 @@ def layers(
 def study(
     config: Annotated[Path, typer.Option("--config", help="A study recipe (configs/attack_study*.yaml).")],
     output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Folder for data, folds and the report (default: the recipe's).")] = None,
-    workers: Annotated[Optional[int], typer.Option(help="Folds fitted at once, a process each (default: all cores).")] = None,
+    workers: Annotated[Optional[int], typer.Option(help="Units of work (fits, probes, scorings) run at once, a process each (default: all cores).")] = None,
 ) -> None:
     """Seed 002's scenario matrix: T on the target corpus, attackers by scenario, leakage per mode and layer.
 

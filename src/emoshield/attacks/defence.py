@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from emoshield.attacks.study import StudySettings
+from emoshield.attacks.settings import StudySettings
 from emoshield.files import write_text_atomic
 
 #: The scenarios whose attackers train on T's own training speakers: the worst case of each mode.

@@ -12,9 +12,10 @@ optional second corpus (the attackers' "other" data) and the study's settings::
     output: runs/attack-study
 
 Manifests and log-mel / IS09 features go to ``OUTPUT/data`` (kept: a rerun reads
-them), pretrained blocks to ``OUTPUT/pretrained``, the other corpus's splice
-attackers to ``OUTPUT/attackers``, finished folds to ``OUTPUT/folds``, the
-report to ``OUTPUT``.
+them), pretrained blocks to ``OUTPUT/pretrained``, T per fold to ``OUTPUT/targets``,
+the splice attackers to ``OUTPUT/attackers``, probes' records and each fold's
+scoring to ``OUTPUT/parts``, finished folds to ``OUTPUT/folds``, the report to
+``OUTPUT``.
 """
 
 from __future__ import annotations
@@ -106,20 +107,22 @@ def run_attack_study(recipe: AttackRecipe, workers: int = 1) -> Path:
     rows = []
     for strength in recipe.defences:
         settings = replace(recipe.study, defence=strength)
-        report = _study(recipe, settings, target, other, initial, out / f"defence-{strength:g}", workers, dict(stages))
+        report = _study(recipe, settings, target, other, initial, out / f"defence-{strength:g}", workers, dict(stages),
+                        models=out)  # the splice attackers never see T: trained once for every strength
         rows.append(frontier_row(strength, json.loads(report.read_text())))
     return write_frontier(out, rows)
 
 
 def _study(recipe: AttackRecipe, settings: StudySettings, target: StudyCorpus, other: StudyCorpus | None,
-           initial: Initial | None, out: Path, workers: int, stages: dict[str, float]) -> Path:
+           initial: Initial | None, out: Path, workers: int, stages: dict[str, float], models: Path | None = None) -> Path:
     """One study (one defence strength) into ``out``; the path of its report.json. ``stages``: seconds so far
-    by stage, to which the study's wall time is added (a resumed run times only what it fitted)."""
+    by stage, to which the study's wall time is added (a resumed run times only what it fitted); ``models``:
+    where the splice attackers are kept (default ``out``)."""
     from emoshield.backends import Compute
 
     title = f"attack study (defence {settings.defence:g})" if recipe.defences else "attack study"
-    with progress_bar(title, planned_steps(settings, other is not None, out)) as advance, timed(stages, "study"):
-        results = run_study(target, other, settings, out, advance, initial, Compute(workers=workers))
+    with progress_bar(title, planned_steps(settings, other is not None, out, models)) as advance, timed(stages, "study"):
+        results = run_study(target, other, settings, out, advance, initial, Compute(workers=workers), models)
     context = {"recipe": asdict(recipe), "settings": asdict(settings), "seconds": stages,
                "data": {"target": recipe.target.name, "other": recipe.other.name or None,
                         "target_utterances": len(target.speakers)}}

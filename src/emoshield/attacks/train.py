@@ -9,6 +9,7 @@ including a representation spliced in at a layer, meets the same network.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,6 +70,7 @@ class Trained:
     network: LayeredNet
     mean: np.ndarray
     scale: np.ndarray
+    seconds: float = 0.0  # how long the fit took (wall)
 
     def standardise(self, X: np.ndarray) -> torch.Tensor:
         return torch.as_tensor(((X - self.mean) / self.scale).astype(np.float32))
@@ -99,20 +101,29 @@ def save_trained(trained: Trained, path: Path, tag: object) -> None:
     partial = path.with_name(path.name + ".partial")
     network = trained.network
     torch.save({"tag": tag, "family": network.family, "features": network.features, "heads": heads,
-                "state": network.state_dict(), "mean": trained.mean, "scale": trained.scale}, partial)
+                "state": network.state_dict(), "mean": trained.mean, "scale": trained.scale,
+                "seconds": trained.seconds}, partial)
     partial.replace(path)
 
 
 def load_trained(path: Path, tag: object) -> Trained | None:
     """The network :func:`save_trained` wrote to ``path`` under the same ``tag``, or None."""
-    if not path.exists():
-        return None
-    saved = torch.load(path, weights_only=False)
-    if saved["tag"] != tag:
+    saved = _saved(path)
+    if saved is None or saved["tag"] != tag:
         return None
     network = build_network(saved["family"], saved["heads"], features=saved["features"])
     network.load_state_dict(saved["state"])
-    return Trained(network.eval(), saved["mean"], saved["scale"])
+    return Trained(network.eval(), saved["mean"], saved["scale"], saved.get("seconds", 0.0))
+
+
+def saved_under(path: Path, tag: object) -> bool:
+    """Whether :func:`save_trained` wrote ``path`` under ``tag``."""
+    saved = _saved(path)
+    return saved is not None and saved["tag"] == tag
+
+
+def _saved(path: Path) -> dict | None:
+    return torch.load(path, weights_only=False) if path.exists() else None
 
 
 def heads_of(targets: Mapping[str, np.ndarray]) -> dict[str, int]:
@@ -142,6 +153,7 @@ def fit(
     Inputs are standardised with ``X``'s own statistics. ``defence``: a gender head on one layer through
     gradient reversal, trained beside (``targets`` then holds ``gender`` too).
     """
+    started = time.perf_counter()
     missing = set(network.heads) - set(targets) | ({"gender"} - set(targets) if defence else set())
     if missing:
         raise ConfigError(f"no targets for head(s) {sorted(missing)}")
@@ -175,6 +187,9 @@ def fit(
                 loss.backward()
                 optimiser.step()
         network.eval()
+    if defence is not None:
+        del network.defence  # it served the training only: T is what a device runs
+    trained.seconds = time.perf_counter() - started
     return trained
 
 
