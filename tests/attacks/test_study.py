@@ -48,6 +48,17 @@ def test_the_tiny_study_reports_every_mode_scenario_and_layer(study):
     # (S4's LSTM is never trained: it can neither splice nor probe a CNN's layer, so it is not pretrained either)
 
 
+def test_table4_from_two_reports_and_a_clear_error_for_a_missing_one(study, tmp_path):
+    report = str(study / "report.json")
+    done = subprocess.run([sys.executable, "-m", "emoshield.cli", "attack", "table4", "--llds", report,
+                           "--spectrograms", report], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "## Table 4, splice, at pool1" in done.stdout and "| s2 | resnet |" in done.stdout
+    missing = subprocess.run([sys.executable, "-m", "emoshield.cli", "attack", "table4", "--llds", str(tmp_path / "no.json"),
+                              "--spectrograms", report], capture_output=True, text=True)
+    assert missing.returncode == 1 and "--llds" in missing.stderr and "Traceback" not in missing.stderr
+
+
 def test_a_resumed_study_fits_nothing(study):
     from emoshield.attacks.experiment import load_attack_recipe, prepare_corpus
     from emoshield.attacks.study import planned_steps, run_study

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from emoshield.attacks.tables import findings, table2, table3
+from emoshield.attacks.tables import findings, table2, table3, table4
 
 
 def _entry(scenario: str, attacker: str, kind: str, layer: str, accuracy: float, mode: str = "splice") -> dict:
@@ -56,3 +56,11 @@ def test_the_depth_table_lists_each_attacker_by_layer():
     text = depth_table(_paper_like(0.6), ["pool1", "dense2"], "splice", ("worst", "s2"))
     assert "| s2 | resnet | 0.60 | 0.55 |" in text and "| worst | vgg | 0.95 | – |" in text
     assert "s1" not in text and "0.62" not in text  # other scenarios and the aware kind are left out
+
+
+def test_table4_sets_t_on_llds_beside_t_on_spectrograms_for_the_aware_attackers():
+    llds = [_entry("s2", "resnet", "aware", "pool1", 0.7), _entry("s2", "resnet", "generic", "pool1", 0.9)]
+    mel = [_entry("s2", "resnet", "aware", "pool1", 0.6), _entry("s3", "densenet", "aware", "pool1", 0.5)]
+    text = table4(llds, mel, "pool1")
+    assert "| s2 | resnet | 0.70 ± 0.01 | 0.60 ± 0.01 | 0.62 | 0.55 |" in text  # the generic 0.9 is not Table 4's
+    assert "| s3 | densenet | – | 0.50 ± 0.01 | 0.51 | 0.52 |" in text

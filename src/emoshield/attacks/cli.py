@@ -51,3 +51,30 @@ def study(
         return
     typer.echo((report.parent / "report.md").read_text())
     typer.echo(f"report: {report} (and report.md, fig3_depth.png)")
+
+
+@attack_app.command("table4")
+def table4(
+    llds: Annotated[Path, typer.Option("--llds", help="report.json of a study whose T reads IS09 LLDs (features: lld).")],
+    spectrograms: Annotated[Path, typer.Option("--spectrograms", help="report.json of the same study on log-mel.")],
+    layer: Annotated[str, typer.Option(help="The intercepted layer.")] = "pool1",
+) -> None:
+    """Seed 002's Table 4: application-aware leakage when T reads LLDs and when it reads spectrograms, per mode.
+
+    Example: emoshield attack table4 --llds runs/attack-study-lld/report.json --spectrograms runs/attack-study/report.json
+    """
+    import json
+
+    from emoshield.attacks.settings import GENDER_MODES
+    from emoshield.attacks.tables import table4 as table
+    from emoshield.errors import EmoshieldError
+
+    reports = {}
+    for name, path in (("--llds", llds), ("--spectrograms", spectrograms)):
+        try:
+            reports[name] = json.loads(path.read_text())["leakage"]
+        except (OSError, ValueError, KeyError) as error:
+            raise EmoshieldError(f"{name} {path}: not a study's report.json ({error})") from None
+    for mode in GENDER_MODES:
+        if any(e["mode"] == mode for e in reports["--llds"]):
+            typer.echo(f"## Table 4, {mode}, at {layer}\n\n{table(reports['--llds'], reports['--spectrograms'], layer, mode)}\n")

@@ -1,5 +1,5 @@
-"""The study's tables beside seed 002's numbers: Table 2 (leakage by scenario), Table 3 (by emotion), and the
-paper's findings checked one by one."""
+"""The study's tables beside seed 002's numbers: Table 2 (leakage by scenario), Table 3 (by emotion), Table 4
+(T on LLDs against T on spectrograms), and the paper's findings checked one by one."""
 
 from __future__ import annotations
 
@@ -22,6 +22,11 @@ PAPER_TABLE3 = {
     ("aware", "s2"): (0.45, 0.54, 0.61, 0.57), ("aware", "s3"): (0.59, 0.53, 0.62, 0.55),
 }
 PAPER_EMOTIONS = ("anger", "happiness", "neutral", "sadness")
+#: Seed 002, Table 4 (IEMOCAP; A_a at pool1): (scenario, architecture) -> (T on LLDs, T on spectrograms).
+PAPER_TABLE4 = {
+    ("s2", "resnet"): (0.62, 0.55), ("s2", "densenet"): (0.58, 0.52), ("s3", "resnet"): (0.64, 0.58),
+    ("s3", "densenet"): (0.51, 0.52), ("s4", "lstm"): (0.51, 0.52),
+}
 #: Table 3's attacker per scenario.
 TABLE3_ATTACKERS = {"s1": "vgg", "s2": "resnet", "s3": "resnet"}
 KINDS = ("generic", "aware")
@@ -60,6 +65,23 @@ def table3(entries: list[dict[str, Any]], layer: str, mode: str = "splice") -> s
         paper = PAPER_TABLE3.get((e["kind"], e["scenario"]))
         lines.append(f"| {e['kind']} | {e['scenario']} | {e['attacker']} | " + " | ".join(cells) + " | "
                      + (", ".join(f"{p:.2f}" for p in paper) if paper else "–") + " |")
+    return "\n".join(lines)
+
+
+def table4(llds: list[dict[str, Any]], spectrograms: list[dict[str, Any]], layer: str, mode: str = "splice") -> str:
+    """Seed 002's Table 4 for one mode at one layer: each application-aware attacker's leakage when T reads LLDs
+    and when it reads spectrograms (two studies' ``leakage`` entries), the paper's numbers beside."""
+    def index(entries: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:
+        return {(e["scenario"], e["attacker"]): e for e in entries
+                if e["mode"] == mode and e["layer"] == layer and e["kind"] == "aware"}
+
+    lld, mel = index(llds), index(spectrograms)
+    lines = ["| scenario | attacker (A_a) | LLDs | spectrogram | paper LLDs | paper spectrogram |",
+             "|---|---|---|---|---|---|"]
+    for key in dict.fromkeys([*lld, *mel]):
+        paper = PAPER_TABLE4.get(key)
+        beside = [f"{p:.2f}" for p in paper] if paper else ["–", "–"]
+        lines.append(f"| {key[0]} | {key[1]} | {_cell(lld.get(key))} | {_cell(mel.get(key))} | {beside[0]} | {beside[1]} |")
     return "\n".join(lines)
 
 
