@@ -64,3 +64,10 @@ def test_table4_sets_t_on_llds_beside_t_on_spectrograms_for_the_aware_attackers(
     text = table4(llds, mel, "pool1")
     assert "| s2 | resnet | 0.70 ± 0.01 | 0.60 ± 0.01 | 0.62 | 0.55 |" in text  # the generic 0.9 is not Table 4's
     assert "| s3 | densenet | – | 0.50 ± 0.01 | 0.51 | 0.52 |" in text
+
+
+def test_a_study_of_aware_attackers_only_checks_the_findings_on_them():
+    aware = [e for e in _paper_like(0.6) if e["kind"] == "aware" and e["layer"] == "pool1"]
+    text = findings(aware, ["pool1"])
+    assert "worst case > S1: **holds** (A_a 0.96 vs 0.84)" in text
+    assert "leakage falls with depth: **not measured** (one layer (pool1) studied)" in text

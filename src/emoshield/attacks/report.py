@@ -82,14 +82,15 @@ def eer_table(eers: dict[str, dict[str, Any]]) -> str:
 
 
 def timing(stages: dict[str, float], results: list[dict[str, Any]]) -> str:
-    """One line: wall seconds per stage of this run, and fit seconds per kind summed over the folds."""
+    """One line: wall seconds per stage of this run, and seconds per kind of work summed over the folds (the other
+    corpus's splice attackers, trained once for every fold, are not in the sums)."""
     fits: dict[str, float] = defaultdict(float)
     for result in results:
         for stage, seconds in result.get("seconds", {}).items():
             fits[stage] += seconds
     walls = ", ".join(f"{stage} {seconds:.0f} s" for stage, seconds in stages.items() if stage != "workers")
     summed = ", ".join(f"{stage} {seconds:.0f} s" for stage, seconds in fits.items())
-    return (f"Time (wall, this run, {stages.get('workers', 1):g} fold process(es)): {walls}. "
+    return (f"Time (wall, this run, {stages.get('workers', 1):g} worker process(es)): {walls}. "
             f"Fits summed over the folds (as written, including earlier runs): {summed}.")
 
 

@@ -115,16 +115,19 @@ def by_facet(entries: list[dict[str, Any]], layer: str, facet: str, mode: str = 
 
 
 def findings(entries: list[dict[str, Any]], layers: list[str], mode: str = "splice") -> str:
-    """Seed 002's findings (issue 13's targets) checked on one mode: a line each, with the numbers."""
+    """Seed 002's findings (issue 13's targets) checked on one mode: a line each, with the numbers; on the generic
+    attackers, or on the application-aware ones in a study without generic attackers."""
     at = {(e["scenario"], e["attacker"], e["kind"], e["layer"]): e for e in entries if e["mode"] == mode}
     first, last = layers[0], layers[-1]
+    kind = "generic" if any(k == "generic" for _, _, k, _ in at) else "aware"
+    name = {"generic": "A_g", "aware": "A_a"}[kind]
     lines = []
 
     def check(claim: str, holds: bool | None, numbers: str) -> None:
         verdict = "not measured" if holds is None else ("holds" if holds else "does not hold")
         lines.append(f"- {claim}: **{verdict}** ({numbers})")
 
-    def value(scenario: str, kind: str = "generic", layer: str = first) -> float | None:
+    def value(scenario: str, layer: str = first) -> float | None:
         found = [e["accuracy"] for (s, _, k, l), e in at.items() if s == scenario and k == kind and l == layer]
         return float(np.mean(found)) if found else None
 
@@ -132,20 +135,23 @@ def findings(entries: list[dict[str, Any]], layers: list[str], mode: str = "spli
     check("worst case >= 0.90", min(worst) >= 0.90 if worst else None,
           ", ".join(f"{v:.2f}" for v in worst) or "no worst-case attacker")
     worst_g, s1, s2 = value("worst"), value("s1"), value("s2")
-    check("worst case > S1", None if worst_g is None or s1 is None else worst_g > s1, f"A_g {_fmt(worst_g)} vs {_fmt(s1)}")
+    check("worst case > S1", None if worst_g is None or s1 is None else worst_g > s1, f"{name} {_fmt(worst_g)} vs {_fmt(s1)}")
     check("architecture mismatch (S2) hurts more than data mismatch (S1)", None if s1 is None or s2 is None else s2 < s1,
-          f"A_g, mean over S2 attackers {_fmt(s2)} vs S1 {_fmt(s1)}")
+          f"{name}, mean over S2 attackers {_fmt(s2)} vs S1 {_fmt(s1)}")
     gaps = [abs(at[(s, a, "generic", first)]["accuracy"] - at[(s, a, "aware", first)]["accuracy"])
             for (s, a, k, l) in at if k == "generic" and l == first and (s, a, "aware", first) in at]
     check("|A_g - A_a| <= 0.05", max(gaps) <= 0.05 if gaps else None,
           f"largest gap {max(gaps):.2f} over {len(gaps)} attackers" if gaps else "needs both kinds")
-    depth = [(a, at[(s, a, "generic", first)], at[(s, a, "generic", last)]) for (s, a, k, l) in at
-             if s in ("s2", "target data") and k == "generic" and l == first and (s, a, "generic", last) in at]
+    depth = [(a, at[(s, a, kind, first)], at[(s, a, kind, last)]) for (s, a, k, l) in at
+             if s in ("s2", "target data") and k == kind and l == first and (s, a, kind, last) in at]
     drops = ", ".join(f"{a} {e1['accuracy']:.2f} -> {e2['accuracy']:.2f}" for a, e1, e2 in depth)
-    check(f"leakage falls with depth ({first} - {last} >= 0.05)",
-          all(e1["accuracy"] - e2["accuracy"] >= 0.05 - 1e-9 for _, e1, e2 in depth) if depth and first != last else None,
-          drops or "needs S2 (or the panel on target data) at two layers")
-    above = [e for (s, _, k, l), e in at.items() if s in ("s2", "target data") and k == "generic"]
+    if first == last:
+        check("leakage falls with depth", None, f"one layer ({first}) studied")
+    else:
+        check(f"leakage falls with depth ({first} - {last} >= 0.05)",
+              all(e1["accuracy"] - e2["accuracy"] >= 0.05 - 1e-9 for _, e1, e2 in depth) if depth else None,
+              drops or "needs S2 (or the panel on target data) at two layers")
+    above = [e for (s, _, k, l), e in at.items() if s in ("s2", "target data") and k == kind]
     check("every layer above chance", all(e["accuracy"] > e["chance"] for e in above) if above else None,
           f"lowest {min(e['accuracy'] for e in above):.2f}, chance {above[0]['chance']:.2f}" if above else "–")
     return "\n".join(lines)
