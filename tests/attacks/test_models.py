@@ -69,3 +69,33 @@ def test_the_layers_command_lists_readout_points_and_refuses_unknown_architectur
     refused = emoshield("attack", "layers", "--arch", "alexnet")
     assert refused.returncode == 1 and "unknown architecture 'alexnet'" in refused.stderr
     assert "Traceback" not in refused.stderr
+
+
+@pytest.mark.parametrize("family", CNNS)
+def test_the_channels_last_layout_computes_what_the_default_layout_computes(family, monkeypatch):
+    """The fast layout (channels-last tensors, in-place ReLU) changes neither outputs nor gradients, nor the input."""
+    from torch import nn
+
+    from emoshield.attacks import models
+
+    def outputs_and_gradients(network: nn.Module, x: torch.Tensor) -> list[torch.Tensor]:
+        network.train()
+        torch.manual_seed(1)  # the same dropout mask in both layouts
+        logits = network(x)
+        (logits["emotion"].sum() + logits["gender"].square().sum()).backward()
+        return [logits["emotion"], logits["gender"], *(p.grad for p in network.parameters())]
+
+    fast = build_network(family, {"emotion": 4, "gender": 2}, seed=3)
+    monkeypatch.setattr(models, "MEMORY_FORMAT", torch.contiguous_format)
+    plain = build_network(family, {"emotion": 4, "gender": 2}, seed=3)
+    for module in plain.modules():
+        if isinstance(module, nn.ReLU):
+            module.inplace = False
+    # in float64: a BatchNorm after a BatchNorm leaves some gradients near zero, where float32 rounding shows
+    fast, plain = fast.double(), plain.double()
+    assert next(fast.parameters()).is_contiguous(memory_format=torch.channels_last)
+    x = torch.randn(4, *INPUTS[family], dtype=torch.float64)
+    kept = x.clone()
+    for a, b in zip(outputs_and_gradients(fast, x), outputs_and_gradients(plain, x)):
+        assert (a - b).abs().max() <= 1e-9 * b.abs().max() + 1e-12
+    assert torch.equal(x, kept)
