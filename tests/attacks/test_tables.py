@@ -66,6 +66,11 @@ def test_table4_sets_t_on_llds_beside_t_on_spectrograms_for_the_aware_attackers(
     assert "| s3 | densenet | – | 0.50 ± 0.01 | 0.51 | 0.52 |" in text
 
 
+def test_table4_is_empty_for_a_mode_without_application_aware_attackers():
+    generic = [_entry("target data", "logreg", "generic", "pool1", 0.9, mode="panel")]
+    assert table4(generic, generic, "pool1", mode="panel") == ""
+
+
 def test_a_study_of_aware_attackers_only_checks_the_findings_on_them():
     aware = [e for e in _paper_like(0.6) if e["kind"] == "aware" and e["layer"] == "pool1"]
     text = findings(aware, ["pool1"])

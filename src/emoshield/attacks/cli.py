@@ -76,5 +76,6 @@ def table4(
         except (OSError, ValueError, KeyError) as error:
             raise EmoshieldError(f"{name} {path}: not a study's report.json ({error})") from None
     for mode in GENDER_MODES:
-        if any(e["mode"] == mode for e in reports["--llds"]):
-            typer.echo(f"## Table 4, {mode}, at {layer}\n\n{table(reports['--llds'], reports['--spectrograms'], layer, mode)}\n")
+        text = table(reports["--llds"], reports["--spectrograms"], layer, mode)
+        if text:
+            typer.echo(f"## Table 4, {mode}, at {layer}\n\n{text}\n")

@@ -70,12 +70,15 @@ def table3(entries: list[dict[str, Any]], layer: str, mode: str = "splice") -> s
 
 def table4(llds: list[dict[str, Any]], spectrograms: list[dict[str, Any]], layer: str, mode: str = "splice") -> str:
     """Seed 002's Table 4 for one mode at one layer: each application-aware attacker's leakage when T reads LLDs
-    and when it reads spectrograms (two studies' ``leakage`` entries), the paper's numbers beside."""
+    and when it reads spectrograms (two studies' ``leakage`` entries), the paper's numbers beside; empty when
+    neither study has an application-aware attacker in ``mode`` (the panel's are generic)."""
     def index(entries: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:
         return {(e["scenario"], e["attacker"]): e for e in entries
                 if e["mode"] == mode and e["layer"] == layer and e["kind"] == "aware"}
 
     lld, mel = index(llds), index(spectrograms)
+    if not lld and not mel:
+        return ""
     lines = ["| scenario | attacker (A_a) | LLDs | spectrogram | paper LLDs | paper spectrogram |",
              "|---|---|---|---|---|---|"]
     for key in dict.fromkeys([*lld, *mel]):
