@@ -15,6 +15,12 @@ from emoshield.progress import console
 #: The options of the commands whose work fans out (docs/scale.md).
 BackendOption = Annotated[str, typer.Option(help="Where the work runs: local (processes here) or ray.")]
 AddressOption = Annotated[Optional[str], typer.Option(help="Ray cluster to join (host:port; default: a local Ray instance).")]
+#: Where a device's speaker statistics come from (docs/evaluation.md, "Enrolment").
+EnrolmentOption = Annotated[str, typer.Option(
+    help="Utterances per speaker enrolment (speaker statistics from earlier utterances, never the released one); "
+         "'all': every released utterance of the speaker, the scored ones included (the first protocol).")]
+EnrolmentFromOption = Annotated[str, typer.Option(
+    help="Which utterances enrol a speaker: random, neutral, or one-valence (an emotionally skewed history).")]
 
 app = typer.Typer(
     help="Speech emotion recognition that shields who is speaking.",
@@ -194,6 +200,8 @@ def evaluate(
     privacy_folds: Annotated[int, typer.Option(help="Speaker groups rotated through the method's, attackers' and scored sets.")] = 5,
     bootstrap: Annotated[int, typer.Option(help="Speaker-level bootstrap draws for the 95% intervals (0: none).")] = 1000,
     seed: Annotated[int, typer.Option(help="Seed of the first repeat.")] = 0,
+    enrolment: EnrolmentOption = "10",
+    enrolment_from: EnrolmentFromOption = "random",
     workers: Annotated[Optional[int], typer.Option(help="Parallel fold fits (default: all cores).")] = None,
     backend: BackendOption = "local",
     address: AddressOption = None,
@@ -212,7 +220,7 @@ def evaluate(
     settings = evaluation_settings(
         methods=_split(methods), target=target, repeats=repeats, attackers=_split(attackers), metrics=_split(metrics),
         emotion_folds=emotion_folds, privacy_folds=privacy_folds, bootstrap=bootstrap, seed=seed,
-        workers=workers, backend=backend, address=address,
+        workers=workers, backend=backend, address=address, enrolment=_enrolment(enrolment, enrolment_from),
     )
     results = run_evaluation(read_features(features), read_manifest(manifest), features, settings, output, fresh=fresh)
     _print_results(results, output)
@@ -232,6 +240,8 @@ def sweep(
     repeats: Annotated[int, typer.Option(help="Repeats with different seeds per point (mean ± sd).")] = 3,
     emotion_folds: Annotated[Optional[int], typer.Option(help="k speaker folds for emotion instead of leave-one-speaker-out.")] = None,
     seed: Annotated[int, typer.Option(help="Seed of the first repeat.")] = 0,
+    enrolment: EnrolmentOption = "10",
+    enrolment_from: EnrolmentFromOption = "random",
     workers: Annotated[Optional[int], typer.Option(help="Parallel fold fits (default: all cores).")] = None,
     backend: BackendOption = "local",
     address: AddressOption = None,
@@ -256,7 +266,7 @@ def sweep(
     plan = SweepConfig(parameter=parameter, values=numbers, method=method)
     settings = evaluation_settings(
         methods=_split(baselines) + plan.specs(), repeats=repeats, emotion_folds=emotion_folds, seed=seed,
-        workers=workers, backend=backend, address=address,
+        workers=workers, backend=backend, address=address, enrolment=_enrolment(enrolment, enrolment_from),
     )
     results = run_evaluation(
         read_features(features), read_manifest(manifest), features, settings, output, {"sweep": asdict(plan)}, fresh
@@ -272,6 +282,8 @@ def project(
     output: Annotated[Path, typer.Option("-o", "--output", help="PNG to write.")] = Path("projection.png"),
     methods: Annotated[str, typer.Option(help="Comma-separated methods, one column each.")] = "raw,leace",
     seed: Annotated[int, typer.Option(help="Seed of the speaker split and t-SNE.")] = 0,
+    enrolment: EnrolmentOption = "10",
+    enrolment_from: EnrolmentFromOption = "random",
 ) -> None:
     """Plot held-out speakers' representations (t-SNE) coloured by gender and emotion, per method.
 
@@ -283,7 +295,8 @@ def project(
 
     frame, table = read_features(features), read_manifest(manifest)
     table, _ = drop_failed(table, features)
-    path = project_methods(align_features(frame, table), table, _split(methods), output, seed)
+    path = project_methods(align_features(frame, table), table, _split(methods), output, seed,
+                           enrolment=_enrolment(enrolment, enrolment_from))
     console.print(f"wrote {path}")
 
 
@@ -380,6 +393,17 @@ def _compute(backend: str, workers: int | None, address: str | None):
         return Compute(backend, cores(workers), address)
     except ConfigError as exc:
         raise typer.BadParameter(str(exc), param_hint="--backend") from None
+
+
+def _enrolment(size: str, composition: str):
+    """The --enrolment and --enrolment-from options, checked."""
+    from emoshield.errors import ConfigError
+    from emoshield.evaluation.enrolment import EnrolmentSettings
+
+    try:
+        return EnrolmentSettings.parse(size, composition)
+    except ConfigError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--enrolment") from None
 
 
 def _split(text: str) -> tuple[str, ...]:

@@ -52,6 +52,8 @@ class EvaluationConfig:
     bootstrap: int = 1000
     seed: int = 0
     workers: int = 0  # 0: all cores
+    enrolment: str = "10"  # utterances per speaker enrolment, or "all" (the first protocol)
+    enrolment_from: str = "random"  # random, neutral or one-valence
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ import pandas as pd
 from emoshield.backends import Compute
 from emoshield.config import CorpusConfig, Recipe, SweepConfig
 from emoshield.evaluation import Evaluation, EvaluationSettings, MethodResult
+from emoshield.evaluation.enrolment import EnrolmentSettings
 from emoshield.features import FeatureSet
 from emoshield.progress import console, progress_bar
 from emoshield.types import Target
@@ -146,6 +147,7 @@ def settings_of(recipe: Recipe) -> EvaluationSettings:
         emotion_folds=section.emotion_folds or None,
         seed=section.seed,
         workers=cores(section.workers),
+        enrolment=EnrolmentSettings.parse(section.enrolment, section.enrolment_from),
     )
 
 

@@ -73,6 +73,7 @@ def task_description(task: "FoldTask") -> dict:
         "measurements": list(task.measurements),
         "languages": task.languages,
         "identification_folds": task.identification_folds,
+        "enrolment": [task.enrolment.utterances, task.enrolment.composition.value],
         "source": source_digest(),
         "libraries": library_versions(),
     }

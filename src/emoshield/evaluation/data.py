@@ -2,25 +2,30 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from emoshield.errors import ManifestError
+from emoshield.evaluation.enrolment import EnrolmentPlan, EnrolmentSettings, plan_enrolment
 from emoshield.methods import Method, make_method
 from emoshield.types import Target
 
 
 @dataclass
 class Dataset:
-    """Features with, per utterance, the target label (``""`` = none), speaker, gender and language."""
+    """Features with, per utterance, the target label (``""`` = none), speaker, gender and language
+    (and, where the manifest has them, emotion and valence, which enrolment compositions read)."""
 
     X: np.ndarray
     labels: np.ndarray
     speakers: np.ndarray
     genders: np.ndarray
     languages: np.ndarray
+    emotions: np.ndarray | None = None
+    valences: np.ndarray | None = None
+    _plans: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @classmethod
     def from_manifest(cls, X: np.ndarray, manifest: pd.DataFrame, target: Target) -> "Dataset":
@@ -32,6 +37,8 @@ class Dataset:
             speakers=manifest["speaker"].to_numpy(dtype=str),
             genders=manifest["gender"].to_numpy(dtype=str),
             languages=manifest["language"].to_numpy(dtype=str),
+            emotions=manifest["emotion"].fillna("").to_numpy(dtype=str) if "emotion" in manifest else None,
+            valences=manifest["valence"].fillna("").to_numpy(dtype=str) if "valence" in manifest else None,
         )
 
     def __post_init__(self) -> None:
@@ -52,9 +59,25 @@ class Dataset:
         """The method ``spec`` fit on the utterances ``index`` (features and attributes)."""
         return make_method(spec, seed).fit(self.X[index], self.attributes(index))
 
-    def release(self, model: Method, index: np.ndarray) -> np.ndarray:
-        """What the fitted ``model`` releases for the utterances ``index`` (their attributes go along)."""
-        return model.transform(self.X[index], self.attributes(index))
+    def enrolment(self, settings: EnrolmentSettings, seed: int) -> EnrolmentPlan:
+        """The enrolment plan of every utterance for one repeat (kept: every method of the repeat meets it)."""
+        key = (settings, seed)
+        if key not in self._plans:
+            self._plans[key] = plan_enrolment(self.speakers, settings, seed, self.emotions, self.valences)
+        return self._plans[key]
+
+    def release(self, model: Method, index: np.ndarray, enrolment: EnrolmentSettings | None = None,
+                seed: int = 0) -> np.ndarray:
+        """What the fitted ``model`` releases for the utterances ``index`` (their attributes go along).
+
+        With ``enrolment``, each utterance's speaker statistics come from its enrolment
+        (``evaluation.enrolment``), never from the utterance itself; without, from every
+        utterance of its speaker in ``index`` (the first protocol).
+        """
+        attributes = self.attributes(index)
+        if enrolment is not None and enrolment.utterances is not None:
+            attributes = attributes.assign(**self.enrolment(enrolment, seed).columns(index))
+        return model.transform(self.X[index], attributes)
 
     @property
     def has_languages(self) -> bool:

@@ -39,7 +39,8 @@ def count_warnings(caught: list[warnings.WarningMessage]) -> Counter:
 def _privacy(data: Dataset, task: FoldTask, seconds: dict[str, float]) -> dict:
     with _timed(seconds, "method"):
         model = data.fit_method(task.method, task.seed, task.fit)
-        released = Released(*(data.release(model, index) for index in (task.fit, task.learn, task.test)))
+        released = Released(*(data.release(model, index, task.enrolment, task.seed)
+                               for index in (task.fit, task.learn, task.test)))
     evidence: dict = {}
     for measurement, module in ((Measurement.LEAKAGE, leakage), (Measurement.LINKABILITY, linkability),
                                 (Measurement.MEMBERSHIP, membership)):

@@ -23,6 +23,7 @@ from emoshield.corpora.splits import leave_one_speaker_out, speaker_folds
 from emoshield.errors import ConfigError, ManifestError
 from emoshield.evaluation.attackers import DEFAULT_PANEL
 from emoshield.evaluation.data import Dataset
+from emoshield.evaluation.enrolment import EnrolmentSettings, enrolment_note
 from emoshield.types import Target
 
 
@@ -56,6 +57,7 @@ class EvaluationSettings:
     workers: int = 1
     backend: Backend = Backend.LOCAL  # where fold fits run; never changes a result
     address: str | None = None  # Ray cluster to join (None: a local instance)
+    enrolment: EnrolmentSettings = EnrolmentSettings()  # where speaker statistics come from (evaluation.enrolment)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "backend", self.compute.backend)  # a bad backend or address fails here
@@ -88,6 +90,8 @@ class EvaluationSettings:
             "emotion_protocol": "loso" if self.emotion_folds is None else f"{self.emotion_folds} speaker folds",
             "bootstrap": self.bootstrap,
             "seed": self.seed,
+            "enrolment": {"utterances": self.enrolment.utterances, "composition": self.enrolment.composition.value,
+                          "meaning": self.enrolment.describe()},
         }
 
 
@@ -106,6 +110,7 @@ class FoldTask:
     languages: bool = False  # measure language leakage
     attackers: tuple[str, ...] = ()
     identification_folds: int = 0
+    enrolment: EnrolmentSettings = EnrolmentSettings()
 
 
 @dataclass(frozen=True)
@@ -139,6 +144,10 @@ def make_plan(data: Dataset, settings: EvaluationSettings) -> Plan:
     languages = Measurement.LEAKAGE in settings.metrics and data.has_languages
     for repeat in range(settings.repeats):
         seed = settings.seed + repeat
+        if settings.enrolment.utterances is not None:
+            note = enrolment_note(data.enrolment(settings.enrolment, seed), settings.enrolment)
+            if note and note not in notes:
+                notes.append(note)
         emotion = emotion_folds(data, settings.emotion_folds, seed) if Measurement.EMOTION in settings.metrics else []
         splits: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         if settings.privacy:
@@ -146,11 +155,12 @@ def make_plan(data: Dataset, settings: EvaluationSettings) -> Plan:
             if why and why not in notes:
                 notes.append(why)
         for method in settings.methods:
-            tasks += [FoldTask("emotion", repeat, method, seed, fit=train, test=test) for train, test in emotion]
+            tasks += [FoldTask("emotion", repeat, method, seed, fit=train, test=test, enrolment=settings.enrolment)
+                      for train, test in emotion]
             tasks += [
                 FoldTask("privacy", repeat, method, seed, fit=fit, test=test, learn=learn,
                          measurements=tuple(settings.privacy), languages=languages, attackers=settings.attackers,
-                         identification_folds=settings.identification_folds)
+                         identification_folds=settings.identification_folds, enrolment=settings.enrolment)
                 for fit, learn, test in splits
             ]
     return Plan(tasks, notes)

@@ -137,6 +137,7 @@ def _markdown_document(
         f"features `{data.get('feature_set', '?')}` ({data.get('n_features', '?')}), "
         f"target `{context.get('settings', {}).get('target', '?')}`.",
         "",
+        *_enrolment_lines(context.get("settings", {}).get("enrolment")),
         "Values are % (mean over repeats [speaker-level bootstrap 95% interval]; sd over repeats in report.json); "
         "the strongest attacker "
         "is named in brackets when not the SVM. Emotion: UAR, speaker-independent. Privacy: the method is fit on "
@@ -165,6 +166,15 @@ def _markdown_document(
         lines += ["Warnings raised while fitting (counted, not printed):", "",
                   *[f"- {count}× {message}" for message, count in sorted(warnings.items(), key=lambda kv: -kv[1])], ""]
     return "\n".join(lines)
+
+
+def _enrolment_lines(enrolment: dict | None) -> list[str]:
+    """What a speaker-statistics method (``speaker_norm``, the speaker front end) standardised with."""
+    if not enrolment:
+        return []
+    how = (" Each speaker has two cross-fitted enrolments, so every utterance is released once (docs/evaluation.md)."
+           if enrolment.get("utterances") is not None else "")
+    return [f"Speaker statistics (enrolment): {enrolment['meaning']}.{how}", ""]
 
 
 def _version() -> str:

@@ -1,7 +1,8 @@
 """Per-speaker normalisation on the device: each speaker's features standardised with their own statistics.
 
-A personal device knows whose voice it holds and can keep running statistics
-of that voice (its enrolment). Standardising every feature with the speaker's
+A personal device knows whose voice it holds and can keep statistics of that
+voice from utterances it heard earlier (its enrolment; the evaluation says
+which, ``evaluation.enrolment``). Standardising every feature with the speaker's
 own mean and standard deviation removes what is constant in a voice (pitch
 level, vocal tract length, microphone) before anything leaves the device. It
 learns nothing from other speakers, so it has no training set whose members
@@ -17,6 +18,10 @@ from emoshield.errors import ConfigError, ManifestError
 
 #: A speaker's feature whose spread is below this is treated as constant (divided by 1).
 MIN_SPREAD = 1e-8
+
+#: Attribute columns of an enrolment plan (``evaluation.enrolment``): the enrolment that standardises a
+#: row, and the enrolment a row belongs to (-1: none).
+ENROLMENT, MEMBER_OF = "enrolment", "enrols"
 
 
 class SpeakerNorm:
@@ -39,23 +44,35 @@ class SpeakerNorm:
         return self
 
     def transform(self, X: np.ndarray, attributes: pd.DataFrame | None = None) -> np.ndarray:
+        """Each row z-scored with its enrolment's statistics (attribute columns ``enrolment`` and ``enrols``,
+        see ``evaluation.enrolment``), or, without them, with the statistics of every row of its speaker."""
         if attributes is None or "speaker" not in attributes:
             raise ConfigError("speaker_norm needs the speaker of every utterance (attributes with a 'speaker' column)")
         X = np.asarray(X, dtype=np.float64)
         speakers = attributes["speaker"].to_numpy(dtype=str)
         if len(speakers) != len(X):
             raise ConfigError(f"speaker_norm: {len(speakers)} speakers for {len(X)} feature rows")
+        if ENROLMENT in attributes:
+            groups = attributes[ENROLMENT].to_numpy(dtype=np.int64)
+            members = attributes[MEMBER_OF].to_numpy(dtype=np.int64)
+            pairs = [(groups == g, members == g if g >= 0 else np.zeros(len(X), bool), g) for g in np.unique(groups)]
+        else:
+            pairs = [(speakers == s, speakers == s, s) for s in np.unique(speakers)]
         out = np.empty_like(X)
-        for speaker in np.unique(speakers):
-            rows = speakers == speaker
-            if rows.sum() < self.min_utterances:
+        for rows, enrolment, name in pairs:
+            speaker = speakers[rows][0]
+            if enrolment.sum() < self.min_utterances or (speakers[enrolment] != speaker).any():
                 raise ManifestError(
-                    f"speaker_norm: speaker {speaker} has {int(rows.sum())} utterance(s); its statistics need "
-                    f"min_utterances={self.min_utterances} or more (min_utterances can be 2 or more)"
+                    f"speaker_norm: speaker {speaker} has {int(enrolment.sum())} utterance(s) to take statistics from "
+                    f"({'its enrolment ' + str(name) if ENROLMENT in attributes else 'all of its rows'}); they need "
+                    f"min_utterances={self.min_utterances} or more of its own (min_utterances can be 2 or more)"
                 )
-            centred = X[rows] - X[rows].mean(axis=0)
-            if self.scale:
-                spread = X[rows].std(axis=0)
-                centred /= np.where(spread > MIN_SPREAD, spread, 1.0)
-            out[rows] = centred
+            out[rows] = self._standardise(X[rows], X[enrolment])
         return out
+
+    def _standardise(self, X: np.ndarray, enrolment: np.ndarray) -> np.ndarray:
+        centred = X - enrolment.mean(axis=0)
+        if self.scale:
+            spread = enrolment.std(axis=0)
+            centred /= np.where(spread > MIN_SPREAD, spread, 1.0)
+        return centred
