@@ -27,7 +27,7 @@ from torch import nn
 from emoshield import __version__
 from emoshield.attacks import models
 from emoshield.attacks.models import SPECTROGRAM, build_network
-from emoshield.attacks.train import TrainSettings, fit
+from emoshield.attacks.train import FitSettings, fit
 
 FAMILIES = ("vgg", "vgg_deep", "resnet", "densenet")
 LAYOUTS = {"default": (torch.contiguous_format, False), "study": (torch.channels_last, True)}
@@ -42,7 +42,7 @@ def seconds_per_fit(family: str, layout: str, X: np.ndarray, targets: dict[str, 
         if isinstance(module, nn.ReLU):
             module.inplace = inplace
     started = time.perf_counter()
-    fit(network, X, targets, TrainSettings(epochs=epochs))
+    fit(network, X, targets, FitSettings(epochs=epochs))
     return time.perf_counter() - started
 
 

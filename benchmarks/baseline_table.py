@@ -21,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from emoshield import __version__
+from emoshield.backends import Compute
 from emoshield.corpora import load_corpus
 from emoshield.evaluation import EvaluationSettings, evaluate_methods, write_report
 from emoshield.evaluation.report import markdown_table
@@ -46,7 +47,7 @@ def main() -> None:
     write_manifest(manifest, out / "manifest.csv")
 
     start = time.perf_counter()
-    extraction = extract_features(manifest["file"].tolist(), "compare2016", workers=os.cpu_count())
+    extraction = extract_features(manifest["file"].tolist(), "compare2016", Compute(workers=os.cpu_count()))
     extract_seconds = time.perf_counter() - start
     write_features(extraction.frame, out / "features.parquet")
     if extraction.failures:

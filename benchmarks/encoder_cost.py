@@ -30,7 +30,7 @@ CASES: dict[str, Callable[[int], AdversarialEncoder]] = {
     "adversarial (default)": lambda threads: AdversarialEncoder(threads=threads),
     "ae (default)": lambda threads: autoencoder(threads=threads),
     "seed000 network, 2 epochs": lambda threads: AdversarialEncoder(
-        config=EncoderConfig.seed000(), epochs=2, threads=threads
+        config=EncoderConfig.ali(), epochs=2, threads=threads
     ),
 }
 

@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import argparse
 import json
-from dataclasses import replace
 import os
 import platform
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from emoshield.evaluation import EvaluationSettings

@@ -33,11 +33,12 @@ import opensmile
 import pandas as pd
 import soundfile as sf
 
-from emoshield import read_manifest
 from emoshield.audio import Audio
+from emoshield.backends import Compute
 from emoshield.features import FeatureSet, extract_features
 from emoshield.features.opensmile_sets import is09_config
 from emoshield.features.registry import get_extractor
+from emoshield.manifest import read_manifest
 
 DEFAULT_FOLDER = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "emodb" / "wav"
 
@@ -101,13 +102,13 @@ def measure(name: str, files: list[str], repeats: int) -> list[tuple[str, float]
         def fill() -> object:
             nonlocal cache
             cache = Path(folder) / str(next(fills))  # a fresh, empty cache each time
-            return extract_features(files, name, workers=2, cache_dir=cache)
+            return extract_features(files, name, Compute(workers=2), cache_dir=cache)
 
         runs = reference_runs(name, files) + [
-            ("emoshield, 1 worker, no cache", lambda: extract_features(files, name, workers=1, cache_dir=False)),
-            ("emoshield, 2 workers, no cache", lambda: extract_features(files, name, workers=2, cache_dir=False)),
+            ("emoshield, 1 worker, no cache", lambda: extract_features(files, name, Compute(workers=1), cache_dir=False)),
+            ("emoshield, 2 workers, no cache", lambda: extract_features(files, name, Compute(workers=2), cache_dir=False)),
             ("emoshield, 2 workers, filling an empty cache", fill),
-            ("emoshield, 2 workers, cached rerun", lambda: extract_features(files, name, workers=2, cache_dir=cache)),
+            ("emoshield, 2 workers, cached rerun", lambda: extract_features(files, name, Compute(workers=2), cache_dir=cache)),
         ]
         for label, run in runs:
             rows.append((label, best_of(repeats, run)))

@@ -19,11 +19,11 @@ import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 
-from extraction import list_files  # the sibling script (this folder is on sys.path)
 from emoshield.audio import load_audio
 from emoshield.features import extract as extract_module
 from emoshield.features.cache import CacheEntry, FeatureCache, file_digest
 from emoshield.features.registry import get_extractor
+from extraction import list_files  # the sibling script (this folder is on sys.path)
 
 
 def per_file(label: str, seconds: float, files: int, rows: list) -> None:

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from emoshield.backends import Compute
 from emoshield.features import extract_features
 from emoshield.fl.data import prepare_samples
 from emoshield.fl.protocol import federated_plan
@@ -96,7 +97,7 @@ def main() -> None:
         started = time.perf_counter()
         speakers = args.clients + HELD_OUT
         manifest = generate_corpus(root / "corpus", SyntheticSpec(n_speakers=speakers, utterances_per_speaker=args.utterances, seed=7))
-        frame = extract_features(manifest["file"].tolist(), "egemaps", workers=2, cache_dir=False).frame
+        frame = extract_features(manifest["file"].tolist(), "egemaps", Compute(workers=2), cache_dir=False).frame
         samples = prepare_samples(frame, manifest)
         prepared = time.perf_counter() - started
         names = np.unique(samples.speakers)

@@ -21,8 +21,8 @@ from pathlib import Path
 from emoshield.features import drop_failed, read_features
 from emoshield.fl.centralised import speaker_dependent_split
 from emoshield.fl.data import prepare_samples
+from emoshield.fl.plan import FederatedPlan
 from emoshield.fl.protocol import peak_memory_mb
-from emoshield.fl.server_app import FederatedPlan
 from emoshield.fl.settings import settings_from
 from emoshield.fl.simulation import simulate
 from emoshield.manifest import read_manifest

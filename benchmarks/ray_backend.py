@@ -20,7 +20,7 @@ import time
 
 import numpy as np
 
-from emoshield.backends import start_ray
+from emoshield.backends import Compute, start_ray
 from emoshield.evaluation import EvaluationSettings, evaluate_methods
 from emoshield.features import align_features, extract_features, read_features
 from emoshield.manifest import read_manifest
@@ -48,7 +48,7 @@ def main() -> None:
     start_seconds, _ = timed(start_ray)
     rows = []
     for backend in ("local", "ray"):
-        seconds, extracted = timed(lambda: extract_features(files, args.set, workers=2, cache_dir=False, backend=backend))
+        seconds, extracted = timed(lambda: extract_features(files, args.set, Compute(backend=backend, workers=2), cache_dir=False))
         rows.append(("extraction", backend, seconds, extracted.frame.to_numpy()))
     settings = dict(methods=tuple(args.methods.split(",")), repeats=args.repeats, workers=2)
     for backend in ("local", "ray"):

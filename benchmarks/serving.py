@@ -49,6 +49,7 @@ import pandas as pd
 import torch
 from pydantic import ValidationError
 
+from emoshield.backends import Compute
 from emoshield.features import align_features, extract_features, write_features
 from emoshield.methods import SpeakerNorm
 from emoshield.privacy import load_encoder
@@ -68,7 +69,7 @@ from emoshield.serving.wire import (
 from emoshield.synthetic import SyntheticSpec, generate_corpus
 
 #: The encoders timed, by the name the tables use; the first is the one served.
-ENCODERS = {"default": "adversarial", "seed-000 size": "adversarial_seed000(hidden=[2000,1000], epochs=2)"}
+ENCODERS = {"default": "adversarial", "seed-000 size": "adversarial_ali(hidden=[2000,1000], epochs=2)"}
 #: ONNX Runtime encode targets (ms per utterance), by encoder.
 ENCODE_TARGET_MS = {"default": 0.25, "seed-000 size": 2.0}
 CODE_TARGET_BYTES = 1024
@@ -90,7 +91,7 @@ def note(message: str) -> None:
 
 def cli(*args: str) -> None:
     """``emoshield ARGS`` in a subprocess, as a user runs it; RuntimeError with its output if it fails."""
-    done = subprocess.run([sys.executable, "-m", "emoshield.cli", *args], capture_output=True, text=True,
+    done = subprocess.run([sys.executable, "-m", "emoshield", *args], capture_output=True, text=True,
                           env={**os.environ, **TOKENS})
     if done.returncode != 0:
         raise RuntimeError(f"emoshield {shlex.join(args)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
@@ -115,7 +116,7 @@ class Corpus:
 def build_corpus(root: Path) -> Corpus:
     """8 synthetic speakers x 6 utterances and their ComParE features (written for the CLI's fits)."""
     manifest = generate_corpus(root / "corpus", SyntheticSpec(n_speakers=8, utterances_per_speaker=6))
-    frame = extract_features(manifest["file"].tolist(), "compare2016", workers=2, cache_dir=False).frame
+    frame = extract_features(manifest["file"].tolist(), "compare2016", Compute(workers=2), cache_dir=False).frame
     raw = align_features(frame, manifest).astype(np.float32)
     standardised = SpeakerNorm().transform(raw, manifest[["speaker"]]).astype(np.float32)
     return Corpus(manifest, root / "corpus" / "manifest.csv", write_features(frame, root / "features.parquet"),
@@ -241,7 +242,7 @@ def start_service(stack: ExitStack, folder: Path, name: str, *args: str) -> Serv
     ready, log = folder / f"{name}.ready", folder / f"{name}.log"
     ready.unlink(missing_ok=True)
     with log.open("w") as out:
-        process = subprocess.Popen([sys.executable, "-m", "emoshield.cli", "serve", name, *args, "--port", "0",
+        process = subprocess.Popen([sys.executable, "-m", "emoshield", "serve", name, *args, "--port", "0",
                                     "--ready-file", str(ready)], env={**os.environ, **TOKENS}, stdout=out, stderr=subprocess.STDOUT)
     service = Service(name, process, "", log)
     stack.callback(service.stop)

@@ -31,8 +31,8 @@ def local_ray():
 def test_evaluation_on_ray_equals_the_local_processes(local_ray):
     X, manifest = speaker_data(2.0, 1.0, n_speakers=12, utterances=8)
     base = dict(methods=("raw", "speaker_norm"), repeats=1, attackers=("logreg", "knn"), bootstrap=100, emotion_folds=3)
-    local = evaluate_methods(X, manifest, EvaluationSettings(**base, workers=2))
-    on_ray = evaluate_methods(X, manifest, EvaluationSettings(**base, workers=2, backend="ray"))
+    local = evaluate_methods(X, manifest, EvaluationSettings(**base, compute=Compute(workers=2)))
+    on_ray = evaluate_methods(X, manifest, EvaluationSettings(**base, compute=Compute(backend="ray", workers=2)))
     assert [r.method for r in on_ray] == ["raw", "speaker_norm"]
     for a, b in zip(local, on_ray):
         assert a.metrics.keys() == b.metrics.keys() and len(a.metrics) >= 5
@@ -47,14 +47,14 @@ def test_extraction_on_ray_equals_the_local_processes(local_ray, tmp_path):
         sf.write(files[-1], voice(0.6, seed=i), 16000, subtype="PCM_16")
     files.append(tmp_path / "missing.wav")
     progress = []
-    on_ray = extract_features(files, FeatureSet.EGEMAPS, cache_dir=tmp_path / "cache", backend="ray",
+    on_ray = extract_features(files, FeatureSet.EGEMAPS, Compute(backend="ray"), cache_dir=tmp_path / "cache",
                               progress=lambda done, total: progress.append((done, total)))
-    local = extract_features(files, FeatureSet.EGEMAPS, workers=2, cache_dir=False)
+    local = extract_features(files, FeatureSet.EGEMAPS, Compute(workers=2), cache_dir=False)
     assert on_ray.frame.shape == (6, 88) and [f.reason for f in on_ray.failures] == ["no such file"]
     np.testing.assert_array_equal(on_ray.frame.to_numpy(), local.frame.to_numpy())
     assert list(on_ray.frame.index) == list(local.frame.index)
     assert progress[-1] == (7, 7)
-    cached = extract_features(files, FeatureSet.EGEMAPS, cache_dir=tmp_path / "cache", workers=1)
+    cached = extract_features(files, FeatureSet.EGEMAPS, Compute(workers=1), cache_dir=tmp_path / "cache")
     assert cached.cached == 6  # the Ray workers filled the same cache
 
 
@@ -62,7 +62,7 @@ def test_an_unknown_backend_lists_the_choices():
     with pytest.raises(ConfigError, match="unknown backend 'spark'; choose one of local, ray"):
         Compute("spark")
     with pytest.raises(ConfigError, match="unknown backend 'spark'"):
-        EvaluationSettings(backend="spark")
+        EvaluationSettings.from_recipe({"backend": "spark"})
     with pytest.raises(ConfigError, match="is for --backend ray"):
         Compute(Backend.LOCAL, address="10.0.0.1:6379")
 
@@ -78,6 +78,6 @@ def test_a_cluster_address_that_does_not_answer_fails_within_seconds():
     with pytest.raises(ConfigError, match="expected host:port"):
         start_ray("nonsense")
     X, manifest = speaker_data(2.0, 1.0)
-    settings = EvaluationSettings(methods=("raw",), backend="ray", address=f"127.0.0.1:{port}")
+    settings = EvaluationSettings(methods=("raw",), compute=Compute("ray", address=f"127.0.0.1:{port}"))
     with pytest.raises(EmoshieldError, match="does not answer"):  # before any fit, even one read from a checkpoint
         evaluate_methods(X, manifest, settings)

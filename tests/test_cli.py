@@ -13,7 +13,7 @@ import pytest
 
 def emoshield(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "emoshield.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=900
+        [sys.executable, "-m", "emoshield", *args], cwd=cwd, capture_output=True, text=True, timeout=900
     )
 
 

@@ -1,7 +1,7 @@
 import pytest
 
-from emoshield.config import load_recipe
 from emoshield.errors import ConfigError
+from emoshield.experiment import load_recipe
 
 
 def _write(tmp_path, text):

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from emoshield.config import load_recipe
-from emoshield.experiment import run_recipe, settings_of
+from emoshield.experiment import load_recipe, run_recipe
 
 #: Experiment recipes; configs/fl_*.yaml are federated recipes (loaded and run in tests/fl), configs/attack_*.yaml
 #: attack-study recipes (tests/attacks).
@@ -28,7 +27,7 @@ def test_recipe_smoke_run(recipe_path, tmp_path):
     recipe = load_recipe(recipe_path, TINY + [f"output={tmp_path}"])
     report_dir, results = run_recipe(recipe)
     report = json.loads((report_dir / "report.json").read_text())
-    assert [r["method"] for r in report["results"]] == list(settings_of(recipe).methods)
+    assert [r["method"] for r in report["results"]] == list(recipe.evaluation.methods + recipe.sweep.specs())
     assert report["recipe"]["name"] == recipe.name
     assert (report_dir / "report.md").exists() and (report_dir / "frontier.png").exists()
     assert (report_dir / "sweep.png").exists() == bool(recipe.sweep.parameter)

@@ -1,22 +1,8 @@
-"""emoshield: speech emotion recognition that shields who is speaking."""
+"""emoshield: speech emotion recognition that shields who is speaking.
 
-from __future__ import annotations
-
-from emoshield.errors import EmoshieldError
-from emoshield.manifest import read_manifest, validate_manifest, write_manifest
-from emoshield.types import Emotion, Gender, Target, Valence, valence_of
+The package face holds only the version, so that ``emoshield --help`` starts
+without numpy, pandas or torch; the library lives in its subpackages
+(docs/architecture.md).
+"""
 
 __version__ = "0.1.0"
-
-__all__ = [
-    "EmoshieldError",
-    "Emotion",
-    "Gender",
-    "Target",
-    "Valence",
-    "__version__",
-    "read_manifest",
-    "validate_manifest",
-    "valence_of",
-    "write_manifest",
-]

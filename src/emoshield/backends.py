@@ -17,7 +17,7 @@ import socket
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from typing import Any, TypeVar
 
 from emoshield.errors import ConfigError, EmoshieldError
@@ -29,17 +29,18 @@ R = TypeVar("R")
 CONNECT_TIMEOUT = 5.0
 
 
-class Backend(str, Enum):
+class Backend(StrEnum):
     LOCAL = "local"
     RAY = "ray"
 
 
 @dataclass(frozen=True)
 class Compute:
-    """How to fan work out: ``workers`` processes here, or Ray (``address`` of a cluster, or a local instance)."""
+    """How to fan work out: ``workers`` processes here (None: one per core), or Ray (``address`` of a
+    cluster, or a local instance). Checked once, where it is made; it travels whole."""
 
     backend: Backend = Backend.LOCAL
-    workers: int = 1
+    workers: int | None = 1
     address: str | None = None
 
     def __post_init__(self) -> None:
@@ -48,6 +49,7 @@ class Compute:
         except ValueError:
             choices = ", ".join(b.value for b in Backend)
             raise ConfigError(f"unknown backend {self.backend!r}; choose one of {choices}") from None
+        object.__setattr__(self, "workers", (os.cpu_count() or 1) if self.workers is None else int(self.workers))
         if self.address and self.backend is not Backend.RAY:
             raise ConfigError(f"--address {self.address} is for --backend ray (backend is {self.backend.value})")
         if self.workers < 1:

@@ -1,109 +1,115 @@
-"""Experiment recipes: frozen dataclasses loaded from YAML, with dotted overrides.
+"""Settings from YAML files and command lines: frozen dataclasses, built and checked one way everywhere.
+
+- :func:`build`: a settings dataclass (with nested sections) from a mapping; an
+  unknown key, a value of the wrong type or an unknown choice is refused with an
+  error naming the file or command and the key.
+- :func:`choice`: a named choice (an enum member) or an error listing the choices.
+- :func:`apply_overrides`: dotted ``key.sub=value`` overrides on a mapping.
+- :func:`plain`: a settings dataclass as JSON-ready data (choices by their value).
 
 A recipe names data, not code: nothing in it is executed or imported.
-
-    corpus:     {name: emodb, root: ../shared/corpora/emodb}      # or name: synthetic
-    features:   {set: compare2016}
-    evaluation: {methods: [raw, pca], target: valence, repeats: 5}
-    output: runs/table2-emodb
-
-Overrides use dotted keys: ``evaluation.repeats=1``, ``corpus.speakers=8``,
-``evaluation.methods=raw,pca``.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields, replace
+import dataclasses
+import enum
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence, TypeVar
 
 import yaml
 
 from emoshield.errors import ConfigError, EmoshieldError
 
-
-@dataclass(frozen=True)
-class CorpusConfig:
-    """Where the utterances come from: a named corpus (or several, joined by '+') or the synthetic one."""
-
-    name: str = "synthetic"
-    root: str = ""  # for several corpora: roots joined by '+', in the same order
-    speakers: int = 12  # synthetic only
-    utterances: int = 24  # synthetic only
-    seed: int = 0  # synthetic only
-    imbalanced: bool = False  # synthetic only: 2 to 80 utterances per speaker, skewed emotions
+S = TypeVar("S")
+E = TypeVar("E", bound=enum.Enum)
 
 
-@dataclass(frozen=True)
-class FeatureConfig:
-    set: str = "compare2016"
-    workers: int = 0  # 0: all cores
+def choice(kind: type[E], value: object, where: str, error: type[EmoshieldError] = ConfigError) -> E:
+    """``kind(value)``, or ``error`` naming the setting and the choices."""
+    if isinstance(value, kind):
+        return value
+    try:
+        return kind(str(value).strip() if isinstance(value, str) else value)
+    except ValueError:
+        options = ", ".join(str(member.value) for member in kind)
+        raise error(f"{where}: unknown choice {value!r}; choose one of: {options}") from None
 
 
-@dataclass(frozen=True)
-class EvaluationConfig:
-    methods: tuple[str, ...] = ("raw", "pca")
-    target: str = "valence"
-    repeats: int = 5
-    attackers: tuple[str, ...] = ("logreg", "svm", "mlp", "knn", "gboost")
-    metrics: tuple[str, ...] = ("emotion", "leakage", "linkability", "membership")
-    emotion_folds: int = 0  # 0: leave one speaker out
-    privacy_folds: int = 5
-    bootstrap: int = 1000
-    seed: int = 0
-    workers: int = 0  # 0: all cores
-    enrolment: str = "10"  # utterances per speaker enrolment, or "all" (the first protocol)
-    enrolment_from: str = "random"  # random, neutral or one-valence
+def build(cls: type[S], values: Mapping[str, Any], where: str, error: type[EmoshieldError] = ConfigError,
+          section: str = "") -> S:
+    """An instance of the frozen dataclass ``cls`` from ``values``, over its defaults.
 
-
-@dataclass(frozen=True)
-class SweepConfig:
-    """Optional: vary one method parameter (e.g. ``latent``) over values; empty = no sweep.
-
-    ``method`` may fix other parameters: ``adversarial(front_end=speaker)``.
-
-    The swept variants are evaluated after ``evaluation.methods`` (the baselines), in one run.
+    Nested dataclass fields take a mapping (a section); enum fields a choice; tuples
+    a list or a comma-separated string; other fields are converted to the type of
+    their default (None-defaulted fields take the value as it is). The class's own
+    ``__post_init__`` checks run last; their errors pass through. Errors name
+    ``where`` (a file, the command line) and the dotted key: ``r.yaml: dp.mode: ...``.
     """
-
-    parameter: str = ""
-    values: tuple[float, ...] = ()
-    method: str = "adversarial"
-
-    def specs(self) -> tuple[str, ...]:
-        """One method spec per value: ``adversarial(latent=64)``; none when no parameter is set."""
-        if not self.parameter:
-            return ()
-        if not self.values:
-            raise ConfigError(f"sweep over {self.parameter!r} has no values")
-        method = self.method.strip()
-        if method.endswith(")"):  # fixed parameters: adversarial(front_end=speaker) -> adversarial(front_end=speaker,kl_weight=0.1)
-            return tuple(f"{method[:-1]},{self.parameter}={v:g})" for v in self.values)
-        return tuple(f"{method}({self.parameter}={v:g})" for v in self.values)
-
-
-@dataclass(frozen=True)
-class Recipe:
-    name: str = "experiment"
-    corpus: CorpusConfig = field(default_factory=CorpusConfig)
-    features: FeatureConfig = field(default_factory=FeatureConfig)
-    evaluation: EvaluationConfig = field(default_factory=EvaluationConfig)
-    sweep: SweepConfig = field(default_factory=SweepConfig)
-    output: str = "runs/experiment"
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+    label = f"{where}: {section}" if section else where
+    if not isinstance(values, Mapping):
+        raise error(f"{label} must be a section (a mapping of settings), got {values!r}")
+    known = {f.name: f for f in dataclasses.fields(cls) if f.init}
+    unknown = sorted(set(values) - set(known))
+    if unknown:
+        raise error(f"{label}: unknown key(s) {unknown}; known: {sorted(known)}")
+    default = cls()
+    converted = {name: _convert(value, getattr(default, name), where, f"{section}.{name}" if section else name, error)
+                 for name, value in values.items()}
+    try:
+        return dataclasses.replace(default, **converted)
+    except TypeError as exc:
+        raise error(f"{label}: {exc}") from None
 
 
-def load_recipe(path: str | Path, overrides: Sequence[str] = ()) -> Recipe:
-    """Read a YAML recipe and apply ``key.sub=value`` overrides; ConfigError names the bad key."""
-    path = Path(path)
-    raw = read_yaml_mapping(path, "recipe")
+def _convert(value: Any, like: Any, where: str, key: str, error: type[EmoshieldError]) -> Any:
+    """``value`` as the type of the default ``like``."""
+    if dataclasses.is_dataclass(like) and not isinstance(like, type):
+        return value if isinstance(value, type(like)) else build(type(like), value, where, error, key)
+    label = f"{where}: {key}"
+    if isinstance(like, enum.Enum):
+        return choice(type(like), value, label, error)
+    if isinstance(like, tuple):
+        items = split_top_level(value) if isinstance(value, str) else value
+        if not isinstance(items, (list, tuple)):
+            raise error(f"{label}: expected a list, got {value!r}")
+        return tuple(_convert(v.strip() if isinstance(v, str) else v, like[0], where, key, error) if like else v
+                     for v in items)
+    if isinstance(like, bool) or like is None:
+        return value
+    try:
+        return type(like)(value)
+    except (TypeError, ValueError):
+        raise error(f"{label}: expected {type(like).__name__}, got {value!r}") from None
+
+
+def plain(value: Any) -> Any:
+    """Settings as JSON-ready data: dataclasses as dicts, choices by value, tuples as lists."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    return value
+
+
+def apply_overrides(tree: dict[str, Any], overrides: Sequence[str]) -> dict[str, Any]:
+    """``tree`` with each ``key.sub=value`` applied (values read as YAML); ConfigError names a bad one."""
     for item in overrides:
         key, sep, value = item.partition("=")
         if not sep:
             raise ConfigError(f"override {item!r}: expected key=value")
-        _set_dotted(raw, key.strip(), yaml.safe_load(value))
-    return _build(Recipe, raw, str(path))
+        *parents, leaf = key.strip().split(".")
+        node = tree
+        for part in parents:
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                raise ConfigError(f"override {key!r}: {part} is not a section")
+        node[leaf] = yaml.safe_load(value)
+    return tree
 
 
 def split_top_level(text: str, separator: str = ",") -> list[str]:
@@ -129,47 +135,3 @@ def read_yaml_mapping(path: Path, what: str, error: type[EmoshieldError] = Confi
     if not isinstance(raw, dict):
         raise error(f"{path}: a {what} is a mapping of settings")
     return raw
-
-
-def _set_dotted(tree: dict, key: str, value: Any) -> None:
-    *parents, leaf = key.split(".")
-    for part in parents:
-        tree = tree.setdefault(part, {})
-        if not isinstance(tree, dict):
-            raise ConfigError(f"override {key!r}: {part} is not a section")
-    tree[leaf] = value
-
-
-def _build(cls: type, values: dict, where: str):
-    """Instantiate a frozen dataclass from a mapping, checking names and types."""
-    known = {f.name: f for f in fields(cls)}
-    unknown = sorted(set(values) - set(known))
-    if unknown:
-        raise ConfigError(f"{where}: unknown key(s) {unknown}; known: {sorted(known)}")
-    kwargs = {}
-    default = cls()
-    for name, value in values.items():
-        current = getattr(default, name)
-        if hasattr(current, "__dataclass_fields__"):
-            if not isinstance(value, dict):
-                raise ConfigError(f"{where}: {name} must be a section")
-            kwargs[name] = _build(type(current), value, f"{where}: {name}")
-        else:
-            kwargs[name] = _coerce(value, current, f"{where}: {name}")
-    return replace(default, **kwargs)
-
-
-def _coerce(value: Any, like: Any, where: str) -> Any:
-    """Convert ``value`` to the type of the default ``like``."""
-    if isinstance(like, tuple):
-        items = split_top_level(value) if isinstance(value, str) else value
-        if not isinstance(items, (list, tuple)):
-            raise ConfigError(f"{where}: expected a list, got {value!r}")
-        element = type(like[0]) if like else (float if "values" in where else str)
-        return tuple(_coerce(v.strip() if isinstance(v, str) else v, element(), where) for v in items)
-    if isinstance(like, bool) or like is None:
-        return value
-    try:
-        return type(like)(value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"{where}: expected {type(like).__name__}, got {value!r}") from None

@@ -1,120 +1,106 @@
-"""The pipeline steps the commands share: corpus -> manifest -> features -> evaluation -> report.
+"""Experiments: a recipe (YAML) runs corpus -> features -> evaluation -> report, with an optional sweep.
 
-``run_recipe`` runs a whole recipe (``emoshield run``, ``emoshield demo``); the
-steps are also used one by one by the other commands.
+    corpus:     {name: emodb, root: ../shared/corpora/emodb}      # or name: synthetic
+    features:   {set: compare2016}
+    evaluation: {methods: [raw, pca], target: valence, repeats: 5, enrolment: 10}
+    sweep:      {parameter: latent, values: [8, 32, 128], method: adversarial}   # optional
+    output: runs/table2-emodb
+
+Overrides use dotted keys: ``evaluation.repeats=1``, ``corpus.speakers=8``,
+``evaluation.methods=raw,pca``. ``emoshield evaluate`` and ``sweep`` take the
+same steps from files already extracted.
 """
 
 from __future__ import annotations
 
-import os
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import pandas as pd
 
 from emoshield.backends import Compute
-from emoshield.config import CorpusConfig, Recipe, SweepConfig
-from emoshield.evaluation import Evaluation, EvaluationSettings, MethodResult
-from emoshield.evaluation.enrolment import EnrolmentSettings
-from emoshield.features import FeatureSet
+from emoshield.config import apply_overrides, build, plain, read_yaml_mapping
+from emoshield.errors import ConfigError
+from emoshield.evaluation import (
+    Evaluation,
+    EvaluationSettings,
+    MethodResult,
+    write_report,
+)
+from emoshield.evaluation.plots import plot_sweep
+from emoshield.evaluation.protocol import plan_evaluation, run_plan
+from emoshield.features import align_features, drop_failed
+from emoshield.pipeline import CorpusConfig, FeatureConfig, extract_to_file, manifest_of
 from emoshield.progress import console, progress_bar
-from emoshield.types import Target
 
 
-def cores(requested: int | None) -> int:
-    """``requested`` processes, or all cores for 0/None."""
-    return requested or os.cpu_count() or 1
+@dataclass(frozen=True)
+class SweepConfig:
+    """Optional: vary one method parameter (e.g. ``latent``) over values; empty = no sweep.
+
+    ``method`` may fix other parameters: ``adversarial(front_end=speaker)``. The swept
+    variants are evaluated after ``evaluation.methods`` (the baselines), in one run.
+    """
+
+    parameter: str = ""
+    values: tuple[float, ...] = ()
+    method: str = "adversarial"
+
+    def __post_init__(self) -> None:
+        try:
+            object.__setattr__(self, "values", tuple(float(v) for v in self.values))
+        except (TypeError, ValueError):
+            raise ConfigError(f"sweep values must be numbers, got {list(self.values)}") from None
+
+    def specs(self) -> tuple[str, ...]:
+        """One method spec per value: ``adversarial(latent=64)``; none when no parameter is set."""
+        if not self.parameter:
+            return ()
+        if not self.values:
+            raise ConfigError(f"sweep over {self.parameter!r} has no values")
+        method = self.method.strip()
+        if method.endswith(")"):  # fixed parameters: adversarial(front_end=speaker) -> adversarial(front_end=speaker,kl_weight=0.1)
+            return tuple(f"{method[:-1]},{self.parameter}={v:g})" for v in self.values)
+        return tuple(f"{method}({self.parameter}={v:g})" for v in self.values)
 
 
-def synthesise(out_dir: Path, speakers: int, utterances: int, seed: int, imbalanced: bool = False) -> pd.DataFrame:
-    """Generate the synthetic corpus with a progress bar."""
-    from emoshield.synthetic import SyntheticSpec, generate_corpus, plan_utterances
+@dataclass(frozen=True)
+class Recipe:
+    name: str = "experiment"
+    corpus: CorpusConfig = field(default_factory=CorpusConfig)
+    features: FeatureConfig = field(default_factory=FeatureConfig)
+    evaluation: EvaluationSettings = field(default_factory=lambda: EvaluationSettings(compute=Compute(workers=None)))
+    sweep: SweepConfig = field(default_factory=SweepConfig)
+    output: str = "runs/experiment"
 
-    spec = SyntheticSpec(n_speakers=speakers, utterances_per_speaker=utterances, seed=seed, imbalanced=imbalanced)
-    with progress_bar("synthesising", sum(len(plan) for plan in plan_utterances(spec))) as advance:
-        return generate_corpus(out_dir, spec, progress=advance)
-
-
-def build_manifest(corpus: CorpusConfig, out_dir: Path) -> pd.DataFrame:
-    """The manifest a recipe's corpus section names (several corpora joined by '+')."""
-    from emoshield.corpora import load_corpus
-    from emoshield.manifest import write_manifest
-
-    if corpus.name == "synthetic":
-        return synthesise(out_dir / "corpus", corpus.speakers, corpus.utterances, corpus.seed, corpus.imbalanced)
-    names, roots = corpus.name.split("+"), corpus.root.split("+")
-    if len(names) != len(roots):
-        from emoshield.errors import ConfigError
-
-        raise ConfigError(f"corpus: {len(names)} name(s) but {len(roots)} root(s) ({corpus.name} / {corpus.root})")
-    frames = []
-    for name, root in zip(names, roots):
-        result = load_corpus(name, root)
-        for rejected in result.rejected[:5]:
-            console.print(f"[yellow]rejected[/yellow] {rejected.path}: {rejected.reason}")
-        frames.append(result.manifest)
-    manifest = pd.concat(frames, ignore_index=True)
-    write_manifest(manifest, out_dir / "manifest.csv")
-    return manifest
+    def as_dict(self) -> dict[str, Any]:
+        return plain(self)
 
 
-def extract(
-    manifest: pd.DataFrame,
-    feature_set: FeatureSet,
-    output: Path,
-    cache_dir: Path | None,
-    compute: Compute,
-) -> pd.DataFrame:
-    """Extract, write the feature file and its failure list, and say what happened."""
-    from emoshield.features import extract_features, write_failures, write_features
-
-    files = manifest["file"].tolist()
-    with progress_bar(f"extracting {feature_set.value}", len(files)) as advance:
-        result = extract_features(
-            files, feature_set, workers=compute.workers, cache_dir=cache_dir, progress=advance,
-            ray_address=compute.address, backend=compute.backend,
-        )
-    write_features(result.frame, output)
-    failures_path = write_failures(result.failures, output)
-    for file, note in result.notes[:5]:
-        console.print(f"[cyan]note[/cyan] {file}: {note}")
-    if len(result.notes) > 5:
-        console.print(f"[cyan]... {len(result.notes)} notes in all[/cyan]")
-    for failure in result.failures[:20]:
-        console.print(f"[yellow]failed[/yellow] {failure.file}: {failure.reason}")
-    done = len(files) - len(result.failures)
-    console.print(
-        f"wrote {feature_set.value} features of {done}/{len(files)} files to {output}"
-        + (f"; failures listed in {failures_path}" if result.failures else "")
-    )
-    return result.frame
+def load_recipe(path: str | Path, overrides: Sequence[str] = ()) -> Recipe:
+    """Read a YAML recipe and apply ``key.sub=value`` overrides; ConfigError names the bad key."""
+    raw = apply_overrides(read_yaml_mapping(Path(path), "recipe"), overrides)
+    evaluation = raw.pop("evaluation", {})
+    if not isinstance(evaluation, dict):
+        raise ConfigError(f"{path}: evaluation must be a section (a mapping of settings)")
+    return replace(build(Recipe, raw, str(path)), evaluation=EvaluationSettings.from_recipe(evaluation, f"{path}: evaluation"))
 
 
-def evaluate(
-    frame: pd.DataFrame,
-    manifest: pd.DataFrame,
-    features: Path,
-    settings: EvaluationSettings,
-    output: Path,
-    extra: dict[str, Any] | None = None,
-    fresh: bool = False,
-) -> Evaluation:
-    """Evaluate the methods on the features, write the report, return the results.
+def evaluate_to_report(frame: pd.DataFrame, manifest: pd.DataFrame, features: Path, settings: EvaluationSettings,
+                       output: Path, extra: dict[str, Any] | None = None, fresh: bool = False) -> Evaluation:
+    """Evaluate the methods on the features, write the report into ``output``, return the results.
 
     Finished fold fits are kept under ``output/checkpoints`` and reused by a rerun
     (``fresh``: fit everything again).
     """
-    from emoshield.evaluation import evaluate_methods, write_report
-    from emoshield.evaluation.protocol import Dataset, count_steps
-    from emoshield.features import align_features, drop_failed
-
     manifest, dropped = drop_failed(manifest, features)
     if dropped:
         console.print(f"[yellow]left out {len(dropped)} file(s) whose extraction failed[/yellow] (listed beside {features})")
     X = align_features(frame, manifest)
-    data = Dataset.from_manifest(X, manifest, settings.target)
-    with progress_bar("evaluating", count_steps(data, settings)) as advance:
-        results = evaluate_methods(X, manifest, settings, progress=advance, checkpoints=output / "checkpoints", fresh=fresh)
+    data, plan = plan_evaluation(X, manifest, settings)
+    with progress_bar("evaluating", len(plan.tasks)) as advance:
+        results = run_plan(data, plan, settings, progress=advance, checkpoints=output / "checkpoints", fresh=fresh)
     context = {
         "data": {
             "features": str(features),
@@ -133,43 +119,35 @@ def evaluate(
     return results
 
 
-def settings_of(recipe: Recipe) -> EvaluationSettings:
-    """The evaluation settings a recipe describes."""
-    section = recipe.evaluation
-    return EvaluationSettings(
-        methods=section.methods + recipe.sweep.specs(),
-        target=Target(section.target),
-        repeats=section.repeats,
-        attackers=section.attackers,
-        metrics=section.metrics,
-        privacy_folds=section.privacy_folds,
-        bootstrap=section.bootstrap,
-        emotion_folds=section.emotion_folds or None,
-        seed=section.seed,
-        workers=cores(section.workers),
-        enrolment=EnrolmentSettings.parse(section.enrolment, section.enrolment_from),
-    )
+def sweep_to_report(frame: pd.DataFrame, manifest: pd.DataFrame, features: Path, settings: EvaluationSettings,
+                    sweep: SweepConfig, output: Path, extra: dict[str, Any] | None = None,
+                    fresh: bool = False) -> Evaluation:
+    """The baselines of ``settings`` and every value of the sweep in one evaluation; ``sweep.png`` beside
+    the report."""
+    settings = replace(settings, methods=settings.methods + sweep.specs())
+    results = evaluate_to_report(frame, manifest, features, settings, output, {"sweep": asdict(sweep), **(extra or {})},
+                                 fresh)
+    swept = sweep_results(results, sweep)
+    baselines = [r for r in results if r not in swept]
+    plot_sweep(swept, baselines, sweep.parameter, sweep.values, output / "sweep.png")
+    return results
 
 
 def run_recipe(recipe: Recipe, fresh: bool = False) -> tuple[Path, Evaluation]:
     """Corpus, features and evaluation of a recipe, into ``recipe.output``; returns the report folder."""
     out = Path(recipe.output)
-    settings = settings_of(recipe)  # fail on a bad target before any work
-    manifest = build_manifest(recipe.corpus, out)
+    recipe.sweep.specs()  # fail on a sweep without values before any work
+    manifest = manifest_of(recipe.corpus, out)
     features = out / "features.parquet"
-    frame = extract(manifest, FeatureSet(recipe.features.set), features, None, Compute(workers=cores(recipe.features.workers)))
-    results = evaluate(frame, manifest, features, settings, out / "report", {"recipe": recipe.as_dict()}, fresh)
+    frame = extract_to_file(manifest, recipe.features.set, features, None, Compute(workers=recipe.features.workers or None))
+    extra = {"recipe": recipe.as_dict()}
     if recipe.sweep.parameter:
-        plot_sweep_of(results, recipe.sweep, out / "report")
-    return out / "report", results
+        return out / "report", sweep_to_report(frame, manifest, features, recipe.evaluation, recipe.sweep,
+                                               out / "report", extra, fresh)
+    return out / "report", evaluate_to_report(frame, manifest, features, recipe.evaluation, out / "report", extra, fresh)
 
 
-def plot_sweep_of(results: list[MethodResult], sweep: SweepConfig, report: Path) -> Path:
-    """``sweep.png`` beside the report: each metric of the swept method against the parameter."""
-    from emoshield.evaluation.plots import plot_sweep
-
-    specs = sweep.specs()
+def sweep_results(results: Sequence[MethodResult], sweep: SweepConfig) -> list[MethodResult]:
+    """The swept variants' results, in the order of the sweep's values."""
     by_method = {r.method: r for r in results}
-    baselines = [r for r in results if r.method not in specs]
-    swept = [by_method[spec] for spec in specs]
-    return plot_sweep(swept, baselines, sweep.parameter, sweep.values, report / "sweep.png")
+    return [by_method[spec] for spec in sweep.specs()]

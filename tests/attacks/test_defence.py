@@ -38,12 +38,12 @@ def test_the_frontier_takes_the_strongest_worst_case_attacker_per_mode_and_layer
 
 
 def test_a_sweep_runs_the_study_per_strength_and_writes_the_frontier(tmp_path):
-    from emoshield.attacks.experiment import load_attack_recipe, run_attack_study
-    from emoshield.attacks.train import TrainSettings
+    from emoshield.attacks.recipe import load_attack_recipe, run_attack_study
+    from emoshield.attacks.train import FitSettings
 
     recipe = load_attack_recipe(RECIPE)
     study = replace(recipe.study, scenarios=("worst",), modes=("splice", "probe"), layers=("pool1", "dense2"),
-                    probe_layers=("pool1",), initialisation="independent", training=TrainSettings(epochs=1))
+                    probe_layers=("pool1",), initialisation="independent", training=FitSettings(epochs=1))
     recipe = replace(recipe, study=study, defences=(0.0, 1.0), other=replace(recipe.other, name=""),
                      output=str(tmp_path / "sweep"))
     table = run_attack_study(recipe)
@@ -57,7 +57,7 @@ def test_a_sweep_runs_the_study_per_strength_and_writes_the_frontier(tmp_path):
 
 
 def test_a_negative_or_unreadable_strength_is_refused_naming_the_field():
-    from emoshield.attacks.experiment import AttackRecipe
+    from emoshield.attacks.recipe import AttackRecipe
 
     for bad in ((-1.0,), ("strong",)):
         with pytest.raises(ConfigError, match="defences"):

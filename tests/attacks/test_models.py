@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 import torch
 
-from emoshield.attacks.models import FAMILIES, INPUTS, SHARED_LAYERS, WIDTHS, build_network, layer_shapes
+from emoshield.attacks.models import (
+    FAMILIES,
+    INPUTS,
+    SHARED_LAYERS,
+    WIDTHS,
+    build_network,
+    layer_shapes,
+)
 from emoshield.errors import ConfigError
 
 CNNS = [f for f in FAMILIES if f != "lstm"]
@@ -61,7 +68,7 @@ def test_the_layers_command_lists_readout_points_and_refuses_unknown_architectur
     import sys
 
     def emoshield(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "emoshield.cli", *args], capture_output=True, text=True, timeout=120)
+        return subprocess.run([sys.executable, "-m", "emoshield", *args], capture_output=True, text=True, timeout=120)
 
     listed = emoshield("attack", "layers", "--arch", "resnet")
     assert listed.returncode == 0 and f"pool1          {WIDTHS[0]} x 32 x 48  (shared by the CNN families)" in listed.stdout

@@ -12,7 +12,7 @@ import pytest
 
 from emoshield.attacks.models import INPUTS, build_network
 from emoshield.attacks.modes import panel, probe, splice, time_pooled
-from emoshield.attacks.train import TrainSettings, fit
+from emoshield.attacks.train import FitSettings, fit
 
 
 def toy(n: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -29,24 +29,24 @@ def toy(n: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarr
 @pytest.fixture(scope="module")
 def target():
     X, _, emotion, _ = toy(96, 0)
-    return fit(build_network("vgg", {"emotion": 2}), X, {"emotion": emotion}, TrainSettings(epochs=3), seed=0)
+    return fit(build_network("vgg", {"emotion": 2}), X, {"emotion": emotion}, FitSettings(epochs=3), seed=0)
 
 
 def test_splice_reads_the_intercepted_layer_with_the_attackers_later_layers(target):
     X, gender, emotion, _ = toy(96, 1)
     scored, _, _, _ = toy(64, 2)
     attacker = fit(build_network("vgg", {"gender": 2, "emotion": 2}), X, {"gender": gender, "emotion": emotion},
-                   TrainSettings(epochs=3), seed=1)
+                   FitSettings(epochs=3), seed=1)
     assert splice(target, attacker, scored, "pool1").shape == (64,)
 
 
 @pytest.mark.parametrize("seed", range(6))
 def test_the_probe_finds_the_gender_in_an_early_layer_whatever_the_seed(seed):
     X0, _, emotion0, _ = toy(96, 0)
-    target = fit(build_network("vgg", {"emotion": 2}), X0, {"emotion": emotion0}, TrainSettings(epochs=3), seed=seed)
+    target = fit(build_network("vgg", {"emotion": 2}), X0, {"emotion": emotion0}, FitSettings(epochs=3), seed=seed)
     X, gender, _, _ = toy(96, 1)
     scored, truth, _, _ = toy(64, 2)
-    guesses = probe(target, "resnet", X, {"gender": gender}, scored, "pool1", TrainSettings(epochs=6), seed=2 + seed)
+    guesses = probe(target, "resnet", X, {"gender": gender}, scored, "pool1", FitSettings(epochs=6), seed=2 + seed)
     assert (guesses == truth).mean() >= 0.9
 
 

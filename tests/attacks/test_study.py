@@ -16,7 +16,7 @@ RECIPE = Path(__file__).resolve().parents[2] / "configs" / "attack_study_tiny.ya
 @pytest.fixture(scope="module")
 def study(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("attack-study") / "out"
-    result = subprocess.run([sys.executable, "-m", "emoshield.cli", "attack", "study", "--config", str(RECIPE), "-o", str(out)],
+    result = subprocess.run([sys.executable, "-m", "emoshield", "attack", "study", "--config", str(RECIPE), "-o", str(out)],
                             capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stderr
     assert "## Table 2, splice, at pool1" in result.stdout
@@ -50,17 +50,17 @@ def test_the_tiny_study_reports_every_mode_scenario_and_layer(study):
 
 def test_table4_from_two_reports_and_a_clear_error_for_a_missing_one(study, tmp_path):
     report = str(study / "report.json")
-    done = subprocess.run([sys.executable, "-m", "emoshield.cli", "attack", "table4", "--llds", report,
+    done = subprocess.run([sys.executable, "-m", "emoshield", "attack", "table4", "--llds", report,
                            "--spectrograms", report], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert "## Table 4, splice, at pool1" in done.stdout and "| s2 | resnet |" in done.stdout
-    missing = subprocess.run([sys.executable, "-m", "emoshield.cli", "attack", "table4", "--llds", str(tmp_path / "no.json"),
+    missing = subprocess.run([sys.executable, "-m", "emoshield", "attack", "table4", "--llds", str(tmp_path / "no.json"),
                               "--spectrograms", report], capture_output=True, text=True)
     assert missing.returncode == 1 and "--llds" in missing.stderr and "Traceback" not in missing.stderr
 
 
 def test_a_resumed_study_fits_nothing(study):
-    from emoshield.attacks.experiment import load_attack_recipe, prepare_corpus
+    from emoshield.attacks.recipe import load_attack_recipe, prepare_corpus
     from emoshield.attacks.study import planned_steps, run_study
 
     recipe = load_attack_recipe(RECIPE)
@@ -89,7 +89,7 @@ def test_a_resumed_study_fits_nothing(study):
 
 
 def test_a_defended_target_is_studied_like_any_other(study, tmp_path):
-    from emoshield.attacks.experiment import load_attack_recipe, prepare_corpus
+    from emoshield.attacks.recipe import load_attack_recipe, prepare_corpus
     from emoshield.attacks.report import leakage
     from emoshield.attacks.study import planned_steps, run_study
 
@@ -108,14 +108,14 @@ def _mtimes(folder: Path) -> dict[str, int]:
 
 
 def test_a_mode_added_to_a_finished_study_refits_no_network(study, tmp_path):
-    from emoshield.attacks.experiment import load_attack_recipe, prepare_corpus
+    from emoshield.attacks.recipe import load_attack_recipe, prepare_corpus
     from emoshield.attacks.study import planned_steps, run_study
-    from emoshield.attacks.train import TrainSettings
+    from emoshield.attacks.train import FitSettings
 
     recipe = load_attack_recipe(RECIPE)
     target = prepare_corpus(recipe.target, study / "data" / "target")
     settings = replace(recipe.study, scenarios=("worst", "s2"), modes=("splice", "probe"), layers=("pool1",),
-                       training=TrainSettings(epochs=1))
+                       training=FitSettings(epochs=1))
     run_study(target, None, settings, tmp_path)
     networks = _mtimes(tmp_path)
     assert len(networks) == 2 + 2 * 4  # T and four splice attackers per fold
@@ -129,14 +129,14 @@ def test_a_mode_added_to_a_finished_study_refits_no_network(study, tmp_path):
 
 
 def test_a_defence_sweep_trains_the_splice_attackers_once_for_every_strength(study, tmp_path):
-    from emoshield.attacks.experiment import load_attack_recipe, prepare_corpus
+    from emoshield.attacks.recipe import load_attack_recipe, prepare_corpus
     from emoshield.attacks.study import planned_steps, run_study
-    from emoshield.attacks.train import TrainSettings
+    from emoshield.attacks.train import FitSettings
 
     recipe = load_attack_recipe(RECIPE)
     target = prepare_corpus(recipe.target, study / "data" / "target")
     settings = replace(recipe.study, scenarios=("worst",), modes=("splice",), layers=("pool1",),
-                       training=TrainSettings(epochs=1))
+                       training=FitSettings(epochs=1))
     undefended = run_study(target, None, settings, tmp_path / "defence-0", models=tmp_path)
     attackers = _mtimes(tmp_path / "attackers")
     assert len(attackers) == 2 * 2  # A_g and A_a per fold
@@ -148,16 +148,16 @@ def test_a_defence_sweep_trains_the_splice_attackers_once_for_every_strength(stu
 
 
 def test_folds_and_attackers_in_parallel_processes_give_what_one_process_gives(study, tmp_path):
-    from emoshield.attacks.experiment import load_attack_recipe, prepare_corpus
+    from emoshield.attacks.recipe import load_attack_recipe, prepare_corpus
     from emoshield.attacks.study import run_study
-    from emoshield.attacks.train import TrainSettings
+    from emoshield.attacks.train import FitSettings
     from emoshield.backends import Compute
 
     recipe = load_attack_recipe(RECIPE)
     target = prepare_corpus(recipe.target, study / "data" / "target")
     other = prepare_corpus(recipe.other, study / "data" / "other")
     settings = replace(recipe.study, scenarios=("worst", "s1"), modes=("splice", "probe"), layers=("pool2",),
-                       training=TrainSettings(epochs=1))
+                       training=FitSettings(epochs=1))
     alone = run_study(target, other, settings, tmp_path / "one")
     parallel = run_study(target, other, settings, tmp_path / "two", compute=Compute(workers=2))
     assert [r["records"] for r in parallel] == [r["records"] for r in alone]
@@ -165,15 +165,15 @@ def test_folds_and_attackers_in_parallel_processes_give_what_one_process_gives(s
 
 
 def test_a_target_trained_on_llds_is_studied_with_attackers_that_read_llds(study, tmp_path):
-    from emoshield.attacks.experiment import load_attack_recipe, prepare_corpus
+    from emoshield.attacks.recipe import load_attack_recipe, prepare_corpus
     from emoshield.attacks.report import leakage
     from emoshield.attacks.study import run_study
-    from emoshield.attacks.train import TrainSettings
+    from emoshield.attacks.train import FitSettings
 
     recipe = load_attack_recipe(RECIPE)
     target = prepare_corpus(recipe.target, study / "data" / "target")
     settings = replace(recipe.study, features="lld", scenarios=("worst", "s2"), modes=("splice", "probe"),
-                       layers=("pool1",), training=TrainSettings(epochs=1))
+                       layers=("pool1",), training=FitSettings(epochs=1))
     results = run_study(target, None, settings, tmp_path)
     assert {(e["mode"], e["scenario"], e["attacker"]) for e in leakage(results, target)} == {
         ("splice", "worst", "vgg"), ("splice", "s2", "resnet"), ("probe", "worst", "vgg"), ("probe", "s2", "resnet")}
@@ -182,7 +182,7 @@ def test_a_target_trained_on_llds_is_studied_with_attackers_that_read_llds(study
 def test_leakage_by_intensity_weighted_by_counts_is_the_overall(study):
     import numpy as np
 
-    from emoshield.attacks.experiment import load_attack_recipe, prepare_corpus
+    from emoshield.attacks.recipe import load_attack_recipe, prepare_corpus
     from emoshield.attacks.report import leakage
 
     recipe = load_attack_recipe(RECIPE)
@@ -196,7 +196,7 @@ def test_leakage_by_intensity_weighted_by_counts_is_the_overall(study):
 
 
 def test_every_attack_recipe_loads():
-    from emoshield.attacks.experiment import load_attack_recipe
+    from emoshield.attacks.recipe import load_attack_recipe
 
     recipes = sorted(RECIPE.parent.glob("attack_*.yaml"))
     assert RECIPE in recipes
@@ -207,6 +207,6 @@ def test_every_attack_recipe_loads():
 def test_a_recipe_whose_second_corpus_is_the_target_is_refused(tmp_path):
     recipe = tmp_path / "same.yaml"
     recipe.write_text("target: {name: synthetic, seed: 1}\nother: {name: synthetic, seed: 1}\n")
-    result = subprocess.run([sys.executable, "-m", "emoshield.cli", "attack", "study", "--config", str(recipe), "-o",
+    result = subprocess.run([sys.executable, "-m", "emoshield", "attack", "study", "--config", str(recipe), "-o",
                              str(tmp_path / "out")], capture_output=True, text=True, timeout=300)
     assert result.returncode == 1 and "other: the second corpus is the target corpus itself" in result.stderr

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 
-
 @dataclass(frozen=True)
 class Fake:
     """A fake corpus tree: its root, the files that must load, and those that must be

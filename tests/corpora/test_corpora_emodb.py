@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from emoshield.corpora import load_corpus
 from emoshield.corpora import emodb as loader
+from emoshield.corpora import load_corpus
 from emoshield.corpora.base import Reject
 
 FEMALE = {"08", "09", "13", "14", "16"}

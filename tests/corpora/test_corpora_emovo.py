@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from emoshield.corpora import load_corpus
 from emoshield.corpora import emovo as loader
+from emoshield.corpora import load_corpus
 
 
 def test_row_fields(emovo) -> None:

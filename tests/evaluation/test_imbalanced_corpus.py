@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from emoshield.backends import Compute
 from emoshield.evaluation import EvaluationSettings, evaluate_methods
 from emoshield.features import align_features, extract_features
 from emoshield.synthetic import SyntheticSpec, generate_corpus
@@ -13,7 +14,7 @@ def test_valence_is_recognised_steadily_when_speakers_are_imbalanced(tmp_path):
     manifest = generate_corpus(tmp_path, SyntheticSpec(n_speakers=12, utterances_per_speaker=9, imbalanced=True))
     counts = manifest["speaker"].value_counts()
     assert counts.min() == 2 and counts.max() == 30
-    frame = extract_features(manifest["file"].tolist(), "egemaps", workers=2, cache_dir=False).frame
+    frame = extract_features(manifest["file"].tolist(), "egemaps", Compute(workers=2), cache_dir=False).frame
     X = align_features(frame, manifest)
     settings = EvaluationSettings(methods=("raw",), metrics=("emotion",), repeats=3, bootstrap=200)
     result = evaluate_methods(X, manifest, settings)[0]

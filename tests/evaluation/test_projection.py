@@ -1,6 +1,5 @@
-from tests.evaluation.test_protocol import _data
-
 from emoshield.evaluation.projection import project_methods
+from tests.evaluation.test_protocol import _data
 
 
 def test_projection_plot_has_a_column_per_method(tmp_path):

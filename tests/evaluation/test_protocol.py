@@ -118,7 +118,7 @@ def test_report_files_and_keys(tmp_path):
     assert isinstance(report["notes"], list) and isinstance(report["warnings"], dict)
     for entry in report["results"]:
         for metric in ("emotion_uar", "gender_leakage", "gender_leakage_seen", "language_leakage", "speaker_id_acc",
-                       "speaker_eer", "membership_auc", "gender_acc_seed000"):
+                       "speaker_eer", "membership_auc", "gender_acc_ali"):
             assert {"mean", "sd", "n", "chance", "ci95"} <= set(entry["metrics"][metric])
         assert set(entry["metrics"]["speaker_eer"]["trials"]) == {"target", "non_target"}
     assert "difference_from_raw" in report["results"][1] and "difference_from_raw" not in report["results"][0]

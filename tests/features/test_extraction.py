@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from emoshield.errors import FeatureError
+from emoshield.backends import Compute
+from emoshield.errors import ConfigError, FeatureError
 from emoshield.features import FeatureSet, extract_features, to_sequences
 from emoshield.features import extract as extract_module
 
@@ -37,7 +38,7 @@ def loads(monkeypatch: pytest.MonkeyPatch) -> Callable[[int | None], list[str]]:
 def test_bad_files_are_listed_and_the_rest_extracted(make_wav, bad_wavs: dict[str, Path]) -> None:
     good = [make_wav("a.wav"), make_wav("b.wav", seed=1)]
     files = [good[0], *bad_wavs.values(), good[1]]
-    result = extract_features(files, FeatureSet.EGEMAPS, workers=1, cache_dir=False)
+    result = extract_features(files, FeatureSet.EGEMAPS, Compute(workers=1), cache_dir=False)
     assert list(result.frame.index) == [str(p) for p in good]
     assert result.frame.index.name == "file" and result.frame.shape == (2, 88)
     reasons = {Path(f.file).stem: f.reason for f in result.failures}
@@ -50,12 +51,12 @@ def test_bad_files_are_listed_and_the_rest_extracted(make_wav, bad_wavs: dict[st
 
 def test_all_failing_raises(bad_wavs: dict[str, Path]) -> None:
     with pytest.raises(FeatureError, match="all 4 file"):
-        extract_features(list(bad_wavs.values()), "mfcc", workers=1, cache_dir=False)
+        extract_features(list(bad_wavs.values()), "mfcc", Compute(workers=1), cache_dir=False)
 
 
 def test_stereo_and_44k_are_handled_with_notes(make_wav) -> None:
     stereo, fast = make_wav("stereo.wav", channels=2), make_wav("fast.wav", rate=44100)
-    result = extract_features([stereo, fast], "egemaps", workers=1, cache_dir=False)
+    result = extract_features([stereo, fast], "egemaps", Compute(workers=1), cache_dir=False)
     assert result.frame.shape == (2, 88) and not result.failures
     assert result.notes == [
         (str(stereo), "mixed down 2 channels"),
@@ -67,7 +68,7 @@ def test_stereo_and_44k_are_handled_with_notes(make_wav) -> None:
 
 def test_frame_level_index_and_sequences(make_wav) -> None:
     files = [make_wav("one.wav", seconds=1.0), make_wav("two.wav", seconds=0.5)]
-    frame = extract_features(files, "is09", workers=1, cache_dir=False).frame
+    frame = extract_features(files, "is09", Compute(workers=1), cache_dir=False).frame
     assert frame.index.names == ["file", "start", "end"] and frame.attrs["feature_set"] == "is09"
     sequences = to_sequences(frame)
     assert list(sequences) == [str(f) for f in files]
@@ -80,9 +81,9 @@ def test_frame_level_index_and_sequences(make_wav) -> None:
 def test_two_workers_give_the_same_numbers_as_one(make_wav, bad_wavs: dict[str, Path], feature_set: str) -> None:
     files = [make_wav(f"w{i}.wav", seed=i) for i in range(5)] + [bad_wavs["corrupt"]]
     seen: list[tuple[int, int]] = []
-    serial = extract_features(files, feature_set, workers=1, cache_dir=False)
+    serial = extract_features(files, feature_set, Compute(workers=1), cache_dir=False)
     parallel = extract_features(
-        files, feature_set, workers=2, cache_dir=False, progress=lambda d, n: seen.append((d, n))
+        files, feature_set, Compute(workers=2), cache_dir=False, progress=lambda d, n: seen.append((d, n))
     )
     pd.testing.assert_frame_equal(serial.frame, parallel.frame)
     assert parallel.failures == serial.failures and len(parallel.failures) == 1
@@ -92,16 +93,16 @@ def test_two_workers_give_the_same_numbers_as_one(make_wav, bad_wavs: dict[str, 
 def test_duplicates_are_extracted_once(make_wav, loads) -> None:
     calls = loads()
     path = make_wav("dup.wav")
-    result = extract_features([path, str(path)], "mfcc", workers=1, cache_dir=False)
+    result = extract_features([path, str(path)], "mfcc", Compute(workers=1), cache_dir=False)
     assert calls == ["dup.wav"] and result.frame.index.get_level_values("file").nunique() == 1
 
 
 def test_rerun_reads_the_cache_only(make_wav, tmp_path: Path, loads) -> None:
     files = [make_wav(f"c{i}.wav", seed=i) for i in range(3)] + [make_wav("c44.wav", rate=44100)]
     calls = loads()
-    first = extract_features(files, "mfcc", workers=1, cache_dir=tmp_path / "cache")
+    first = extract_features(files, "mfcc", Compute(workers=1), cache_dir=tmp_path / "cache")
     assert len(calls) == 4 and first.cached == 0
-    second = extract_features(files, "mfcc", workers=1, cache_dir=tmp_path / "cache")
+    second = extract_features(files, "mfcc", Compute(workers=1), cache_dir=tmp_path / "cache")
     assert len(calls) == 4 and second.cached == 4
     pd.testing.assert_frame_equal(first.frame, second.frame)
     assert second.notes == first.notes == [(str(files[3]), "resampled 44100→16000 Hz")]
@@ -110,14 +111,14 @@ def test_rerun_reads_the_cache_only(make_wav, tmp_path: Path, loads) -> None:
 @pytest.mark.parametrize("feature_set", ["egemaps", "mfcc"])
 def test_a_cached_rerun_starts_no_workers(make_wav, tmp_path: Path, monkeypatch, feature_set: str) -> None:
     files = [make_wav(f"r{i}.wav", seed=i) for i in range(4)]
-    first = extract_features(files, feature_set, workers=2, cache_dir=tmp_path / "cache")
+    first = extract_features(files, feature_set, Compute(workers=2), cache_dir=tmp_path / "cache")
 
     def no_workers(*args, **kwargs):
         raise AssertionError("a cached rerun started workers")
 
     monkeypatch.setattr(extract_module, "_run_pool", no_workers)
     monkeypatch.setattr(extract_module, "_run_threads", no_workers)
-    again = extract_features([*files, tmp_path / "gone.wav"], feature_set, workers=2, cache_dir=tmp_path / "cache")
+    again = extract_features([*files, tmp_path / "gone.wav"], feature_set, Compute(workers=2), cache_dir=tmp_path / "cache")
     assert again.cached == 4 and [f.reason for f in again.failures] == ["no such file"]
     pd.testing.assert_frame_equal(first.frame, again.frame)
 
@@ -125,10 +126,10 @@ def test_a_cached_rerun_starts_no_workers(make_wav, tmp_path: Path, monkeypatch,
 def test_changed_file_or_set_misses_the_cache(make_wav, tmp_path: Path, loads) -> None:
     files = [make_wav("x.wav"), make_wav("y.wav", seed=1)]
     calls = loads()
-    extract_features(files, "mfcc", workers=1, cache_dir=tmp_path / "cache")
+    extract_features(files, "mfcc", Compute(workers=1), cache_dir=tmp_path / "cache")
     make_wav("y.wav", seed=2)  # new content, same name
-    extract_features(files, "mfcc", workers=1, cache_dir=tmp_path / "cache")
-    extract_features(files, "logmel", workers=1, cache_dir=tmp_path / "cache")
+    extract_features(files, "mfcc", Compute(workers=1), cache_dir=tmp_path / "cache")
+    extract_features(files, "logmel", Compute(workers=1), cache_dir=tmp_path / "cache")
     assert calls == ["x.wav", "y.wav", "y.wav", "x.wav", "y.wav"]
 
 
@@ -137,21 +138,21 @@ def test_interrupted_run_resumes_without_recomputing(make_wav, tmp_path: Path, l
     cache = tmp_path / "cache"
     loads(interrupt_at=3)
     with pytest.raises(KeyboardInterrupt):
-        extract_features(files, "mfcc", workers=1, cache_dir=cache)
+        extract_features(files, "mfcc", Compute(workers=1), cache_dir=cache)
     assert len(list(cache.rglob("*.npz"))) == 2 and not list(cache.rglob("*.partial"))
     calls = loads()
-    result = extract_features(files, "mfcc", workers=1, cache_dir=cache)
+    result = extract_features(files, "mfcc", Compute(workers=1), cache_dir=cache)
     assert calls == ["r2.wav", "r3.wav"] and result.cached == 2
 
 
 def test_unreadable_cache_entry_is_recomputed(make_wav, tmp_path: Path, loads) -> None:
     path = make_wav("z.wav")
     cache = tmp_path / "cache"
-    first = extract_features([path], "mfcc", workers=1, cache_dir=cache)
+    first = extract_features([path], "mfcc", Compute(workers=1), cache_dir=cache)
     (entry,) = cache.rglob("*.npz")
     entry.write_bytes(b"truncated")
     calls = loads()
-    again = extract_features([path], "mfcc", workers=1, cache_dir=cache)
+    again = extract_features([path], "mfcc", Compute(workers=1), cache_dir=cache)
     assert calls == ["z.wav"]
     pd.testing.assert_frame_equal(first.frame, again.frame)
 
@@ -161,14 +162,14 @@ def test_cache_location_default_and_disabled(
 ) -> None:
     monkeypatch.setenv("EMOSHIELD_CACHE", str(tmp_path / "env-cache"))
     path = make_wav("e.wav")
-    extract_features([path], "mfcc", workers=1, cache_dir=False)
+    extract_features([path], "mfcc", Compute(workers=1), cache_dir=False)
     assert not (tmp_path / "env-cache").exists()
-    extract_features([path], "mfcc", workers=1)
+    extract_features([path], "mfcc", Compute(workers=1))
     assert len(list((tmp_path / "env-cache" / "mfcc").rglob("*.npz"))) == 1
 
 
 def test_no_files_or_no_workers_is_an_error(make_wav) -> None:
     with pytest.raises(FeatureError, match="no audio files"):
         extract_features([], "mfcc", cache_dir=False)
-    with pytest.raises(FeatureError, match="workers must be at least 1"):
-        extract_features([make_wav("w.wav")], "mfcc", workers=0, cache_dir=False)
+    with pytest.raises(ConfigError, match="workers must be at least 1"):  # refused where the Compute is made
+        extract_features([make_wav("w.wav")], "mfcc", Compute(workers=0), cache_dir=False)

@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from emoshield.cli import app
+from emoshield.commands import app
 from emoshield.errors import FeatureError
 from emoshield.features import read_features, write_features
 from emoshield.features.public_projection import project_on_public

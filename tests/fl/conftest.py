@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from emoshield.backends import Compute
 from emoshield.features import FeatureSet, extract_features, write_features
 from emoshield.fl.data import Samples, prepare_samples
 from emoshield.synthetic import SyntheticSpec, generate_corpus
@@ -23,7 +24,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, pd.DataFrame
 
 def _features(corpus: tuple[Path, pd.DataFrame], feature_set: FeatureSet) -> Path:
     root, manifest = corpus
-    result = extract_features(manifest["file"].tolist(), feature_set, workers=1, cache_dir=False)
+    result = extract_features(manifest["file"].tolist(), feature_set, Compute(workers=1), cache_dir=False)
     return write_features(result.frame, root / f"{feature_set.value}.parquet")
 
 

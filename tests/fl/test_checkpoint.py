@@ -1,7 +1,7 @@
 import numpy as np
 
 from emoshield.fl.checkpoint import FoldStore, experiment_key
-from emoshield.fl.server_app import FederatedOutcome, RoundRecord
+from emoshield.fl.plan import FederatedOutcome, RoundRecord
 from emoshield.fl.settings import settings_from
 from tests.fl.conftest import toy_samples
 

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 import torch
 
+from emoshield.backends import Compute
 from emoshield.errors import ConfigError
 from emoshield.features import read_features
 from emoshield.fl.encoder import Z_LOW, Z_SPAN, federate
@@ -81,10 +82,10 @@ def test_the_command_compares_the_federated_encoder_with_the_central_one(tmp_pat
     from emoshield.synthetic import SyntheticSpec, generate_corpus
 
     manifest = generate_corpus(tmp_path / "corpus", SyntheticSpec(n_speakers=12, utterances_per_speaker=6, seed=1))
-    frame = extract_features(manifest["file"].tolist(), FeatureSet.EGEMAPS, workers=1, cache_dir=False).frame
+    frame = extract_features(manifest["file"].tolist(), FeatureSet.EGEMAPS, Compute(workers=1), cache_dir=False).frame
     features = write_features(frame, tmp_path / "egemaps.parquet")
     result = subprocess.run(
-        [sys.executable, "-m", "emoshield.cli", "fl", "encoder", str(features), str(tmp_path / "corpus/manifest.csv"),
+        [sys.executable, "-m", "emoshield", "fl", "encoder", str(features), str(tmp_path / "corpus/manifest.csv"),
          "--repeats", "1", "--rounds", "2", "--local-epochs", "1", "--noise", "1", "--workers", "2", "-o", str(tmp_path / "out")],
         capture_output=True, text=True, timeout=900,
     )

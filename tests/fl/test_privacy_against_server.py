@@ -10,7 +10,7 @@ from emoshield.fl.dp import PrivacyLedger, epsilon_after
 from emoshield.fl.errors import FederatedError
 from emoshield.fl.local import lean_torch
 from emoshield.fl.models import build_model
-from emoshield.fl.server_app import FederatedPlan, train_config
+from emoshield.fl.plan import FederatedPlan, train_config
 from emoshield.fl.settings import settings_from
 from tests.fl.conftest import toy_samples
 

@@ -1,7 +1,13 @@
 import pytest
 
 from emoshield.fl.errors import FederatedError
-from emoshield.fl.settings import DpMode, ModelKind, StrategyKind, load_settings, settings_from
+from emoshield.fl.settings import (
+    DpMode,
+    ModelKind,
+    StrategyKind,
+    load_settings,
+    settings_from,
+)
 
 
 def test_recipe_is_read_with_nested_settings(tmp_path):
@@ -21,7 +27,7 @@ def test_recipe_is_read_with_nested_settings(tmp_path):
         ({"strategy": "fedsgd"}, "strategy: unknown choice 'fedsgd'"),
         ({"dp": {"mode": "local"}}, "dp.mode: unknown choice 'local'"),
         ({"rounds": 0}, "rounds: need at least 1"),
-        ({"colour": "red"}, r"unknown setting\(s\) \['colour'\]"),
+        ({"colour": "red"}, r"unknown key\(s\) \['colour'\]"),
         ({"local": {"epoch": 2}}, r"local: unknown key\(s\) \['epoch'\]"),
         ({"secagg": True, "dp": {"mode": "central"}}, "secagg: combine it with dp.mode none or distributed"),
         ({"secagg": True, "strategy": "fedavgm"}, "secagg: combine it with .* FedAvg"),
@@ -50,7 +56,7 @@ def test_repo_recipes_load():
 def test_command_line_rejects_an_unknown_model_before_reading_data(tmp_path):
     from typer.testing import CliRunner
 
-    from emoshield.cli import app
+    from emoshield.commands import app
 
     result = CliRunner().invoke(app, ["fl", "run", str(tmp_path / "x.parquet"), str(tmp_path / "m.csv"),
                                       "--model", "transformer", "-o", str(tmp_path / "out")])

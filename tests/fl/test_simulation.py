@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from emoshield.cli import app
+from emoshield.commands import app
 
 
 def test_fl_run_writes_the_three_methods_and_records_a_failed_client(corpus, egemaps_path, tmp_path):

@@ -1,6 +1,12 @@
-from flwr.serverapp.strategy import DifferentialPrivacyClientSideFixedClipping, FedAvg, FedAvgM, FedProx
+from flwr.serverapp.strategy import (
+    DifferentialPrivacyClientSideFixedClipping,
+    FedAvg,
+    FedAvgM,
+    FedProx,
+)
 
-from emoshield.fl.server_app import FederatedPlan, build_strategy, train_config
+from emoshield.fl.plan import FederatedPlan, train_config
+from emoshield.fl.server_app import build_strategy
 from emoshield.fl.settings import settings_from
 from tests.fl.conftest import toy_samples
 

@@ -23,7 +23,7 @@ def test_default_configuration_is_small():
 
 
 def test_seed000_configuration_is_the_papers():
-    config = EncoderConfig.seed000()
+    config = EncoderConfig.ali()
     assert (config.hidden, config.latent, config.head_hidden) == ((2000, 1000), 512, (400, 400))
     assert config.dropout == config.head_dropout == 0.5
     model = AdversarialAutoencoder(6373, {"gender": 2}, config)

@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from emoshield.backends import Compute
 from emoshield.features import extract_features, write_features
 from emoshield.synthetic import SyntheticSpec, generate_corpus
 
@@ -27,7 +28,7 @@ TOKENS = {"EMOSHIELD_DEVICE_TOKEN": DEVICE_TOKEN, "EMOSHIELD_CLOUD_TOKEN": CLOUD
 
 def cli(*args: str, env: dict[str, str] | None = None, check: bool = True, timeout: float = 300) -> subprocess.CompletedProcess:
     """``emoshield ARGS`` in a subprocess, as a user runs it."""
-    done = subprocess.run([sys.executable, "-m", "emoshield.cli", *args], capture_output=True, text=True,
+    done = subprocess.run([sys.executable, "-m", "emoshield", *args], capture_output=True, text=True,
                           env={**os.environ, **(env or {})}, timeout=timeout)
     if check and done.returncode != 0:
         raise AssertionError(f"emoshield {' '.join(args)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
@@ -51,7 +52,7 @@ def artifacts(tmp_path_factory) -> Artifacts:
     root = tmp_path_factory.mktemp("system")
     manifest = generate_corpus(root / "corpus", SyntheticSpec(n_speakers=8, utterances_per_speaker=6, seed=3))
     wavs = [Path(f) for f in manifest["file"]]
-    result = extract_features([str(w) for w in wavs], "compare2016", workers=2, cache_dir=root / "cache")
+    result = extract_features([str(w) for w in wavs], "compare2016", Compute(workers=2), cache_dir=root / "cache")
     features = write_features(result.frame, root / "features.parquet")
     table = root / "corpus" / "manifest.csv"
     cli("encoder", "fit", str(features), str(table), "-o", str(root / "enc"))
@@ -78,7 +79,7 @@ def start(folder: Path, name: str, *args: str, env: dict[str, str] | None = None
     """``emoshield serve ARGS --port 0``, waiting for its ready file (AssertionError with its log if it dies)."""
     ready, log = folder / f"{name}.ready", folder / f"{name}.log"
     ready.unlink(missing_ok=True)
-    process = subprocess.Popen([sys.executable, "-m", "emoshield.cli", "serve", *args, "--port", "0", "--ready-file", str(ready)],
+    process = subprocess.Popen([sys.executable, "-m", "emoshield", "serve", *args, "--port", "0", "--ready-file", str(ready)],
                                env={**os.environ, **TOKENS, **(env or {})}, stdout=log.open("w"), stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 90
     while not ready.exists():

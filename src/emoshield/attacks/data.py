@@ -12,7 +12,6 @@ from emoshield.attacks.crops import crops
 from emoshield.attacks.models import INPUTS, input_shape
 from emoshield.errors import ConfigError, FeatureError
 
-
 #: Manifest columns leakage is also broken down by, when a corpus has two values or more.
 FACETS = ("spontaneity", "intensity")
 
@@ -47,7 +46,7 @@ class StudyCorpus:
         return np.unique(getattr(self, f"{column}s"), return_inverse=True)[1]
 
 
-def load_corpus(name: str, manifest: pd.DataFrame, logmel: Path, lld: Path | None) -> StudyCorpus:
+def load_study_corpus(name: str, manifest: pd.DataFrame, logmel: Path, lld: Path | None) -> StudyCorpus:
     """A manifest and its frame-level features as crops of the shapes the networks read."""
     from emoshield.features import drop_failed, read_features
     from emoshield.features.store import align_sequences

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from emoshield.attacks.models import Initial, build_network
-from emoshield.attacks.train import TimePooled, Trained, TrainSettings, fit, heads_of
+from emoshield.attacks.train import FitSettings, TimePooled, Trained, fit, heads_of
 
 GENDER = "gender"
 
@@ -36,7 +36,7 @@ def probe(
     targets: Mapping[str, np.ndarray],
     X_scored: np.ndarray,
     layer: str,
-    settings: TrainSettings = TrainSettings(),
+    settings: FitSettings = FitSettings(),
     seed: int = 0,
     initial: Initial | None = None,
 ) -> np.ndarray:

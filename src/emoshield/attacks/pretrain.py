@@ -17,11 +17,11 @@ import torch
 
 from emoshield.attacks.data import StudyCorpus
 from emoshield.attacks.models import build_network
-from emoshield.attacks.train import TrainSettings, fit, heads_of
+from emoshield.attacks.train import FitSettings, fit, heads_of
 
 
 def pretrained_blocks(
-    archs: list[str], corpus: StudyCorpus, settings: TrainSettings, folder: Path, seed: int = 0,
+    archs: list[str], corpus: StudyCorpus, settings: FitSettings, folder: Path, seed: int = 0,
     advance: Callable[[], None] = lambda: None, features: str = "logmel",
 ) -> dict[str, dict[str, torch.Tensor]]:
     """Each architecture's pretrained block weights (reading ``features``), read from ``folder/<arch>-<features>.pt``

@@ -17,7 +17,14 @@ import numpy as np
 
 from emoshield.attacks.data import StudyCorpus
 from emoshield.attacks.settings import GENDER_MODES
-from emoshield.attacks.tables import by_facet, depth_table, facets, findings, table2, table3
+from emoshield.attacks.tables import (
+    by_facet,
+    depth_table,
+    facets,
+    findings,
+    table2,
+    table3,
+)
 from emoshield.files import write_text_atomic
 
 KEY = ("mode", "layer", "scenario", "attacker", "kind")

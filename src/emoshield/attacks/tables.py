@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from emoshield.attacks.settings import KINDS
+
 #: Seed 002, Table 2 (IEMOCAP; T = VGG16 at pool1): (scenario, architecture) -> (A_g, A_a).
 PAPER_TABLE2 = {
     ("worst", "vgg"): (0.95, 0.95), ("s1", "vgg"): (0.82, 0.83),
@@ -29,7 +31,6 @@ PAPER_TABLE4 = {
 }
 #: Table 3's attacker per scenario.
 TABLE3_ATTACKERS = {"s1": "vgg", "s2": "resnet", "s3": "resnet"}
-KINDS = ("generic", "aware")
 
 
 def table2(entries: list[dict[str, Any]], layer: str, mode: str = "splice") -> str:

@@ -26,7 +26,7 @@ from emoshield.torch_context import seeded, torch_threads
 
 
 @dataclass(frozen=True)
-class TrainSettings:
+class FitSettings:
     """Adam settings of one fit (sized for two CPU cores)."""
 
     epochs: int = 15
@@ -142,7 +142,7 @@ def fit(
     network: LayeredNet,
     X: np.ndarray,
     targets: Mapping[str, np.ndarray],
-    settings: TrainSettings = TrainSettings(),
+    settings: FitSettings = FitSettings(),
     seed: int = 0,
     start: str | None = None,
     defence: Defence | None = None,

@@ -220,7 +220,7 @@ class SvmAttacker(TunedAttacker):
         return self
 
 
-def seed000_mlp(seed: int, n: int, classes: int) -> MLPClassifier:
+def ali_mlp(seed: int, n: int, classes: int) -> MLPClassifier:
     """Seed 000's own attacker: two dense layers of 400 units, early stopping on a random 10%.
 
     For ``n`` utterances of ``classes`` classes; without early stopping when 10% would not

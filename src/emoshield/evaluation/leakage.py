@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.model_selection import StratifiedShuffleSplit
 
-from emoshield.evaluation.attackers import AttackerView, make_panel, seed000_mlp
+from emoshield.evaluation.attackers import AttackerView, ali_mlp, make_panel
 from emoshield.evaluation.data import Dataset, Released
 from emoshield.evaluation.evidence import Evidence
 from emoshield.evaluation.plan import FoldTask
@@ -37,16 +37,16 @@ def measure(data: Dataset, task: FoldTask, released: Released) -> dict[str, Evid
             for name, attacker in make_panel(task.attackers, task.seed).items():
                 by[prefix + name] = attacker.fit(Z_train, y[index], data.speakers[index]).predict(Z_test)
         evidence[metric] = {"kind": "uar", "truth": y[task.test], "speaker": data.speaker_index[task.test], "by": by}
-    weak = seed000_attack(data.genders[task.test], released.test, task.seed)
+    weak = ali_attack(data.genders[task.test], released.test, task.seed)
     if weak is not None:
         judged, predicted = weak
         index = task.test[judged]
-        evidence["gender_acc_seed000"] = {"kind": "accuracy", "truth": data.genders[index],
-                                          "speaker": data.speaker_index[index], "by": {"mlp": predicted}}
+        evidence["gender_acc_ali"] = {"kind": "accuracy", "truth": data.genders[index],
+                                      "speaker": data.speaker_index[index], "by": {"mlp": predicted}}
     return evidence
 
 
-def seed000_attack(genders: np.ndarray, Z: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray] | None:
+def ali_attack(genders: np.ndarray, Z: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray] | None:
     """Seed 000's attacker: a two-layer MLP trained on half of the scored speakers' own utterances.
 
     Returns the positions it judged (the other half) and its predictions, or None when
@@ -57,5 +57,5 @@ def seed000_attack(genders: np.ndarray, Z: np.ndarray, seed: int) -> tuple[np.nd
         return None
     learn, judge = next(StratifiedShuffleSplit(n_splits=1, test_size=0.5, random_state=seed).split(Z, genders))
     view = AttackerView().fit(Z[learn])
-    attacker = seed000_mlp(seed, len(learn), len(counts)).fit(view.transform(Z[learn]), genders[learn])
+    attacker = ali_mlp(seed, len(learn), len(counts)).fit(view.transform(Z[learn]), genders[learn])
     return judge, attacker.predict(view.transform(Z[judge]))

@@ -13,12 +13,14 @@ Two kinds of fold task, each one fit of one method:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from typing import Any, Mapping
 
 import numpy as np
 
 from emoshield.backends import Backend, Compute
+from emoshield.config import build, choice
 from emoshield.corpora.splits import leave_one_speaker_out, speaker_folds
 from emoshield.errors import ConfigError, ManifestError
 from emoshield.evaluation.attackers import DEFAULT_PANEL
@@ -31,7 +33,7 @@ class Measurement(StrEnum):
     """What ``--metrics`` can ask for."""
 
     EMOTION = "emotion"  # emotion_uar
-    LEAKAGE = "leakage"  # gender_leakage(_seen), language_leakage(_seen), gender_acc_seed000
+    LEAKAGE = "leakage"  # gender_leakage(_seen), language_leakage(_seen), gender_acc_ali
     LINKABILITY = "linkability"  # speaker_id_acc, speaker_eer
     MEMBERSHIP = "membership"  # membership_auc
 
@@ -54,13 +56,13 @@ class EvaluationSettings:
     emotion_folds: int | None = None  # None: leave one speaker out
     bootstrap: int = 1000  # speaker-level bootstrap draws for ci95 (0: none)
     seed: int = 0
-    workers: int = 1
-    backend: Backend = Backend.LOCAL  # where fold fits run; never changes a result
-    address: str | None = None  # Ray cluster to join (None: a local instance)
+    compute: Compute = Compute()  # where fold fits run; never changes a result
     enrolment: EnrolmentSettings = EnrolmentSettings()  # where speaker statistics come from (evaluation.enrolment)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "backend", self.compute.backend)  # a bad backend or address fails here
+        object.__setattr__(self, "target", choice(Target, self.target, "target"))
+        object.__setattr__(self, "methods", tuple(self.methods))
+        object.__setattr__(self, "attackers", tuple(self.attackers))
         try:
             object.__setattr__(self, "metrics", tuple(Measurement(m) for m in self.metrics))
         except ValueError:
@@ -68,9 +70,18 @@ class EvaluationSettings:
         if self.repeats < 1 or self.privacy_folds < 3 or self.identification_folds < 2:
             raise ConfigError("repeats >= 1, privacy_folds >= 3 and identification_folds >= 2, please")
 
-    @property
-    def compute(self) -> Compute:
-        return Compute(self.backend, self.workers, self.address)
+    @classmethod
+    def from_recipe(cls, section: Mapping[str, Any], where: str = "evaluation") -> "EvaluationSettings":
+        """The settings of a recipe's ``evaluation:`` section (or of command-line options given by the same
+        names): ``workers`` (0: every core), ``backend`` and ``address`` make the Compute; ``emotion_folds`` 0
+        is leave-one-speaker-out; ``enrolment`` (a number or ``all``) and ``enrolment_from`` the enrolment."""
+        values = dict(section)
+        compute = Compute(values.pop("backend", Backend.LOCAL), values.pop("workers", 0) or None, values.pop("address", None))
+        enrolment = EnrolmentSettings.parse(values.pop("enrolment", EnrolmentSettings().utterances),
+                                            values.pop("enrolment_from", EnrolmentSettings().composition))
+        if values.get("emotion_folds") in (0, "0"):
+            values["emotion_folds"] = None
+        return replace(build(cls, values, where), compute=compute, enrolment=enrolment)
 
     @property
     def privacy(self) -> tuple[Measurement, ...]:

@@ -11,10 +11,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from emoshield.evaluation.metrics import MetricSummary  # noqa: E402
+from emoshield.evaluation.metrics import COLUMNS, MetricSummary  # noqa: E402
 from emoshield.evaluation.summary import MethodResult  # noqa: E402
 from emoshield.methods import parse_method  # noqa: E402
-from emoshield.evaluation.report import COLUMNS  # noqa: E402
 
 
 def plot_metrics(results: Sequence[MethodResult], path: Path) -> Path:
@@ -162,7 +161,7 @@ def plot_sweep(
     path: Path,
 ) -> Path:
     """Each metric of the swept method (one result per value) against the parameter, baselines as lines."""
-    metrics = [m for m in COLUMNS if m in swept[0].metrics and m != "gender_acc_seed000"]
+    metrics = [m for m in COLUMNS if m in swept[0].metrics and m != "gender_acc_ali"]
     columns = min(3, len(metrics))
     rows = -(-len(metrics) // columns)
     fig, axes = plt.subplots(rows, columns, figsize=(3.6 * columns, 3.0 * rows), squeeze=False)

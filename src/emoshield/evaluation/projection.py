@@ -10,10 +10,10 @@ import pandas as pd
 from sklearn.manifold import TSNE
 
 from emoshield.corpora.splits import speaker_folds
-from emoshield.methods import make_method
-from emoshield.evaluation.plots import plot_projection
 from emoshield.evaluation.data import Dataset
 from emoshield.evaluation.enrolment import EnrolmentSettings
+from emoshield.evaluation.plots import plot_projection
+from emoshield.methods import make_method
 from emoshield.types import Target
 
 

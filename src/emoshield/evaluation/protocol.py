@@ -31,7 +31,13 @@ from emoshield.evaluation.attackers import make_panel
 from emoshield.evaluation.checkpoints import data_digest, task_key
 from emoshield.evaluation.data import Dataset
 from emoshield.evaluation.fold import count_warnings, run_task
-from emoshield.evaluation.plan import EvaluationSettings, FoldTask, Measurement, make_plan
+from emoshield.evaluation.plan import (
+    EvaluationSettings,
+    FoldTask,
+    Measurement,
+    Plan,
+    make_plan,
+)
 from emoshield.evaluation.summary import (
     REFERENCE,
     Evaluation,
@@ -43,14 +49,22 @@ from emoshield.evaluation.summary import (
 )
 from emoshield.methods import make_method
 
-__all__ = ["Dataset", "Evaluation", "EvaluationSettings", "Measurement", "MethodResult", "count_steps", "evaluate_methods"]
+__all__ = ["Dataset", "Evaluation", "EvaluationSettings", "Measurement", "MethodResult", "evaluate_methods",
+           "plan_evaluation", "run_plan"]
 
 Progress = Callable[[str], None]
 
 
-def count_steps(data: Dataset, settings: EvaluationSettings) -> int:
-    """How many fold fits the whole evaluation makes (for progress bars)."""
-    return len(make_plan(data, settings).tasks)
+def plan_evaluation(X: np.ndarray, manifest: pd.DataFrame, settings: EvaluationSettings) -> tuple[Dataset, Plan]:
+    """The data and every fold fit of the evaluation, checked before any work: the methods and attackers
+    exist, the data can support the measurements, a cluster answers."""
+    settings.compute.check()
+    data = Dataset.from_manifest(X, manifest, settings.target)
+    plan = make_plan(data, settings)
+    for method in settings.methods:
+        make_method(method, settings.seed)  # fail fast on an unknown name
+    make_panel(settings.attackers, settings.seed)
+    return data, plan
 
 
 def evaluate_methods(
@@ -61,18 +75,25 @@ def evaluate_methods(
     checkpoints: str | Path | None = None,
     fresh: bool = False,
 ) -> Evaluation:
-    """Run the protocol on features aligned with the manifest; one result per method.
+    """Run the protocol on features aligned with the manifest; one result per method (see :func:`run_plan`)."""
+    data, plan = plan_evaluation(X, manifest, settings)
+    return run_plan(data, plan, settings, progress, checkpoints, fresh)
 
-    Fold fits run in ``settings.workers`` processes, each with one BLAS thread. With
+
+def run_plan(
+    data: Dataset,
+    plan: Plan,
+    settings: EvaluationSettings,
+    progress: Progress | None = None,
+    checkpoints: str | Path | None = None,
+    fresh: bool = False,
+) -> Evaluation:
+    """Every fold fit of ``plan``, then each method's summary.
+
+    Fold fits run in ``settings.compute.workers`` processes, each with one BLAS thread. With
     ``checkpoints`` (a folder), every finished fit is kept there and a rerun reuses it
     (``fresh``: fit everything again, overwriting).
     """
-    settings.compute.check()
-    data = Dataset.from_manifest(X, manifest, settings.target)
-    plan = make_plan(data, settings)
-    for method in settings.methods:
-        make_method(method, settings.seed)  # fail fast on an unknown name
-    make_panel(settings.attackers, settings.seed)
     outputs = _run(data, plan.tasks, settings.compute, progress or (lambda _: None), checkpoints, fresh)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

@@ -8,21 +8,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Sequence
 
-from emoshield.evaluation.metrics import MetricSummary
+from emoshield import __version__
+from emoshield.evaluation.metrics import COLUMNS, MetricSummary
+from emoshield.evaluation.plots import plot_attackers, plot_frontier, plot_metrics
 from emoshield.evaluation.summary import REFERENCE, Evaluation, MethodResult
 from emoshield.files import write_text_atomic
-
-#: Column order and headings of the Markdown table (seed 000, Table II shape).
-COLUMNS: dict[str, str] = {
-    "emotion_uar": "emotion UAR",
-    "gender_leakage": "gender",
-    "gender_leakage_seen": "gender, attackers on the method's speakers",
-    "speaker_id_acc": "speaker ID acc",
-    "speaker_eer": "speaker EER",
-    "language_leakage": "language",
-    "membership_auc": "membership AUC",
-    "gender_acc_seed000": "gender, seed-000 attacker (acc)",
-}
 
 
 def result_to_dict(result: MethodResult) -> dict[str, Any]:
@@ -117,8 +107,6 @@ def write_report(
     write_text_atomic(out / "report.json", json.dumps(payload, indent=2) + "\n")
     write_text_atomic(out / "report.md", _markdown_document(list(results), context, notes, warnings))
     if plots:
-        from emoshield.evaluation.plots import plot_attackers, plot_frontier, plot_metrics
-
         plot_metrics(results, out / "metrics.png")
         plot_attackers(results, out / "attackers.png")
         plot_frontier(results, out / "frontier.png")
@@ -178,6 +166,4 @@ def _enrolment_lines(enrolment: dict | None) -> list[str]:
 
 
 def _version() -> str:
-    from emoshield import __version__
-
     return __version__

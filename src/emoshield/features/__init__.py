@@ -1,6 +1,6 @@
 """Feature extraction: one extractor per family, batch extraction with a cache, Parquet I/O.
 
->>> result = extract_features(files, FeatureSet.EGEMAPS, workers=2)
+>>> result = extract_features(files, FeatureSet.EGEMAPS, Compute(workers=2))
 >>> write_features(result.frame, "egemaps.parquet")
 >>> X = align_features(read_features("egemaps.parquet"), manifest)
 """

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import math
 import multiprocessing
-import os
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, ThreadPoolExecutor, as_completed, wait
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+    as_completed,
+    wait,
+)
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +25,12 @@ from emoshield.audio import load_audio
 from emoshield.backends import Backend, Compute, ray_cpus, run_unordered
 from emoshield.errors import EmoshieldError, FeatureError
 from emoshield.features.base import Extractor
-from emoshield.features.cache import CacheEntry, FeatureCache, default_cache_dir, file_digest
+from emoshield.features.cache import (
+    CacheEntry,
+    FeatureCache,
+    default_cache_dir,
+    file_digest,
+)
 from emoshield.features.registry import FeatureSet, feature_set_of, get_extractor
 
 #: How every file is loaded before extraction (part of the cache key).
@@ -137,31 +147,26 @@ def _run_chunk_anywhere(setup: tuple[str, Path | None], files: list[str]) -> lis
 def extract_features(
     files: Sequence[str | Path],
     feature_set: FeatureSet | str,
-    workers: int | None = None,
+    compute: Compute = Compute(workers=None),
     cache_dir: CacheOption = None,
     progress: Callable[[int, int], None] | None = None,
-    ray_address: str | None = None,
-    backend: Backend | str = Backend.LOCAL,
 ) -> ExtractionResult:
     """Extract ``feature_set`` from every file (duplicates once), in input order.
 
-    ``workers`` processes (default: CPU count; 1, or a single file, runs in this
-    process). ``backend="ray"`` runs the same chunks as Ray tasks instead (on the
-    cluster at ``ray_address``, or a local instance; the cache folder must then be
-    storage every node shares). ``cache_dir``: None for :func:`default_cache_dir`,
-    False for no cache. ``progress(done, total)`` is called as files finish. Failed
-    files are listed in the result; FeatureError only if none succeeds.
+    ``compute``: ``workers`` processes or threads here (default: one per core; 1, or a
+    single file, runs in this process), or Ray tasks (on the cluster at its ``address``,
+    or a local instance; the cache folder must then be storage every node shares).
+    ``cache_dir``: None for :func:`default_cache_dir`, False for no cache.
+    ``progress(done, total)`` is called as files finish. Failed files are listed in
+    the result; FeatureError only if none succeeds.
     """
     chosen = feature_set_of(feature_set)
     paths = list(dict.fromkeys(str(f) for f in files))
     if not paths:
         raise FeatureError("no audio files given")
-    count = (os.cpu_count() or 1) if workers is None else workers
-    if count < 1:
-        raise FeatureError(f"workers must be at least 1, got {count}")
+    count = compute.workers
     root = None if cache_dir is False else Path(cache_dir or default_cache_dir())
     report = progress or (lambda done, total: None)
-    compute = Compute(backend, count, ray_address)
     compute.check()
     here = _Worker(chosen, root)
     outcomes: dict[str, _Outcome] = {}

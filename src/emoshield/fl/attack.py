@@ -252,7 +252,7 @@ def _finite(rows: list[np.ndarray]) -> np.ndarray:
 def run_attack(samples: Samples, settings: FlSettings, out_dir: Path) -> dict[str, Any]:
     """One federated training on the tuning and scored speakers, attacked every round; leakage summary."""
     from emoshield.fl.partition import partition_by_speaker
-    from emoshield.fl.server_app import FederatedPlan
+    from emoshield.fl.plan import FederatedPlan
     from emoshield.fl.simulation import simulate
 
     split = attack_split(samples, settings.attack.folds, settings.attack.rotation, settings.seed)

@@ -19,7 +19,7 @@ import numpy as np
 
 from emoshield.checkpoints import CheckpointStore
 from emoshield.fl.data import Samples
-from emoshield.fl.server_app import FederatedOutcome, RoundRecord
+from emoshield.fl.plan import FederatedOutcome, RoundRecord
 from emoshield.fl.settings import FlSettings
 
 #: Settings that never change a fold's result.

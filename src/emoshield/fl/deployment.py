@@ -24,7 +24,8 @@ from flwr.app import Context
 from flwr.serverapp import Grid, ServerApp
 
 from emoshield.fl.data import Samples
-from emoshield.fl.server_app import FederatedOutcome, FederatedPlan, check_budget, run_plan
+from emoshield.fl.plan import FederatedOutcome, FederatedPlan, check_budget
+from emoshield.fl.server_app import run_plan
 from emoshield.fl.settings import settings_from
 
 server_app = ServerApp()

@@ -24,7 +24,12 @@ from emoshield.fl.aggregate import global_norm
 
 def accountant(population: int, delta: float):
     """A fresh Flower RDP accountant for ``population`` clients (add-or-remove-one neighbours)."""
-    from flwr.serverapp import NeighboringRelation, PrivacyConfig, RdpAccountant, SamplingMethod
+    from flwr.serverapp import (
+        NeighboringRelation,
+        PrivacyConfig,
+        RdpAccountant,
+        SamplingMethod,
+    )
 
     config = PrivacyConfig(
         target_delta=delta,

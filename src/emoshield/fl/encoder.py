@@ -38,9 +38,18 @@ import torch
 from emoshield.errors import ConfigError
 from emoshield.fl.aggregate import weighted_mean
 from emoshield.fl.dp import noise_share, private_rng
+from emoshield.methods import Chain, SpeakerNorm
 from emoshield.privacy.encoder import AdversarialEncoder, build_encoder
+from emoshield.privacy.methods import DEFENCE
 from emoshield.privacy.model import AdversarialAutoencoder
-from emoshield.privacy.train import Schedule, TrainSettings, reversal_strength, seeded, torch_threads, train
+from emoshield.privacy.train import (
+    Schedule,
+    TrainSettings,
+    reversal_strength,
+    seeded,
+    torch_threads,
+    train,
+)
 
 #: Per-speaker z-scores map to about [0, 1] through this fixed low end and span.
 Z_LOW, Z_SPAN = -3.0, 6.0
@@ -119,15 +128,16 @@ def federate(
     return history
 
 
-def federated_encoder(seed: int, front_end: str = "speaker", rounds: int = 30, local_epochs: int = 2,
-                      noise: float = 0.0, clip: float = 1.0, **params: Any):
-    """The ``fl_adversarial`` method: the speaker front end on the device, then the federated encoder."""
-    from emoshield.methods import Chain, SpeakerNorm
-
+def federated_adversarial(seed: int, front_end: str = DEFENCE["front_end"], kl_weight: float = DEFENCE["kl_weight"],
+                          rounds: int = 30, local_epochs: int = 2, noise: float = 0.0, clip: float = 1.0,
+                          **params: Any) -> Chain:
+    """The ``fl_adversarial`` method (``adversarial`` trained by FedAvg, the defence's defaults): the speaker
+    front end on the device, then the federated encoder."""
     if front_end != "speaker":
         raise ConfigError(f"fl_adversarial reads per-speaker standardised features (front_end=speaker): a client "
                           f"cannot fit a min-max on everybody's; got front_end={front_end!r}")
-    return Chain(SpeakerNorm(), FederatedEncoder(build_encoder(seed=seed, **params), rounds, local_epochs, noise, clip))
+    encoder = build_encoder(seed=seed, kl_weight=kl_weight, **params)
+    return Chain(SpeakerNorm(), FederatedEncoder(encoder, rounds, local_epochs, noise, clip))
 
 
 def federated_spec(rounds: int = 30, local_epochs: int = 2, noise: float = 0.0, clip: float = 1.0) -> str:

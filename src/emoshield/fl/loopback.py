@@ -70,12 +70,13 @@ node-data = {node_data}
 def prepare(work: Path, rounds: int, node_data: bool = False, run_config: dict | None = None,
             clients: int = 2) -> tuple[Path, list[tuple[str, Path]]]:
     """Synthetic corpus -> eGeMAPS -> prepared client data -> the app folder, and each client's speaker and data file."""
+    from emoshield.backends import Compute
     from emoshield.features import FeatureSet, extract_features
     from emoshield.fl.data import prepare_samples
     from emoshield.synthetic import SyntheticSpec, generate_corpus
 
     manifest = generate_corpus(work / "corpus", SyntheticSpec(n_speakers=2 * ((clients + 3) // 2), utterances_per_speaker=8, seed=5))
-    frame = extract_features(manifest["file"].tolist(), FeatureSet.EGEMAPS, workers=1, cache_dir=False).frame
+    frame = extract_features(manifest["file"].tolist(), FeatureSet.EGEMAPS, Compute(workers=1), cache_dir=False).frame
     samples = prepare_samples(frame, manifest)
     speakers = sorted(set(samples.speakers.tolist()))
     data = samples.save(work / "client_data.npz")

@@ -13,12 +13,16 @@ import numpy as np
 
 from emoshield.corpora.splits import speaker_folds
 from emoshield.evaluation.metrics import MetricSummary
-from emoshield.fl.centralised import fit_predict, speaker_dependent_split, speaker_independent_folds
+from emoshield.fl.centralised import (
+    fit_predict,
+    speaker_dependent_split,
+    speaker_independent_folds,
+)
 from emoshield.fl.checkpoint import FoldStore, experiment_key
 from emoshield.fl.data import Samples
 from emoshield.fl.metrics import classification_scores, summarise_scores
 from emoshield.fl.partition import partition_by_speaker
-from emoshield.fl.server_app import FederatedOutcome, FederatedPlan, check_budget
+from emoshield.fl.plan import FederatedOutcome, FederatedPlan, check_budget
 from emoshield.fl.settings import FlSettings
 
 FEDERATED, LOSO, DEPENDENT = "federated", "centralized_loso", "centralized_70_30"

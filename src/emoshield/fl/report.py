@@ -9,8 +9,8 @@ from typing import Any
 
 import numpy as np
 
-from emoshield.evaluation.summary import MethodResult
 from emoshield.evaluation.report import result_to_dict
+from emoshield.evaluation.summary import MethodResult
 from emoshield.files import write_text_atomic
 from emoshield.fl.metrics import METRICS
 from emoshield.fl.protocol import Experiment

@@ -17,9 +17,9 @@ import numpy as np
 import torch
 from flwr.app import Context
 from flwr.client import Client, NumPyClient
+from flwr.client.mod import secaggplus_mod
 from flwr.clientapp import ClientApp
 from flwr.common import ndarrays_to_parameters
-from flwr.client.mod import secaggplus_mod
 from flwr.server import LegacyContext, ServerConfig
 from flwr.server.strategy import FedAvg as LegacyFedAvg
 from flwr.server.workflow import DefaultWorkflow, SecAggPlusWorkflow
@@ -27,16 +27,8 @@ from flwr.serverapp import Grid, ServerApp
 
 from emoshield.fl.client_app import fit, reported_loss
 from emoshield.fl.errors import FederatedError
-from emoshield.fl.server_app import (
-    FederatedOutcome,
-    FederatedPlan,
-    RoundRecord,
-    held_out_evaluation,
-    initial_arrays,
-    ledger,
-    record_privacy,
-    train_config,
-)
+from emoshield.fl.plan import FederatedOutcome, FederatedPlan, RoundRecord, ledger, record_privacy
+from emoshield.fl.server_app import held_out_evaluation, initial_arrays, train_config
 
 
 class _SpeakerClient(NumPyClient):

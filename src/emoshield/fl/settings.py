@@ -11,12 +11,12 @@ A recipe (``configs/fl_*.yaml``) names data, never code::
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Mapping
 
-from emoshield.config import read_yaml_mapping
+from emoshield.config import build, choice, plain, read_yaml_mapping
 from emoshield.fl.errors import FederatedError
 
 
@@ -40,15 +40,6 @@ class DpMode(StrEnum):
     NONE = "none"
     CENTRAL = "central"
     DISTRIBUTED = "distributed"
-
-
-def choice(enum: type[StrEnum], value: object, where: str) -> Any:
-    """``enum(value)``, or FederatedError naming the setting and the choices."""
-    try:
-        return enum(str(value))
-    except ValueError:
-        options = ", ".join(e.value for e in enum)
-        raise FederatedError(f"{where}: unknown choice {value!r}; choose one of: {options}") from None
 
 
 @dataclass(frozen=True)
@@ -134,8 +125,8 @@ class FlSettings:
     fail_round: int = 0
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "model", choice(ModelKind, self.model, "model"))
-        object.__setattr__(self, "strategy", choice(StrategyKind, self.strategy, "strategy"))
+        object.__setattr__(self, "model", choice(ModelKind, self.model, "model", FederatedError))
+        object.__setattr__(self, "strategy", choice(StrategyKind, self.strategy, "strategy", FederatedError))
         if self.rounds < 1:
             raise FederatedError(f"rounds: need at least 1, got {self.rounds}")
         if self.folds < 2:
@@ -161,28 +152,12 @@ class FlSettings:
                                  + (" and secagg" if self.secagg else ""))
 
     def as_dict(self) -> dict[str, Any]:
-        return _plain(asdict(self))
-
-
-_NESTED = {"local": LocalConfig, "dp": DpConfig, "attack": AttackConfig}
+        return plain(self)
 
 
 def settings_from(data: Mapping[str, Any], source: str = "settings") -> FlSettings:
-    """FlSettings from a mapping; FederatedError naming any unknown key."""
-    known = {f.name for f in fields(FlSettings)}
-    unknown = sorted(set(data) - known)
-    if unknown:
-        raise FederatedError(f"{source}: unknown setting(s) {unknown}; known: {sorted(known)}")
-    values = dict(data)
-    for key, kind in _NESTED.items():
-        if key in values:
-            values[key] = _nested(kind, values[key], f"{source}: {key}")
-    if "dp" in values and not isinstance(values["dp"].mode, DpMode):
-        values["dp"] = replace(values["dp"], mode=choice(DpMode, values["dp"].mode, f"{source}: dp.mode"))
-    try:
-        return FlSettings(**values)
-    except TypeError as exc:
-        raise FederatedError(f"{source}: {exc}") from None
+    """FlSettings from a mapping; FederatedError naming any unknown key or choice."""
+    return build(FlSettings, data, source, FederatedError)
 
 
 def load_settings(path: str | Path, **overrides: Any) -> FlSettings:
@@ -190,23 +165,3 @@ def load_settings(path: str | Path, **overrides: Any) -> FlSettings:
     data = read_yaml_mapping(Path(path), "FL recipe", FederatedError)
     data.pop("name", None)
     return settings_from({**data, **{k: v for k, v in overrides.items() if v is not None}}, str(path))
-
-
-def _nested(kind: type, value: Any, where: str) -> Any:
-    if isinstance(value, kind):
-        return value
-    if not isinstance(value, Mapping):
-        raise FederatedError(f"{where}: expected a mapping, got {value!r}")
-    known = {f.name for f in fields(kind)}
-    unknown = sorted(set(value) - known)
-    if unknown:
-        raise FederatedError(f"{where}: unknown key(s) {unknown}; known: {sorted(known)}")
-    return kind(**value)
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, StrEnum):
-        return value.value
-    return value

@@ -8,7 +8,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from emoshield.fl.errors import FederatedError
-from emoshield.fl.server_app import FederatedOutcome, FederatedPlan, make_server_app
+from emoshield.fl.plan import FederatedOutcome, FederatedPlan
+from emoshield.fl.server_app import make_server_app
 from emoshield.fl.settings import DpMode
 
 

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 import pandas as pd
 from sklearn.preprocessing import MinMaxScaler
 
 from emoshield.methods.gram_pca import GramPca
-
-if TYPE_CHECKING:
-    from emoshield.methods import Method
+from emoshield.methods.protocol import Method
 
 #: Seed 000 compresses to 512 components.
 PCA_COMPONENTS = 512
@@ -51,7 +47,7 @@ class MinMaxPca:
 class Chain:
     """Methods applied one after the other: each is fit on the previous one's output."""
 
-    def __init__(self, *steps: "Method") -> None:
+    def __init__(self, *steps: Method) -> None:
         self.steps = steps
 
     def fit(self, X: np.ndarray, attributes: pd.DataFrame) -> "Chain":

@@ -22,9 +22,14 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from emoshield.errors import ConfigError, FeatureError
-from emoshield.privacy.model import ATTRIBUTES, DEFAULT_ADVERSARIES, EMOTION, AdversarialAutoencoder, EncoderConfig
+from emoshield.privacy.model import (
+    ATTRIBUTES,
+    DEFAULT_ADVERSARIES,
+    EMOTION,
+    AdversarialAutoencoder,
+    EncoderConfig,
+)
 from emoshield.privacy.train import MISSING, TrainSettings, seeded, torch_threads, train
-
 
 _DEFAULT = TrainSettings()
 
@@ -34,7 +39,7 @@ class AdversarialEncoder(TransformerMixin, BaseEstimator):
 
     Parameters
     ----------
-    config: layer sizes (``EncoderConfig()`` when None; ``EncoderConfig.seed000()`` for the paper's).
+    config: layer sizes (``EncoderConfig()`` when None; ``EncoderConfig.ali()`` for the paper's).
     alpha: gradient reversal strength; 0 trains a plain autoencoder (with the emotion head if on).
     adversaries: which of ``speaker``, ``gender``, ``language`` get an adversary head (default
         gender and language). An attribute missing from ``attributes`` or with one value gets none.

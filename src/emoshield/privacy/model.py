@@ -32,7 +32,7 @@ class EncoderConfig:
     """Layer sizes of the autoencoder and its heads.
 
     The defaults are what worked best on EMO-DB ComParE features at a cost of
-    seconds per fit on one CPU thread (docs/privacy.md); ``seed000()`` is the
+    seconds per fit on one CPU thread (docs/privacy.md); ``ali()`` is the
     paper's configuration.
     """
 
@@ -44,7 +44,7 @@ class EncoderConfig:
     negative_slope: float = 0.01
 
     @classmethod
-    def seed000(cls) -> "EncoderConfig":
+    def ali(cls) -> "EncoderConfig":
         """Seed 000, IV-C: hidden 2000 and 1000, latent 512, heads of two 400-unit layers, dropout 0.5."""
         return cls(hidden=(2000, 1000), latent=512, dropout=0.5, head_hidden=(400, 400), head_dropout=0.5)
 

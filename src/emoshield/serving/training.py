@@ -14,7 +14,7 @@ from emoshield.methods import Chain, SpeakerNorm, make_method
 from emoshield.types import Target
 
 #: Encoder methods that can be deployed: one encoder, optionally behind the speaker front end.
-DEPLOYABLE = ("ae", "ae_emotion", "adversarial", "adversarial_seed000")
+DEPLOYABLE = ("ae", "ae_emotion", "adversarial", "adversarial_ali")
 
 
 def training_data(frame: pd.DataFrame, manifest: pd.DataFrame, features_path: Path, target: Target) -> tuple[pd.DataFrame, Dataset]:

@@ -1,4 +1,4 @@
-"""``emoshield attack study``: from a recipe's corpora to the study's report (the steps the command takes).
+"""An attack study's recipe: from its corpora to the study's report (the steps ``emoshield attack study`` takes).
 
 A recipe names the target corpus (T trains and attacks are scored on it), an
 optional second corpus (the attackers' "other" data) and the study's settings::
@@ -26,12 +26,23 @@ from pathlib import Path
 
 import numpy as np
 
-from emoshield.attacks.data import StudyCorpus, load_corpus
+from emoshield.attacks.data import StudyCorpus, load_study_corpus
+from emoshield.attacks.defence import frontier_row, write_frontier
 from emoshield.attacks.models import Initial
+from emoshield.attacks.pretrain import pretrained_blocks
 from emoshield.attacks.report import leakage, write_report
-from emoshield.attacks.study import StudySettings, planned_steps, run_study, timed, trained_architectures
-from emoshield.config import CorpusConfig, _build, read_yaml_mapping
+from emoshield.attacks.study import (
+    StudySettings,
+    planned_steps,
+    run_study,
+    timed,
+    trained_architectures,
+)
+from emoshield.backends import Compute
+from emoshield.config import build, read_yaml_mapping
 from emoshield.errors import ConfigError
+from emoshield.features import FeatureSet
+from emoshield.pipeline import CorpusConfig, extract_to_file, manifest_of
 from emoshield.progress import progress_bar
 
 
@@ -56,29 +67,25 @@ class AttackRecipe:
 
 def load_attack_recipe(path: Path) -> AttackRecipe:
     """Read a study recipe; ConfigError naming the file and the bad key."""
-    return _build(AttackRecipe, read_yaml_mapping(Path(path), "attack study recipe"), str(path))
+    return build(AttackRecipe, read_yaml_mapping(Path(path), "attack study recipe"), str(path))
 
 
 def prepare_corpus(corpus: CorpusConfig, folder: Path) -> StudyCorpus:
     """Manifest, log-mel and IS09 LLD features of a recipe's corpus (reused when already in ``folder``)."""
-    from emoshield.backends import Compute
-    from emoshield.experiment import build_manifest, cores, extract
-    from emoshield.features import FeatureSet
-
-    manifest = build_manifest(corpus, folder)
+    manifest = manifest_of(corpus, folder)
     paths = {}
     for feature_set in (FeatureSet.LOGMEL, FeatureSet.IS09):
         paths[feature_set] = folder / f"{feature_set.value}.parquet"
         if not paths[feature_set].exists():
-            extract(manifest, feature_set, paths[feature_set], None, Compute(workers=cores(None)))
-    loaded = load_corpus(corpus.name, manifest, paths[FeatureSet.LOGMEL], paths[FeatureSet.IS09])
+            extract_to_file(manifest, feature_set, paths[feature_set], None, Compute(workers=None))
+    loaded = load_study_corpus(corpus.name, manifest, paths[FeatureSet.LOGMEL], paths[FeatureSet.IS09])
     if corpus.name == "synthetic":  # two synthetic corpora are different people under the same speaker names
         loaded.speakers = np.char.add(f"seed{corpus.seed}/", loaded.speakers)
     return loaded
 
 
-def run_attack_study(recipe: AttackRecipe, workers: int = 1) -> Path:
-    """The whole study of a recipe, ``workers`` folds at once; the path of report.json (of defence.md with
+def run_attack_study(recipe: AttackRecipe, compute: Compute = Compute()) -> Path:
+    """The whole study of a recipe, ``compute.workers`` units at once; the path of report.json (of defence.md with
     ``defences``: the study once per strength into OUTPUT/defence-S, then the frontier)."""
     if recipe.other == recipe.target:
         raise ConfigError("other: the second corpus is the target corpus itself; name another one, or none")
@@ -86,14 +93,12 @@ def run_attack_study(recipe: AttackRecipe, workers: int = 1) -> Path:
         raise ConfigError("pretrain: the pretraining corpus must be public speech of other people, not the target or "
                           "the other corpus")
     out = Path(recipe.output)
-    stages: dict[str, float] = {"workers": workers}
+    stages: dict[str, float] = {"workers": compute.workers}
     with timed(stages, "data"):
         target = prepare_corpus(recipe.target, out / "data" / "target")
         other = prepare_corpus(recipe.other, out / "data" / "other") if recipe.other.name else None
     initial = None
     if recipe.study.initialisation == "shared":
-        from emoshield.attacks.pretrain import pretrained_blocks
-
         with timed(stages, "data"):
             public = prepare_corpus(recipe.pretrain, out / "data" / "pretrain")
         archs = trained_architectures(recipe.study, other is not None)
@@ -101,28 +106,24 @@ def run_attack_study(recipe: AttackRecipe, workers: int = 1) -> Path:
             initial = pretrained_blocks(archs, public, recipe.study.training, out / "pretrained", recipe.study.seed,
                                         advance, recipe.study.features)
     if not recipe.defences:
-        return _study(recipe, recipe.study, target, other, initial, out, workers, stages)
-    from emoshield.attacks.defence import frontier_row, write_frontier
-
+        return _study(recipe, recipe.study, target, other, initial, out, compute, stages)
     rows = []
     for strength in recipe.defences:
         settings = replace(recipe.study, defence=strength)
-        report = _study(recipe, settings, target, other, initial, out / f"defence-{strength:g}", workers, dict(stages),
+        report = _study(recipe, settings, target, other, initial, out / f"defence-{strength:g}", compute, dict(stages),
                         models=out)  # the splice attackers never see T: trained once for every strength
         rows.append(frontier_row(strength, json.loads(report.read_text())))
     return write_frontier(out, rows)
 
 
 def _study(recipe: AttackRecipe, settings: StudySettings, target: StudyCorpus, other: StudyCorpus | None,
-           initial: Initial | None, out: Path, workers: int, stages: dict[str, float], models: Path | None = None) -> Path:
+           initial: Initial | None, out: Path, compute: Compute, stages: dict[str, float], models: Path | None = None) -> Path:
     """One study (one defence strength) into ``out``; the path of its report.json. ``stages``: seconds so far
     by stage, to which the study's wall time is added (a resumed run times only what it fitted); ``models``:
     where the splice attackers are kept (default ``out``)."""
-    from emoshield.backends import Compute
-
     title = f"attack study (defence {settings.defence:g})" if recipe.defences else "attack study"
     with progress_bar(title, planned_steps(settings, other is not None, out, models)) as advance, timed(stages, "study"):
-        results = run_study(target, other, settings, out, advance, initial, Compute(workers=workers), models)
+        results = run_study(target, other, settings, out, advance, initial, compute, models)
     context = {"recipe": asdict(recipe), "settings": asdict(settings), "seconds": stages,
                "data": {"target": recipe.target.name, "other": recipe.other.name or None,
                         "target_utterances": len(target.speakers)}}

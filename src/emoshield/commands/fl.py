@@ -1,4 +1,4 @@
-"""``emoshield fl``: federated learning commands (Flower is imported only when a command runs)."""
+"""``emoshield fl``: federated learning of emotion models and of the privacy encoder (Flower loads when a command runs)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,13 @@ from pathlib import Path
 from typing import Annotated, Any, Optional
 
 import typer
+
+from emoshield.commands.common import (
+    FeaturesArgument,
+    ManifestArgument,
+    WorkersOption,
+    print_results,
+)
 
 fl_app = typer.Typer(help="Federated learning on Flower: speakers as clients.", no_args_is_help=True)
 
@@ -37,8 +44,10 @@ def run(
 
     Example: emoshield fl run emodb.parquet emodb.csv --model dnn --rounds 20 -o runs/fl-emodb
     """
-    from emoshield.fl.experiment import run_fl
-    from emoshield.fl.report import markdown_table
+    from emoshield.fl.report import (
+        markdown_table,  # Flower, torch: load when the command runs
+    )
+    from emoshield.fl.run import run_fl
 
     overrides = {
         "model": model, "rounds": rounds, "strategy": strategy, "clients_per_round": clients_per_round,
@@ -53,8 +62,8 @@ def run(
 
 @fl_app.command("encoder")
 def encoder(
-    features: Annotated[Path, typer.Argument(help="Functional features (.parquet) from `features extract`.")],
-    manifest: Annotated[Path, typer.Argument(help="The manifest the features were extracted from.")],
+    features: FeaturesArgument,
+    manifest: ManifestArgument,
     output: Annotated[Path, typer.Option("-o", "--output", help="Folder for the evaluation's report.json, report.md, plots.")] = Path("fl-encoder"),
     rounds: Annotated[int, typer.Option(help="FedAvg rounds.")] = 30,
     local_epochs: Annotated[int, typer.Option(help="Epochs over its own utterances per client and round.")] = 2,
@@ -62,7 +71,7 @@ def encoder(
     clip: Annotated[float, typer.Option(help="DP clipping norm of a client update.")] = 1.0,
     target: Annotated[str, typer.Option(help="valence (binary, seed 000) or emotion (categories).")] = "valence",
     repeats: Annotated[int, typer.Option(help="Repeats with different seeds (mean ± sd).")] = 5,
-    workers: Annotated[Optional[int], typer.Option(help="Parallel fold fits (default: all cores).")] = None,
+    workers: WorkersOption = None,
     seed: Annotated[int, typer.Option(help="Seed of the first repeat.")] = 0,
     fresh: Annotated[bool, typer.Option(help="Fit everything again instead of reading OUTPUT/checkpoints.")] = False,
 ) -> None:
@@ -71,22 +80,29 @@ def encoder(
     Both are evaluated by `emoshield evaluate`'s protocol (raw features as the reference).
     Example: emoshield fl encoder emodb.parquet emodb.csv -o runs/fl-encoder
     """
-    from emoshield.cli import _print_results, evaluation_settings
-    from emoshield.experiment import evaluate
+    from emoshield.commands.evaluate import settings_of
+    from emoshield.experiment import (
+        evaluate_to_report,  # pandas, torch: load when the command runs
+    )
     from emoshield.features import read_features
     from emoshield.fl.encoder import compare_with_central, federated_spec
     from emoshield.manifest import read_manifest
 
     spec = federated_spec(rounds=rounds, local_epochs=local_epochs, noise=noise, clip=clip)
-    settings = evaluation_settings(methods=("raw", "adversarial", spec), target=target, repeats=repeats, seed=seed, workers=workers)
+    settings = settings_of(methods=("raw", "adversarial", spec), target=target, repeats=repeats, seed=seed, workers=workers)
     table = read_manifest(manifest)
-    results = evaluate(read_features(features), table, features, settings, output, fresh=fresh)
-    _print_results(results, output)
+    results = evaluate_to_report(read_features(features), table, features, settings, output, fresh=fresh)
+    print_results(results, output)
     typer.echo(compare_with_central(results, spec, noise, rounds, table["speaker"].nunique() - 1))
 
 
 def _settings(config: Path | None, overrides: dict[str, Any], dp: dict[str, Any], attack: bool):
-    from emoshield.fl.settings import FlSettings, load_settings, settings_from
+    """The recipe's settings (or the defaults) with the options given on the command line over them."""
+    from emoshield.fl.settings import (  # Flower: loads when a command runs
+        FlSettings,
+        load_settings,
+        settings_from,
+    )
 
     base = load_settings(config) if config is not None else FlSettings()
     data = {**base.as_dict(), **{k: v for k, v in overrides.items() if v is not None}}

@@ -1,13 +1,24 @@
-"""The system's commands: ``encoder fit/export``, ``cloud fit``, ``serve edge/cloud``, ``send``."""
+"""The running system's commands: ``encoder fit/export``, ``cloud fit``, ``serve edge/cloud``, ``send``."""
 
 from __future__ import annotations
 
+import importlib.util
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from rich.table import Table
 
+from emoshield.commands.common import (
+    FeaturesArgument,
+    ManifestArgument,
+    choice_of,
+    stdout,
+)
+from emoshield.errors import ConfigError
 from emoshield.progress import console, progress_bar
+from emoshield.types import Target as TargetKind
 
 encoder_app = typer.Typer(help="Fit and export the edge's privacy encoder.", no_args_is_help=True)
 cloud_app = typer.Typer(help="Fit the cloud's emotion classifier for an encoder.", no_args_is_help=True)
@@ -20,17 +31,11 @@ CertFile = Annotated[Optional[Path], typer.Option(help="TLS certificate (PEM); w
 KeyFile = Annotated[Optional[Path], typer.Option(help="TLS private key (PEM).")]
 LogLevel = Annotated[str, typer.Option(help="uvicorn's log level: debug, info (one access line per request), warning, error.")]
 RateOption = Annotated[float, typer.Option(help="Requests per second per client address (0: no limit).")]
-Features = Annotated[Path, typer.Argument(help="Functional features (.parquet) from `features extract`.")]
-Manifest = Annotated[Path, typer.Argument(help="The manifest the features were extracted from.")]
 Target = Annotated[str, typer.Option(help="emotion (categories) or valence (binary, seed 000).")]
 
 
 def need_serve_extra(*modules: str) -> None:
     """ConfigError naming the extra to install when a module of the ``serve`` extra is missing."""
-    import importlib.util
-
-    from emoshield.errors import ConfigError
-
     missing = [m for m in modules if importlib.util.find_spec(m) is None]
     if missing:
         raise ConfigError(f"this command needs {', '.join(missing)}: pip install 'emoshield[serve]'")
@@ -41,10 +46,10 @@ SERVICE_MODULES = ("fastapi", "uvicorn", "httpx", "onnxruntime", "prometheus_cli
 
 @encoder_app.command("fit")
 def encoder_fit(
-    features: Features,
-    manifest: Manifest,
+    features: FeaturesArgument,
+    manifest: ManifestArgument,
     output: Annotated[Path, typer.Option("-o", "--output", help="Folder for config.json and weights.pt.")] = Path("encoder"),
-    method: Annotated[str, typer.Option(help="An encoder method: adversarial, ae_emotion, ae or adversarial_seed000, with parameters.")] = "adversarial",
+    method: Annotated[str, typer.Option(help="An encoder method: adversarial, ae_emotion, ae or adversarial_ali, with parameters.")] = "adversarial",
     target: Target = "emotion",
     seed: Annotated[int, typer.Option(help="Seed of weights and batch order.")] = 0,
 ) -> None:
@@ -52,15 +57,15 @@ def encoder_fit(
 
     Example: emoshield encoder fit emodb.parquet emodb.csv --method "adversarial(latent=32)" -o enc/
     """
-    from emoshield.features import read_features
+    from emoshield.features import (
+        read_features,  # pandas, torch: load when the command runs
+    )
     from emoshield.manifest import read_manifest
     from emoshield.privacy import save_encoder
     from emoshield.privacy.io import encoder_info
     from emoshield.serving.training import fit_encoder, training_data
-    from emoshield.cli import _choice
-    from emoshield.types import Target as TargetKind
 
-    named, data = training_data(read_features(features), read_manifest(manifest), features, _choice(TargetKind, target, "--target"))
+    named, data = training_data(read_features(features), read_manifest(manifest), features, choice_of(TargetKind, target, "--target"))
     with console.status(f"fitting {method} on {len(data.X)} utterances of {len(data.speaker_names)} speakers"):
         encoder, front_end = fit_encoder(named, data, method, seed)
     save_encoder(encoder, output, front_end=front_end)
@@ -78,7 +83,9 @@ def encoder_export(
     Example: emoshield encoder export enc/ -o edge.onnx
     """
     need_serve_extra("onnx", "onnxruntime")
-    from emoshield.serving.export import export_encoder
+    from emoshield.serving.export import (
+        export_encoder,  # torch, ONNX: load when the command runs
+    )
 
     meta = export_encoder(encoder, output)
     console.print(f"wrote {output}: encoder_id {meta['encoder_id']}, {meta['n_features']} {meta['feature_set']} features "
@@ -87,8 +94,8 @@ def encoder_export(
 
 @cloud_app.command("fit")
 def cloud_fit(
-    features: Features,
-    manifest: Manifest,
+    features: FeaturesArgument,
+    manifest: ManifestArgument,
     encoder: Annotated[Path, typer.Option(help="The encoder folder whose codes the classifier reads.")],
     output: Annotated[Path, typer.Option("-o", "--output", help="The cloud folder (cloud.json and one ONNX file per encoder).")] = Path("cloud"),
     target: Target = "emotion",
@@ -99,18 +106,18 @@ def cloud_fit(
 
     Example: emoshield cloud fit emodb.parquet emodb.csv --encoder enc/ -o cloud/
     """
-    from emoshield.features import read_features
+    from emoshield.features import (
+        read_features,  # pandas, torch: load when the command runs
+    )
     from emoshield.manifest import read_manifest
     from emoshield.privacy import load_encoder
     from emoshield.privacy.io import encoder_info
     from emoshield.serving.cloud_model import fit_cloud
     from emoshield.serving.training import device_view, training_data
-    from emoshield.cli import _choice
-    from emoshield.types import Target as TargetKind
 
     _check_dtype(dtype)
     info = encoder_info(encoder)
-    named, data = training_data(read_features(features), read_manifest(manifest), features, _choice(TargetKind, target, "--target"))
+    named, data = training_data(read_features(features), read_manifest(manifest), features, choice_of(TargetKind, target, "--target"))
     codes = load_encoder(encoder).transform(device_view(named, data, info.get("front_end", "minmax")))
     with console.status(f"fitting the classifier on {len(codes)} codes"):
         entry = fit_cloud(codes, data.labels, data.speakers, info["encoder_id"], output, dtype, seed)
@@ -140,7 +147,10 @@ def serve_edge(
     Example: EMOSHIELD_DEVICE_TOKEN=... EMOSHIELD_CLOUD_TOKEN=... emoshield serve edge --encoder edge.onnx --cloud-url http://127.0.0.1:8081
     """
     need_serve_extra(*SERVICE_MODULES)
-    from emoshield.serving.edge import EdgeSettings, create_edge_app
+    from emoshield.serving.edge import (  # ONNX Runtime, pandas: load when the command runs
+        EdgeSettings,
+        create_edge_app,
+    )
     from emoshield.serving.edge_model import EdgeModel
     from emoshield.serving.security import CLOUD_TOKEN_ENV, DEVICE_TOKEN_ENV, read_token
     from emoshield.serving.service import serve
@@ -172,7 +182,10 @@ def serve_cloud(
     Example: EMOSHIELD_CLOUD_TOKEN=... emoshield serve cloud --model cloud/ --port 8081
     """
     need_serve_extra(*SERVICE_MODULES)
-    from emoshield.serving.cloud import CloudSettings, create_cloud_app
+    from emoshield.serving.cloud import (  # ONNX Runtime: loads when the command runs
+        CloudSettings,
+        create_cloud_app,
+    )
     from emoshield.serving.cloud_model import load_cloud
     from emoshield.serving.security import CLOUD_TOKEN_ENV, read_token
     from emoshield.serving.service import serve
@@ -197,12 +210,10 @@ def send(
     Example: EMOSHIELD_DEVICE_TOKEN=... emoshield send a.wav b.wav --edge http://127.0.0.1:8080
     """
     need_serve_extra("httpx")
-    from dataclasses import asdict
-
-    from rich.table import Table
-
-    from emoshield.cli import stdout
-    from emoshield.serving.client import DEFAULT_PROFILE, EdgeClient
+    from emoshield.serving.client import (  # openSMILE, pandas: load when the command runs
+        DEFAULT_PROFILE,
+        EdgeClient,
+    )
     from emoshield.serving.security import DEVICE_TOKEN_ENV, read_token
 
     client = EdgeClient(edge, read_token(DEVICE_TOKEN_ENV, token_file), ca_file)
@@ -227,22 +238,23 @@ def send(
 
 
 def _check_dtype(dtype: str) -> None:
-    from emoshield.errors import ConfigError
-    from emoshield.serving.wire import WIRE_DTYPES
+    from emoshield.serving.wire import (
+        WIRE_DTYPES,  # numpy, pydantic: load when a command runs
+    )
 
     if dtype not in WIRE_DTYPES:
         raise ConfigError(f"--dtype must be one of {', '.join(WIRE_DTYPES)}, got {dtype!r}")
 
 
 def _log_level(level: str) -> str:
-    from emoshield.errors import ConfigError
-
     if level not in ("debug", "info", "warning", "error"):
         raise ConfigError(f"--log-level must be debug, info, warning or error, got {level!r}")
     return level
 
 
 def _rate(per_second: float):
-    from emoshield.serving.security import RateLimit
+    from emoshield.serving.security import (
+        RateLimit,  # FastAPI: loads when a command runs
+    )
 
     return RateLimit(per_second, burst=max(1, int(per_second))) if per_second > 0 else None

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+
+from emoshield.backends import Compute
+from emoshield.errors import EmoshieldError
 
 attack_app = typer.Typer(help="Seed 002's gender-inference attack study on intermediate layers.", no_args_is_help=True)
 
@@ -18,7 +22,10 @@ def layers(
 
     Example: emoshield attack layers --arch resnet
     """
-    from emoshield.attacks.models import SHARED_LAYERS, layer_shapes
+    from emoshield.attacks.models import (  # torch: loads when the command runs
+        SHARED_LAYERS,
+        layer_shapes,
+    )
 
     for name, shape in layer_shapes(arch).items():
         shared = "  (shared by the CNN families)" if name in SHARED_LAYERS and arch != "lstm" else ""
@@ -38,13 +45,15 @@ def study(
     """
     from dataclasses import replace
 
-    from emoshield.attacks.experiment import load_attack_recipe, run_attack_study
-    from emoshield.experiment import cores
+    from emoshield.attacks.recipe import (  # torch: loads when the command runs
+        load_attack_recipe,
+        run_attack_study,
+    )
 
     recipe = load_attack_recipe(config)
     if output is not None:
         recipe = replace(recipe, output=str(output))
-    report = run_attack_study(recipe, cores(workers))
+    report = run_attack_study(recipe, Compute(workers=workers))
     if recipe.defences:
         typer.echo(report.read_text())
         typer.echo(f"frontier: {report} (and defence.json, defence_frontier.png; each strength's study in defence-S/)")
@@ -63,11 +72,10 @@ def table4(
 
     Example: emoshield attack table4 --llds runs/attack-study-lld/report.json --spectrograms runs/attack-study/report.json
     """
-    import json
-
-    from emoshield.attacks.settings import GENDER_MODES
+    from emoshield.attacks.settings import (
+        GENDER_MODES,  # torch: loads when the command runs
+    )
     from emoshield.attacks.tables import table4 as table
-    from emoshield.errors import EmoshieldError
 
     reports = {}
     for name, path in (("--llds", llds), ("--spectrograms", spectrograms)):
