@@ -7,14 +7,7 @@ import pytest
 from emoshield.config import split_top_level
 from emoshield.errors import ConfigError, ManifestError
 from emoshield.experiment import SweepConfig
-from emoshield.methods import (
-    METHODS,
-    Chain,
-    MinMaxPca,
-    MinMaxRaw,
-    make_method,
-    parse_method,
-)
+from emoshield.methods import METHODS, Chain, MinMaxPca, MinMaxRaw, make_method, parse_method
 
 
 def test_specs_parse_into_a_name_and_typed_parameters():

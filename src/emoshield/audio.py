@@ -119,9 +119,8 @@ def _headroom_gain(samples: np.ndarray) -> float:
 
 
 def _resample(samples: np.ndarray, rate: int, target: int) -> np.ndarray:
-    from scipy.signal import (
-        resample_poly,  # slow to import; most files need no resampling
-    )
+    # scipy.signal: slow to import, and most files need no resampling
+    from scipy.signal import resample_poly
 
     divisor = gcd(rate, target)
     return resample_poly(samples, target // divisor, rate // divisor).astype(np.float32)

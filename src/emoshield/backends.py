@@ -77,6 +77,7 @@ def run_unordered(
         return _ray_unordered(work, items, compute.address, shared)
     if compute.workers == 1:
         return ((i, work(shared, item)) for i, item in enumerate(items))
+    # joblib: not at start-up (the CLI imports Compute from here)
     from joblib import Parallel, delayed
 
     jobs = Parallel(n_jobs=compute.workers, return_as="generator_unordered")
@@ -101,6 +102,7 @@ def start_ray(address: str | None = None) -> None:
     instance; quietly, once per process. EmoshieldError within seconds if the address does not answer."""
     ray_environment()
     _check_reachable(address)
+    # Ray: only for --backend ray (seconds to import)
     import ray
 
     if ray.is_initialized():
@@ -122,6 +124,7 @@ def start_ray(address: str | None = None) -> None:
 def ray_cpus(address: str | None = None) -> int:
     """The CPUs of the Ray cluster (started or joined first)."""
     start_ray(address)
+    # Ray: only for --backend ray (seconds to import)
     import ray
 
     return max(1, int(ray.cluster_resources().get("CPU", 1)))
@@ -150,6 +153,7 @@ def _ray_unordered(
     work: Callable[[Any, T], R], items: Sequence[T], address: str | None, shared: Any
 ) -> Iterator[tuple[int, R]]:
     start_ray(address)
+    # Ray: only for --backend ray (seconds to import)
     import ray
 
     remote = ray.remote(num_cpus=1, max_retries=1)(_indexed)

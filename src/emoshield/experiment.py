@@ -22,12 +22,7 @@ import pandas as pd
 from emoshield.backends import Compute
 from emoshield.config import apply_overrides, build, plain, read_yaml_mapping
 from emoshield.errors import ConfigError
-from emoshield.evaluation import (
-    Evaluation,
-    EvaluationSettings,
-    MethodResult,
-    write_report,
-)
+from emoshield.evaluation import Evaluation, EvaluationSettings, MethodResult, write_report
 from emoshield.evaluation.plots import plot_sweep
 from emoshield.evaluation.protocol import plan_evaluation, run_plan
 from emoshield.features import align_features, drop_failed

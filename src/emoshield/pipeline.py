@@ -15,12 +15,7 @@ import pandas as pd
 from emoshield.backends import Compute
 from emoshield.corpora import load_corpus
 from emoshield.errors import ConfigError
-from emoshield.features import (
-    FeatureSet,
-    extract_features,
-    write_failures,
-    write_features,
-)
+from emoshield.features import FeatureSet, extract_features, write_failures, write_features
 from emoshield.manifest import write_manifest
 from emoshield.progress import console, progress_bar
 from emoshield.synthetic import SyntheticSpec, generate_corpus, plan_utterances

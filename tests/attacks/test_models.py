@@ -5,14 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from emoshield.attacks.models import (
-    FAMILIES,
-    INPUTS,
-    SHARED_LAYERS,
-    WIDTHS,
-    build_network,
-    layer_shapes,
-)
+from emoshield.attacks.models import FAMILIES, INPUTS, SHARED_LAYERS, WIDTHS, build_network, layer_shapes
 from emoshield.errors import ConfigError
 
 CNNS = [f for f in FAMILIES if f != "lstm"]

@@ -3,13 +3,7 @@
 import numpy as np
 import pytest
 
-from emoshield.attacks.scenarios import (
-    AttackerPlan,
-    Scenario,
-    attacker_speakers,
-    scenario_matrix,
-    study_folds,
-)
+from emoshield.attacks.scenarios import AttackerPlan, Scenario, attacker_speakers, scenario_matrix, study_folds
 from emoshield.errors import ConfigError
 
 ALL = ("worst", "s1", "s2", "s3", "s4")

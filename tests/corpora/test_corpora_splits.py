@@ -5,11 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from emoshield.corpora.splits import (
-    leave_one_speaker_out,
-    speaker_folds,
-    utterance_folds,
-)
+from emoshield.corpora.splits import leave_one_speaker_out, speaker_folds, utterance_folds
 from emoshield.errors import ConfigError
 
 # 10 speakers (4 female, 6 male), 3 to 7 utterances each, interleaved order.

@@ -7,11 +7,7 @@ import pytest
 from emoshield.errors import ConfigError, ManifestError
 from emoshield.evaluation import EvaluationSettings
 from emoshield.evaluation.data import Dataset
-from emoshield.evaluation.enrolment import (
-    Composition,
-    EnrolmentSettings,
-    plan_enrolment,
-)
+from emoshield.evaluation.enrolment import Composition, EnrolmentSettings, plan_enrolment
 from emoshield.evaluation.plan import make_plan
 from emoshield.methods import make_method
 from emoshield.types import Target

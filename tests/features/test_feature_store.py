@@ -11,14 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from emoshield.errors import FeatureError
-from emoshield.features import (
-    align_features,
-    align_sequences,
-    pad_batch,
-    read_features,
-    to_sequences,
-    write_features,
-)
+from emoshield.features import align_features, align_sequences, pad_batch, read_features, to_sequences, write_features
 
 
 def functionals(files: list[str], dim: int = 4) -> pd.DataFrame:

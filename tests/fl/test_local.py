@@ -2,13 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from emoshield.fl.local import (
-    get_weights,
-    lean_torch,
-    predict,
-    set_weights,
-    train_local,
-)
+from emoshield.fl.local import get_weights, lean_torch, predict, set_weights, train_local
 from emoshield.fl.models import build_model
 from emoshield.fl.settings import LocalConfig
 from tests.fl.conftest import toy_samples

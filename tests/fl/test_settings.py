@@ -1,13 +1,7 @@
 import pytest
 
 from emoshield.fl.errors import FederatedError
-from emoshield.fl.settings import (
-    DpMode,
-    ModelKind,
-    StrategyKind,
-    load_settings,
-    settings_from,
-)
+from emoshield.fl.settings import DpMode, ModelKind, StrategyKind, load_settings, settings_from
 
 
 def test_recipe_is_read_with_nested_settings(tmp_path):

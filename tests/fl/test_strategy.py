@@ -1,9 +1,4 @@
-from flwr.serverapp.strategy import (
-    DifferentialPrivacyClientSideFixedClipping,
-    FedAvg,
-    FedAvgM,
-    FedProx,
-)
+from flwr.serverapp.strategy import DifferentialPrivacyClientSideFixedClipping, FedAvg, FedAvgM, FedProx
 
 from emoshield.fl.plan import FederatedPlan, train_config
 from emoshield.fl.server_app import build_strategy

@@ -7,13 +7,7 @@ import pytest
 import torch
 
 from emoshield.errors import ConfigError
-from emoshield.privacy import (
-    AdversarialAutoencoder,
-    Schedule,
-    TrainSettings,
-    reversal_strength,
-    train,
-)
+from emoshield.privacy import AdversarialAutoencoder, Schedule, TrainSettings, reversal_strength, train
 from emoshield.privacy.train import MISSING, seeded, torch_threads
 
 from .conftest import TINY

@@ -4,12 +4,6 @@
 built from named blocks so that any layer can be read out or spliced into.
 """
 
-from emoshield.attacks.models import (
-    FAMILIES,
-    SHARED_LAYERS,
-    LayeredNet,
-    build_network,
-    layer_shapes,
-)
+from emoshield.attacks.models import FAMILIES, SHARED_LAYERS, LayeredNet, build_network, layer_shapes
 
 __all__ = ["FAMILIES", "SHARED_LAYERS", "LayeredNet", "build_network", "layer_shapes"]

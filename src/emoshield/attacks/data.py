@@ -11,6 +11,8 @@ import pandas as pd
 from emoshield.attacks.crops import crops
 from emoshield.attacks.models import INPUTS, input_shape
 from emoshield.errors import ConfigError, FeatureError
+from emoshield.features import drop_failed, read_features
+from emoshield.features.store import align_sequences
 
 #: Manifest columns leakage is also broken down by, when a corpus has two values or more.
 FACETS = ("spontaneity", "intensity")
@@ -48,8 +50,6 @@ class StudyCorpus:
 
 def load_study_corpus(name: str, manifest: pd.DataFrame, logmel: Path, lld: Path | None) -> StudyCorpus:
     """A manifest and its frame-level features as crops of the shapes the networks read."""
-    from emoshield.features import drop_failed, read_features
-    from emoshield.features.store import align_sequences
 
     table, _ = drop_failed(manifest, logmel)
     if lld is not None:

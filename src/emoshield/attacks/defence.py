@@ -17,10 +17,14 @@ import json
 from pathlib import Path
 from typing import Any
 
+import matplotlib
 import numpy as np
 
 from emoshield.attacks.settings import StudySettings
 from emoshield.files import write_text_atomic
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402  (after choosing the file backend)
 
 #: The scenarios whose attackers train on T's own training speakers: the worst case of each mode.
 WORST = ("worst", "target data")
@@ -67,11 +71,6 @@ def write_frontier(out: Path, rows: list[dict[str, Any]]) -> Path:
 
 
 def _plot(rows: list[dict[str, Any]], columns: list[str], path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     figure, axes = plt.subplots(figsize=(6, 4))
     for column in columns:
         points = [(row["leakage"][column]["accuracy"], row["uar"], row["strength"]) for row in rows if column in row["leakage"]]

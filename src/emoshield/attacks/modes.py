@@ -20,6 +20,7 @@ import torch
 
 from emoshield.attacks.models import Initial, build_network
 from emoshield.attacks.train import FitSettings, TimePooled, Trained, fit, heads_of
+from emoshield.evaluation.attackers import AttackerView, make_panel
 
 GENDER = "gender"
 
@@ -62,7 +63,6 @@ def panel(
     seed: int = 0,
 ) -> dict[str, np.ndarray]:
     """Each panel attacker's gender guesses, tuned on speaker-grouped inner folds of the attacker's utterances."""
-    from emoshield.evaluation.attackers import AttackerView, make_panel
 
     train, scored = time_pooled(target.read(X_train, layer)), time_pooled(target.read(X_scored, layer))
     view = AttackerView().fit(train)

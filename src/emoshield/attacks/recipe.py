@@ -31,13 +31,7 @@ from emoshield.attacks.defence import frontier_row, write_frontier
 from emoshield.attacks.models import Initial
 from emoshield.attacks.pretrain import pretrained_blocks
 from emoshield.attacks.report import leakage, write_report
-from emoshield.attacks.study import (
-    StudySettings,
-    planned_steps,
-    run_study,
-    timed,
-    trained_architectures,
-)
+from emoshield.attacks.study import StudySettings, planned_steps, run_study, timed, trained_architectures
 from emoshield.backends import Compute
 from emoshield.config import build, read_yaml_mapping
 from emoshield.errors import ConfigError

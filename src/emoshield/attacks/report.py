@@ -13,19 +13,16 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+import matplotlib
 import numpy as np
 
 from emoshield.attacks.data import StudyCorpus
 from emoshield.attacks.settings import GENDER_MODES
-from emoshield.attacks.tables import (
-    by_facet,
-    depth_table,
-    facets,
-    findings,
-    table2,
-    table3,
-)
+from emoshield.attacks.tables import by_facet, depth_table, facets, findings, table2, table3
 from emoshield.files import write_text_atomic
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402  (after choosing the file backend)
 
 KEY = ("mode", "layer", "scenario", "attacker", "kind")
 
@@ -140,11 +137,6 @@ def write_report(out: Path, results: list[dict[str, Any]], entries: list[dict[st
 def plot_depth(entries: list[dict[str, Any]], layers: list[str], path: Path, mode: str = "splice", scenario: str = "s2") -> None:
     """Seed 002's Fig. 3: leakage ± sd per intercepted layer, one line per attacker, chance dashed (the study's
     first scenario of ``mode`` when it has no ``scenario``)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     scenarios = [e["scenario"] for e in entries if e["mode"] == mode]
     scenario = scenario if scenario in scenarios or not scenarios else scenarios[0]
     chosen = [e for e in entries if e["mode"] == mode and e["scenario"] == scenario and e["kind"] == "generic"]

@@ -32,13 +32,7 @@ from typing import Any
 from emoshield.attacks.data import StudyCorpus
 from emoshield.attacks.models import Initial
 from emoshield.attacks.scenarios import study_folds
-from emoshield.attacks.settings import (
-    GENDER_MODES,
-    INITIALISATIONS,
-    KINDS,
-    MODES,
-    StudySettings,
-)
+from emoshield.attacks.settings import GENDER_MODES, INITIALISATIONS, KINDS, MODES, StudySettings
 from emoshield.attacks.units import Inputs, StudyPlan, cnn_plans, fingerprint, run_unit
 from emoshield.backends import Compute, run_unordered
 from emoshield.files import write_text_atomic

@@ -32,22 +32,9 @@ import numpy as np
 from emoshield.attacks.data import StudyCorpus
 from emoshield.attacks.models import Initial, build_network, input_shape
 from emoshield.attacks.modes import panel, probe, splice, time_pooled
-from emoshield.attacks.scenarios import (
-    AttackerPlan,
-    StudyFold,
-    attacker_speakers,
-    scenario_matrix,
-)
+from emoshield.attacks.scenarios import AttackerPlan, StudyFold, attacker_speakers, scenario_matrix
 from emoshield.attacks.settings import StudySettings
-from emoshield.attacks.train import (
-    Defence,
-    Trained,
-    fit,
-    heads_of,
-    load_trained,
-    save_trained,
-    saved_under,
-)
+from emoshield.attacks.train import Defence, Trained, fit, heads_of, load_trained, save_trained, saved_under
 from emoshield.attacks.verification import layer_eer
 from emoshield.evaluation.metrics import uar
 from emoshield.files import write_text_atomic

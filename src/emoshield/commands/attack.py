@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -22,10 +23,8 @@ def layers(
 
     Example: emoshield attack layers --arch resnet
     """
-    from emoshield.attacks.models import (  # torch: loads when the command runs
-        SHARED_LAYERS,
-        layer_shapes,
-    )
+    # torch: loads when the command runs
+    from emoshield.attacks.models import SHARED_LAYERS, layer_shapes
 
     for name, shape in layer_shapes(arch).items():
         shared = "  (shared by the CNN families)" if name in SHARED_LAYERS and arch != "lstm" else ""
@@ -43,12 +42,9 @@ def study(
     Resumable: finished folds (under the same settings) are read, not fitted again.
     Example: emoshield attack study --config configs/attack_study_tiny.yaml -o runs/attack-tiny
     """
-    from dataclasses import replace
 
-    from emoshield.attacks.recipe import (  # torch: loads when the command runs
-        load_attack_recipe,
-        run_attack_study,
-    )
+    # torch: loads when the command runs
+    from emoshield.attacks.recipe import load_attack_recipe, run_attack_study
 
     recipe = load_attack_recipe(config)
     if output is not None:
@@ -72,9 +68,8 @@ def table4(
 
     Example: emoshield attack table4 --llds runs/attack-study-lld/report.json --spectrograms runs/attack-study/report.json
     """
-    from emoshield.attacks.settings import (
-        GENDER_MODES,  # torch: loads when the command runs
-    )
+    # torch: loads when the command runs
+    from emoshield.attacks.settings import GENDER_MODES
     from emoshield.attacks.tables import table4 as table
 
     reports = {}

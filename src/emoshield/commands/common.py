@@ -64,9 +64,8 @@ def split(text: str) -> tuple[str, ...]:
 
 def print_results(results: Any, report: Path) -> None:
     """An evaluation's table on stdout; its notes and where the report is on stderr."""
-    from emoshield.evaluation.report import (
-        markdown_table,  # pandas: loads when a command runs
-    )
+    # pandas: loads when a command runs
+    from emoshield.evaluation.report import markdown_table
 
     stdout.print(markdown_table(results), markup=False, soft_wrap=True)
     for note in getattr(results, "notes", []):

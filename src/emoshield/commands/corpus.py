@@ -25,7 +25,8 @@ def manifest(
 
     Example: emoshield corpus manifest emodb ../shared/corpora/emodb -o emodb.csv
     """
-    from emoshield.corpora import load_corpus  # pandas: loads when the command runs
+    # pandas: loads when the command runs
+    from emoshield.corpora import load_corpus
     from emoshield.manifest import summarise, write_manifest
 
     result = load_corpus(name, root)
@@ -44,7 +45,8 @@ def detect(root: Annotated[Path, typer.Argument(help="A folder holding a corpus.
 
     Example: emoshield corpus detect ../shared/corpora/ravdess
     """
-    from emoshield.corpora import detect_corpus  # pandas: loads when the command runs
+    # pandas: loads when the command runs
+    from emoshield.corpora import detect_corpus
 
     found = detect_corpus(root)
     if found is None:
@@ -67,7 +69,8 @@ def synthetic(
 
     Example: emoshield corpus synthetic synth/ --speakers 12 --utterances 24
     """
-    from emoshield.manifest import summarise  # pandas: loads when the command runs
+    # pandas: loads when the command runs
+    from emoshield.manifest import summarise
     from emoshield.pipeline import synthesise
     from emoshield.synthetic import SyntheticSpec
 

@@ -24,9 +24,8 @@ from emoshield.progress import console
 
 def settings_of(**options: Any):
     """EvaluationSettings from command-line options named as a recipe's evaluation section names them."""
-    from emoshield.evaluation import (
-        EvaluationSettings,  # pandas: loads when the command runs
-    )
+    # pandas: loads when the command runs
+    from emoshield.evaluation import EvaluationSettings
 
     return EvaluationSettings.from_recipe({k: v for k, v in options.items() if v is not None}, "command line")
 
@@ -61,9 +60,8 @@ def evaluate(
 
     Example: emoshield evaluate emodb.parquet emodb.csv --methods raw,pca -o runs/emodb
     """
-    from emoshield.experiment import (
-        evaluate_to_report,  # pandas, scikit-learn: load when the command runs
-    )
+    # pandas, scikit-learn: load when the command runs
+    from emoshield.experiment import evaluate_to_report
     from emoshield.features import read_features
     from emoshield.manifest import read_manifest
 
@@ -100,10 +98,8 @@ def sweep(
 
     Example: emoshield sweep emodb.parquet emodb.csv --parameter alpha --values 0,0.5,1,2,4 -o runs/alpha
     """
-    from emoshield.experiment import (  # pandas, scikit-learn: load when the command runs
-        SweepConfig,
-        sweep_to_report,
-    )
+    # pandas, scikit-learn: load when the command runs
+    from emoshield.experiment import SweepConfig, sweep_to_report
     from emoshield.features import read_features
     from emoshield.manifest import read_manifest
 
@@ -133,9 +129,8 @@ def project(
 
     Example: emoshield project emodb.parquet emodb.csv --methods raw,adversarial -o emodb-tsne.png
     """
-    from emoshield.evaluation.enrolment import (
-        EnrolmentSettings,  # pandas, scikit-learn: load when the command runs
-    )
+    # pandas, scikit-learn: load when the command runs
+    from emoshield.evaluation.enrolment import EnrolmentSettings
     from emoshield.evaluation.projection import project_methods
     from emoshield.features import align_features, drop_failed, read_features
     from emoshield.manifest import read_manifest
@@ -161,10 +156,8 @@ def demo(
 
     Example: emoshield demo -o demo-out
     """
-    from emoshield.experiment import (  # pandas, scikit-learn: load when the command runs
-        Recipe,
-        run_recipe,
-    )
+    # pandas, scikit-learn: load when the command runs
+    from emoshield.experiment import Recipe, run_recipe
     from emoshield.pipeline import CorpusConfig, FeatureConfig
 
     recipe = Recipe(
@@ -189,10 +182,8 @@ def run(
 
     Example: emoshield run configs/table2_emodb.yaml --set evaluation.repeats=1
     """
-    from emoshield.experiment import (  # pandas, scikit-learn: load when the command runs
-        load_recipe,
-        run_recipe,
-    )
+    # pandas, scikit-learn: load when the command runs
+    from emoshield.experiment import load_recipe, run_recipe
 
     report, results = run_recipe(load_recipe(recipe_path, overrides or []), fresh)
     print_results(results, report)

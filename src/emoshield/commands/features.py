@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
-from emoshield.commands.common import (
-    AddressOption,
-    BackendOption,
-    choice_of,
-    compute_of,
-)
+from emoshield.commands.common import AddressOption, BackendOption, choice_of, compute_of
 from emoshield.progress import console
 
 features_app = typer.Typer(help="Extract acoustic features.", no_args_is_help=True)
@@ -38,9 +34,8 @@ def extract(
     Example: emoshield features extract emodb.csv --set compare2016 -o emodb.parquet
     On a Ray cluster (docs/scale.md): ... --backend ray --address HEAD:6379 --cache-dir /shared/cache
     """
-    from emoshield.features import (
-        FeatureSet,  # numpy, pandas: load when the command runs
-    )
+    # numpy, pandas: load when the command runs
+    from emoshield.features import FeatureSet
     from emoshield.manifest import read_manifest
     from emoshield.pipeline import extract_to_file
 
@@ -59,12 +54,9 @@ def public_pca(
 
     Example: emoshield features public-pca ravdess-egemaps.parquet --public emodb-egemaps.parquet --components 16 -o ravdess-pca16.parquet
     """
-    import shutil
 
-    from emoshield.features import (  # pandas: loads when the command runs
-        read_features,
-        write_features,
-    )
+    # pandas: loads when the command runs
+    from emoshield.features import read_features, write_features
     from emoshield.features.public_projection import project_on_public
     from emoshield.features.store import failures_path
 

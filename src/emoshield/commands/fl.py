@@ -7,12 +7,8 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from emoshield.commands.common import (
-    FeaturesArgument,
-    ManifestArgument,
-    WorkersOption,
-    print_results,
-)
+from emoshield.commands.common import FeaturesArgument, ManifestArgument, WorkersOption, print_results
+from emoshield.commands.evaluate import settings_of
 
 fl_app = typer.Typer(help="Federated learning on Flower: speakers as clients.", no_args_is_help=True)
 
@@ -44,9 +40,8 @@ def run(
 
     Example: emoshield fl run emodb.parquet emodb.csv --model dnn --rounds 20 -o runs/fl-emodb
     """
-    from emoshield.fl.report import (
-        markdown_table,  # Flower, torch: load when the command runs
-    )
+    # Flower, torch: load when the command runs
+    from emoshield.fl.report import markdown_table
     from emoshield.fl.run import run_fl
 
     overrides = {
@@ -80,10 +75,9 @@ def encoder(
     Both are evaluated by `emoshield evaluate`'s protocol (raw features as the reference).
     Example: emoshield fl encoder emodb.parquet emodb.csv -o runs/fl-encoder
     """
-    from emoshield.commands.evaluate import settings_of
-    from emoshield.experiment import (
-        evaluate_to_report,  # pandas, torch: load when the command runs
-    )
+
+    # pandas, torch: load when the command runs
+    from emoshield.experiment import evaluate_to_report
     from emoshield.features import read_features
     from emoshield.fl.encoder import compare_with_central, federated_spec
     from emoshield.manifest import read_manifest
@@ -98,11 +92,8 @@ def encoder(
 
 def _settings(config: Path | None, overrides: dict[str, Any], dp: dict[str, Any], attack: bool):
     """The recipe's settings (or the defaults) with the options given on the command line over them."""
-    from emoshield.fl.settings import (  # Flower: loads when a command runs
-        FlSettings,
-        load_settings,
-        settings_from,
-    )
+    # Flower: loads when a command runs
+    from emoshield.fl.settings import FlSettings, load_settings, settings_from
 
     base = load_settings(config) if config is not None else FlSettings()
     data = {**base.as_dict(), **{k: v for k, v in overrides.items() if v is not None}}

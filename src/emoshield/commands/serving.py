@@ -10,12 +10,7 @@ from typing import Annotated, Optional
 import typer
 from rich.table import Table
 
-from emoshield.commands.common import (
-    FeaturesArgument,
-    ManifestArgument,
-    choice_of,
-    stdout,
-)
+from emoshield.commands.common import FeaturesArgument, ManifestArgument, choice_of, stdout
 from emoshield.errors import ConfigError
 from emoshield.progress import console, progress_bar
 from emoshield.types import Target as TargetKind
@@ -57,9 +52,8 @@ def encoder_fit(
 
     Example: emoshield encoder fit emodb.parquet emodb.csv --method "adversarial(latent=32)" -o enc/
     """
-    from emoshield.features import (
-        read_features,  # pandas, torch: load when the command runs
-    )
+    # pandas, torch: load when the command runs
+    from emoshield.features import read_features
     from emoshield.manifest import read_manifest
     from emoshield.privacy import save_encoder
     from emoshield.privacy.io import encoder_info
@@ -83,9 +77,8 @@ def encoder_export(
     Example: emoshield encoder export enc/ -o edge.onnx
     """
     need_serve_extra("onnx", "onnxruntime")
-    from emoshield.serving.export import (
-        export_encoder,  # torch, ONNX: load when the command runs
-    )
+    # torch, ONNX: load when the command runs
+    from emoshield.serving.export import export_encoder
 
     meta = export_encoder(encoder, output)
     console.print(f"wrote {output}: encoder_id {meta['encoder_id']}, {meta['n_features']} {meta['feature_set']} features "
@@ -106,9 +99,8 @@ def cloud_fit(
 
     Example: emoshield cloud fit emodb.parquet emodb.csv --encoder enc/ -o cloud/
     """
-    from emoshield.features import (
-        read_features,  # pandas, torch: load when the command runs
-    )
+    # pandas, torch: load when the command runs
+    from emoshield.features import read_features
     from emoshield.manifest import read_manifest
     from emoshield.privacy import load_encoder
     from emoshield.privacy.io import encoder_info
@@ -147,10 +139,8 @@ def serve_edge(
     Example: EMOSHIELD_DEVICE_TOKEN=... EMOSHIELD_CLOUD_TOKEN=... emoshield serve edge --encoder edge.onnx --cloud-url http://127.0.0.1:8081
     """
     need_serve_extra(*SERVICE_MODULES)
-    from emoshield.serving.edge import (  # ONNX Runtime, pandas: load when the command runs
-        EdgeSettings,
-        create_edge_app,
-    )
+    # ONNX Runtime, pandas: load when the command runs
+    from emoshield.serving.edge import EdgeSettings, create_edge_app
     from emoshield.serving.edge_model import EdgeModel
     from emoshield.serving.security import CLOUD_TOKEN_ENV, DEVICE_TOKEN_ENV, read_token
     from emoshield.serving.service import serve
@@ -182,10 +172,8 @@ def serve_cloud(
     Example: EMOSHIELD_CLOUD_TOKEN=... emoshield serve cloud --model cloud/ --port 8081
     """
     need_serve_extra(*SERVICE_MODULES)
-    from emoshield.serving.cloud import (  # ONNX Runtime: loads when the command runs
-        CloudSettings,
-        create_cloud_app,
-    )
+    # ONNX Runtime: loads when the command runs
+    from emoshield.serving.cloud import CloudSettings, create_cloud_app
     from emoshield.serving.cloud_model import load_cloud
     from emoshield.serving.security import CLOUD_TOKEN_ENV, read_token
     from emoshield.serving.service import serve
@@ -210,10 +198,8 @@ def send(
     Example: EMOSHIELD_DEVICE_TOKEN=... emoshield send a.wav b.wav --edge http://127.0.0.1:8080
     """
     need_serve_extra("httpx")
-    from emoshield.serving.client import (  # openSMILE, pandas: load when the command runs
-        DEFAULT_PROFILE,
-        EdgeClient,
-    )
+    # openSMILE, pandas: load when the command runs
+    from emoshield.serving.client import DEFAULT_PROFILE, EdgeClient
     from emoshield.serving.security import DEVICE_TOKEN_ENV, read_token
 
     client = EdgeClient(edge, read_token(DEVICE_TOKEN_ENV, token_file), ca_file)
@@ -238,9 +224,8 @@ def send(
 
 
 def _check_dtype(dtype: str) -> None:
-    from emoshield.serving.wire import (
-        WIRE_DTYPES,  # numpy, pydantic: load when a command runs
-    )
+    # numpy, pydantic: load when a command runs
+    from emoshield.serving.wire import WIRE_DTYPES
 
     if dtype not in WIRE_DTYPES:
         raise ConfigError(f"--dtype must be one of {', '.join(WIRE_DTYPES)}, got {dtype!r}")
@@ -253,8 +238,7 @@ def _log_level(level: str) -> str:
 
 
 def _rate(per_second: float):
-    from emoshield.serving.security import (
-        RateLimit,  # FastAPI: loads when a command runs
-    )
+    # FastAPI: loads when a command runs
+    from emoshield.serving.security import RateLimit
 
     return RateLimit(per_second, burst=max(1, int(per_second))) if per_second > 0 else None

@@ -11,23 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
-from emoshield.corpora import (
-    cremad,
-    csv_table,
-    emodb,
-    emovo,
-    iemocap,
-    ravdess,
-    savee,
-    tess,
-)
-from emoshield.corpora.base import (
-    CorpusName,
-    LoadResult,
-    Rejected,
-    audio_files,
-    check_root,
-)
+from emoshield.corpora import cremad, csv_table, emodb, emovo, iemocap, ravdess, savee, tess
+from emoshield.corpora.base import CorpusName, LoadResult, Rejected, audio_files, check_root
 from emoshield.errors import CorpusError
 
 __all__ = ["CorpusName", "LoadResult", "Rejected", "detect_corpus", "load_corpus"]

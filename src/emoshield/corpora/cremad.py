@@ -8,15 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from emoshield.corpora.base import (
-    CorpusName,
-    LoadResult,
-    Reject,
-    check_root,
-    load_tree,
-    make_row,
-    parse_gender,
-)
+from emoshield.corpora.base import CorpusName, LoadResult, Reject, check_root, load_tree, make_row, parse_gender
 from emoshield.errors import CorpusError
 from emoshield.types import Emotion, Gender
 

@@ -6,13 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from emoshield.corpora.base import (
-    CorpusName,
-    LoadResult,
-    Rejected,
-    parse_emotion,
-    parse_gender,
-)
+from emoshield.corpora.base import CorpusName, LoadResult, Rejected, parse_emotion, parse_gender
 from emoshield.errors import CorpusError
 from emoshield.manifest import validate_manifest
 from emoshield.types import MANIFEST_COLUMNS, OPTIONAL_COLUMNS, valence_of

@@ -5,13 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from emoshield.corpora.base import (
-    CorpusName,
-    LoadResult,
-    Reject,
-    load_tree,
-    make_row,
-)
+from emoshield.corpora.base import CorpusName, LoadResult, Reject, load_tree, make_row
 from emoshield.types import Emotion, Gender
 
 NAME = CorpusName.EMODB

@@ -6,14 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from emoshield.corpora.base import (
-    CorpusName,
-    LoadResult,
-    Reject,
-    check_root,
-    load_tree,
-    make_row,
-)
+from emoshield.corpora.base import CorpusName, LoadResult, Reject, check_root, load_tree, make_row
 from emoshield.types import Emotion, Gender, Spontaneity
 
 NAME = CorpusName.IEMOCAP

@@ -8,11 +8,7 @@ import numpy as np
 import pandas as pd
 
 from emoshield.errors import ManifestError
-from emoshield.evaluation.enrolment import (
-    EnrolmentPlan,
-    EnrolmentSettings,
-    plan_enrolment,
-)
+from emoshield.evaluation.enrolment import EnrolmentPlan, EnrolmentSettings, plan_enrolment
 from emoshield.methods import Method, make_method
 from emoshield.types import Target
 

@@ -19,11 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from emoshield.corpora.splits import speaker_folds, utterance_folds
-from emoshield.evaluation.attackers import (
-    AttackerView,
-    identification_panel,
-    make_panel,
-)
+from emoshield.evaluation.attackers import AttackerView, identification_panel, make_panel
 from emoshield.evaluation.data import Dataset, Released
 from emoshield.evaluation.evidence import Evidence
 from emoshield.evaluation.plan import FoldTask

@@ -31,13 +31,7 @@ from emoshield.evaluation.attackers import make_panel
 from emoshield.evaluation.checkpoints import data_digest, task_key
 from emoshield.evaluation.data import Dataset
 from emoshield.evaluation.fold import count_warnings, run_task
-from emoshield.evaluation.plan import (
-    EvaluationSettings,
-    FoldTask,
-    Measurement,
-    Plan,
-    make_plan,
-)
+from emoshield.evaluation.plan import EvaluationSettings, FoldTask, Measurement, Plan, make_plan
 from emoshield.evaluation.summary import (
     REFERENCE,
     Evaluation,

@@ -6,13 +6,7 @@ import math
 import multiprocessing
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import (
-    FIRST_COMPLETED,
-    ProcessPoolExecutor,
-    ThreadPoolExecutor,
-    as_completed,
-    wait,
-)
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, ThreadPoolExecutor, as_completed, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,12 +19,7 @@ from emoshield.audio import load_audio
 from emoshield.backends import Backend, Compute, ray_cpus, run_unordered
 from emoshield.errors import EmoshieldError, FeatureError
 from emoshield.features.base import Extractor
-from emoshield.features.cache import (
-    CacheEntry,
-    FeatureCache,
-    default_cache_dir,
-    file_digest,
-)
+from emoshield.features.cache import CacheEntry, FeatureCache, default_cache_dir, file_digest
 from emoshield.features.registry import FeatureSet, feature_set_of, get_extractor
 
 #: How every file is loaded before extraction (part of the cache key).

@@ -6,12 +6,6 @@ adapters over it. ``emoshield fl run`` drives the whole protocol (docs/fl.md).
 """
 
 from emoshield.fl.errors import FederatedError
-from emoshield.fl.settings import (
-    DpMode,
-    FlSettings,
-    ModelKind,
-    StrategyKind,
-    load_settings,
-)
+from emoshield.fl.settings import DpMode, FlSettings, ModelKind, StrategyKind, load_settings
 
 __all__ = ["DpMode", "FederatedError", "FlSettings", "ModelKind", "StrategyKind", "load_settings"]

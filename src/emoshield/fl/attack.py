@@ -35,6 +35,8 @@ from emoshield.fl.dp import clip, noise_share
 from emoshield.fl.errors import FederatedError
 from emoshield.fl.local import lean_torch, set_weights, train_local
 from emoshield.fl.models import build_model
+from emoshield.fl.partition import partition_by_speaker
+from emoshield.fl.plan import FederatedPlan
 from emoshield.fl.settings import DpMode, FlSettings
 
 ALL = "all layers"
@@ -251,8 +253,7 @@ def _finite(rows: list[np.ndarray]) -> np.ndarray:
 
 def run_attack(samples: Samples, settings: FlSettings, out_dir: Path) -> dict[str, Any]:
     """One federated training on the tuning and scored speakers, attacked every round; leakage summary."""
-    from emoshield.fl.partition import partition_by_speaker
-    from emoshield.fl.plan import FederatedPlan
+    # Flower and Ray: only when the attack simulates its shadow clients
     from emoshield.fl.simulation import simulate
 
     split = attack_split(samples, settings.attack.folds, settings.attack.rotation, settings.seed)

@@ -25,6 +25,7 @@ from flwr.serverapp import Grid, ServerApp
 
 from emoshield.fl.data import Samples
 from emoshield.fl.plan import FederatedOutcome, FederatedPlan, check_budget
+from emoshield.fl.secagg import run_secagg
 from emoshield.fl.server_app import run_plan
 from emoshield.fl.settings import settings_from
 
@@ -54,7 +55,6 @@ def main(grid: Grid, context: Context) -> None:
     check_budget(plan)
     outcome = FederatedOutcome()
     if settings.secagg:
-        from emoshield.fl.secagg import run_secagg
 
         run_secagg(grid, context, plan, outcome)
     else:

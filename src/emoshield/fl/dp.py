@@ -24,12 +24,8 @@ from emoshield.fl.aggregate import global_norm
 
 def accountant(population: int, delta: float):
     """A fresh Flower RDP accountant for ``population`` clients (add-or-remove-one neighbours)."""
-    from flwr.serverapp import (
-        NeighboringRelation,
-        PrivacyConfig,
-        RdpAccountant,
-        SamplingMethod,
-    )
+    # Flower: fl's training code runs without it (fl/__init__.py)
+    from flwr.serverapp import NeighboringRelation, PrivacyConfig, RdpAccountant, SamplingMethod
 
     config = PrivacyConfig(
         target_delta=delta,
@@ -42,6 +38,7 @@ def accountant(population: int, delta: float):
 
 def compose_round(account, noise: float, sampled: int) -> float:
     """Compose one noisy aggregate of ``sampled`` clients; return ε so far."""
+    # Flower: fl's training code runs without it (fl/__init__.py)
     from flwr.serverapp import GaussianPrivacyEvent
 
     account.compose(GaussianPrivacyEvent(noise, sampled, account.config.population_size))
@@ -99,6 +96,7 @@ class PrivacyLedger:
 
         (A round in which clients drop out leaves less noise and spends a little more.)
         """
+        # Flower: fl's training code runs without it (fl/__init__.py)
         from flwr.serverapp import GaussianPrivacyEvent
 
         return not any(account.would_exceed(GaussianPrivacyEvent(noise, clients, account.config.population_size), limit)

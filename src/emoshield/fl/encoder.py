@@ -37,19 +37,12 @@ import torch
 
 from emoshield.errors import ConfigError
 from emoshield.fl.aggregate import weighted_mean
-from emoshield.fl.dp import noise_share, private_rng
+from emoshield.fl.dp import epsilon_pair, noise_share, private_rng
 from emoshield.methods import Chain, SpeakerNorm
 from emoshield.privacy.encoder import AdversarialEncoder, build_encoder
 from emoshield.privacy.methods import DEFENCE
 from emoshield.privacy.model import AdversarialAutoencoder
-from emoshield.privacy.train import (
-    Schedule,
-    TrainSettings,
-    reversal_strength,
-    seeded,
-    torch_threads,
-    train,
-)
+from emoshield.privacy.train import Schedule, TrainSettings, reversal_strength, seeded, torch_threads, train
 
 #: Per-speaker z-scores map to about [0, 1] through this fixed low end and span.
 Z_LOW, Z_SPAN = -3.0, 6.0
@@ -163,7 +156,6 @@ def compare_with_central(results, spec: str, noise: float, rounds: int, clients:
             lines.append(f"federated − central {label}: {gap:+.1f} points "
                          f"(target: no more than {allowed:g} points worse; {'met' if met else 'missed'})")
     if noise:
-        from emoshield.fl.dp import epsilon_pair
 
         released, server = epsilon_pair(noise, rounds, clients)
         lines.append(f"DP z = {noise:g}, {rounds} rounds, {clients} clients: ε {released:.2f} released, "

@@ -29,6 +29,12 @@ import sys
 import time
 from pathlib import Path
 
+from emoshield.backends import Compute
+from emoshield.certificates import make_node_key, make_pki
+from emoshield.features import FeatureSet, extract_features
+from emoshield.fl.data import prepare_samples
+from emoshield.synthetic import SyntheticSpec, generate_corpus
+
 BIN = Path(sys.executable).parent
 
 APP_TOML = """\
@@ -70,10 +76,6 @@ node-data = {node_data}
 def prepare(work: Path, rounds: int, node_data: bool = False, run_config: dict | None = None,
             clients: int = 2) -> tuple[Path, list[tuple[str, Path]]]:
     """Synthetic corpus -> eGeMAPS -> prepared client data -> the app folder, and each client's speaker and data file."""
-    from emoshield.backends import Compute
-    from emoshield.features import FeatureSet, extract_features
-    from emoshield.fl.data import prepare_samples
-    from emoshield.synthetic import SyntheticSpec, generate_corpus
 
     manifest = generate_corpus(work / "corpus", SyntheticSpec(n_speakers=2 * ((clients + 3) // 2), utterances_per_speaker=8, seed=5))
     frame = extract_features(manifest["file"].tolist(), FeatureSet.EGEMAPS, Compute(workers=1), cache_dir=False).frame
@@ -125,7 +127,6 @@ def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30.0) -
 def run_loopback(work: Path, rounds: int = 3, deadline: float = 120.0, secure: bool = False, intruders: bool = False,
                  run_config: dict | None = None, clients: int = 2) -> dict:
     """One ``flwr run`` against a loopback SuperLink; the ServerApp's round log plus ``seconds``."""
-    from emoshield.certificates import make_node_key, make_pki
 
     app, own_data = prepare(work, rounds, node_data=secure, run_config=run_config, clients=clients)
     link_port = free_port()  # the SuperLink's one HTTP API (Flower 1.41: fleet, control and app APIs share it)

@@ -13,11 +13,7 @@ import numpy as np
 
 from emoshield.corpora.splits import speaker_folds
 from emoshield.evaluation.metrics import MetricSummary
-from emoshield.fl.centralised import (
-    fit_predict,
-    speaker_dependent_split,
-    speaker_independent_folds,
-)
+from emoshield.fl.centralised import fit_predict, speaker_dependent_split, speaker_independent_folds
 from emoshield.fl.checkpoint import FoldStore, experiment_key
 from emoshield.fl.data import Samples
 from emoshield.fl.metrics import classification_scores, summarise_scores
@@ -81,6 +77,7 @@ def federated_plan(samples: Samples, train: np.ndarray, test: np.ndarray, settin
 def run_federated(samples: Samples, settings: FlSettings, data_path: str, store: FoldStore,
                   advance: Advance) -> tuple[MethodRuns, list[FederatedOutcome]]:
     """Each repeat: every speaker fold is held out once while the others train federatedly."""
+    # Flower and Ray: only when a federated fold runs (baselines and reports need neither)
     from emoshield.fl.simulation import one_ray_instance
 
     runs, outcomes = MethodRuns(FEDERATED), []
@@ -93,6 +90,7 @@ def run_federated(samples: Samples, settings: FlSettings, data_path: str, store:
 def _run_repeat(samples: Samples, settings: FlSettings, data_path: str, store: FoldStore, advance: Advance, seed: int,
                 runs: MethodRuns, outcomes: list[FederatedOutcome]) -> None:
     """One repeat: every speaker fold held out once; finished folds come from ``store``."""
+    # Flower and Ray: only when a federated fold runs (baselines and reports need neither)
     from emoshield.fl.simulation import simulate
 
     predicted = np.full(len(samples), -1, dtype=np.int64)

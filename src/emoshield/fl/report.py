@@ -13,6 +13,7 @@ from emoshield.evaluation.report import result_to_dict
 from emoshield.evaluation.summary import MethodResult
 from emoshield.files import write_text_atomic
 from emoshield.fl.metrics import METRICS
+from emoshield.fl.plots import plot_confusions, plot_rounds
 from emoshield.fl.protocol import Experiment
 
 
@@ -38,7 +39,6 @@ def rounds_summary(experiment: Experiment) -> dict[str, Any]:
 
 def write_fl_report(out_dir: Path, experiment: Experiment, context: dict[str, Any]) -> Path:
     """report.json, report.md, confusion_<method>.png and uar_per_round.png in ``out_dir``."""
-    from emoshield.fl.plots import plot_confusions, plot_rounds
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from emoshield.features import drop_failed, read_features
+from emoshield.fl.attack import run_attack
 from emoshield.fl.data import prepare_samples
 from emoshield.fl.protocol import Experiment, planned_steps, run_experiment
 from emoshield.fl.report import write_fl_report
@@ -23,7 +24,6 @@ def run_fl(features: Path, manifest: Path, settings: FlSettings, out_dir: Path) 
     with progress_bar("fl", planned_steps(samples, settings)) as advance:
         experiment = run_experiment(samples, settings, out_dir, advance)
     if settings.attack.enabled:
-        from emoshield.fl.attack import run_attack
 
         experiment.attack = run_attack(samples, settings, out_dir)
     context = {

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 import torch
-from flwr.app import Context
+from flwr.app import ArrayRecord, Context
 from flwr.client import Client, NumPyClient
 from flwr.client.mod import secaggplus_mod
 from flwr.clientapp import ClientApp
@@ -82,7 +82,6 @@ def run_secagg(grid: Grid, context: Context, plan: FederatedPlan, outcome: Feder
     clock = {"last": time.perf_counter()}
 
     def evaluate_fn(server_round: int, parameters: list[np.ndarray], _: dict) -> tuple[float, dict]:
-        from flwr.app import ArrayRecord
 
         if server_round > 0:  # the legacy workflow does not say how many answered: accounted as all
             if privacy is not None:

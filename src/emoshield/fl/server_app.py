@@ -14,26 +14,13 @@ from collections.abc import Callable, Iterable
 import numpy as np
 from flwr.app import ArrayRecord, ConfigRecord, Context, Message, MetricRecord
 from flwr.serverapp import Grid, ServerApp
-from flwr.serverapp.strategy import (
-    DifferentialPrivacyClientSideFixedClipping,
-    FedAvg,
-    FedAvgM,
-    FedProx,
-    Strategy,
-)
+from flwr.serverapp.strategy import DifferentialPrivacyClientSideFixedClipping, FedAvg, FedAvgM, FedProx, Strategy
 
 from emoshield.fl.dp import accountant
 from emoshield.fl.local import lean_torch, predict
 from emoshield.fl.metrics import classification_scores
 from emoshield.fl.models import build_model
-from emoshield.fl.plan import (
-    FederatedOutcome,
-    FederatedPlan,
-    RoundRecord,
-    check_budget,
-    ledger,
-    record_privacy,
-)
+from emoshield.fl.plan import FederatedOutcome, FederatedPlan, RoundRecord, check_budget, ledger, record_privacy
 from emoshield.fl.plan import train_config as plain_train_config
 from emoshield.fl.settings import DpMode, StrategyKind
 

@@ -7,8 +7,11 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from emoshield.backends import ray_environment
+from emoshield.fl.client_app import make_client_app
 from emoshield.fl.errors import FederatedError
 from emoshield.fl.plan import FederatedOutcome, FederatedPlan
+from emoshield.fl.secagg import make_secagg_client_app, make_secagg_server_app
 from emoshield.fl.server_app import make_server_app
 from emoshield.fl.settings import DpMode
 
@@ -30,6 +33,7 @@ def one_ray_instance() -> Iterator[None]:
     simulation (tens of seconds per fold here); inside this block the first
     simulation's instance stays up and is shut down once, at the end.
     """
+    # Ray: flwr.simulation's engine, loaded only when a simulation starts
     import ray
 
     already, shutdown = ray.is_initialized(), ray.shutdown
@@ -44,10 +48,9 @@ def one_ray_instance() -> Iterator[None]:
 
 def simulate(plan: FederatedPlan, verbose: bool = False) -> FederatedOutcome:
     """One ServerApp and one virtual SuperNode per training client; returns the recorded outcome."""
+    # Ray: flwr.simulation's engine, loaded only when a simulation starts
     from flwr.simulation import run_simulation
 
-    from emoshield.backends import ray_environment
-    from emoshield.fl.client_app import make_client_app
 
     os.environ.setdefault("RAY_DEDUP_LOGS", "0")
     os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -59,7 +62,6 @@ def simulate(plan: FederatedPlan, verbose: bool = False) -> FederatedOutcome:
         logging.getLogger("flwr").setLevel(logging.ERROR)
     outcome = FederatedOutcome()
     if plan.settings.secagg:
-        from emoshield.fl.secagg import make_secagg_client_app, make_secagg_server_app
 
         server_app, client_app = make_secagg_server_app(plan, outcome), make_secagg_client_app()
     else:

@@ -9,14 +9,7 @@ baselines ignore them.
 
 from emoshield.methods.baselines import PCA_COMPONENTS, Chain, MinMaxPca, MinMaxRaw
 from emoshield.methods.protocol import Method, MethodFactory
-from emoshield.methods.registry import (
-    ALIASES,
-    METHODS,
-    factory_of,
-    make_method,
-    parse_method,
-    resolved_params,
-)
+from emoshield.methods.registry import ALIASES, METHODS, factory_of, make_method, parse_method, resolved_params
 from emoshield.methods.speaker_norm import SpeakerNorm
 
 __all__ = [

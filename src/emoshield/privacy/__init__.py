@@ -11,19 +11,8 @@ from emoshield.privacy.grl import GradientReversal, reverse_gradient
 from emoshield.privacy.io import load_encoder, save_encoder
 from emoshield.privacy.leace import LeaceEraser
 from emoshield.privacy.methods import DEFENCE, FRONT_ENDS
-from emoshield.privacy.model import (
-    ATTRIBUTES,
-    DEFAULT_ADVERSARIES,
-    AdversarialAutoencoder,
-    EncoderConfig,
-)
-from emoshield.privacy.train import (
-    AdversaryLoss,
-    Schedule,
-    TrainSettings,
-    reversal_strength,
-    train,
-)
+from emoshield.privacy.model import ATTRIBUTES, DEFAULT_ADVERSARIES, AdversarialAutoencoder, EncoderConfig
+from emoshield.privacy.train import AdversaryLoss, Schedule, TrainSettings, reversal_strength, train
 
 __all__ = [
     "ATTRIBUTES",

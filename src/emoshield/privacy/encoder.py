@@ -22,13 +22,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from emoshield.errors import ConfigError, FeatureError
-from emoshield.privacy.model import (
-    ATTRIBUTES,
-    DEFAULT_ADVERSARIES,
-    EMOTION,
-    AdversarialAutoencoder,
-    EncoderConfig,
-)
+from emoshield.privacy.model import ATTRIBUTES, DEFAULT_ADVERSARIES, EMOTION, AdversarialAutoencoder, EncoderConfig
 from emoshield.privacy.train import MISSING, TrainSettings, seeded, torch_threads, train
 
 _DEFAULT = TrainSettings()

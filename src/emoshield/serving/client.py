@@ -17,7 +17,7 @@ import numpy as np
 
 from emoshield.errors import EmoshieldError
 from emoshield.serving.enrolment import Enrolment
-from emoshield.serving.wire import MAX_BATCH, FeaturesBatch, features_message
+from emoshield.serving.wire import MAX_BATCH, FeaturesBatch, features_message, names_digest
 
 #: Where the device keeps its user's enrolment by default.
 DEFAULT_PROFILE = Path.home() / ".emoshield" / "enrolment.json"
@@ -60,9 +60,9 @@ class EdgeClient:
 
     def send_features(self, files: Sequence[Path], profile: Path, progress: Callable[[int], None] = lambda n: None) -> list[Outcome]:
         """Extract locally, standardise with the enrolment when the encoder asks for it, send in batches."""
+        # openSMILE: only when the device extracts (--upload-audio sends the file)
         from emoshield.audio import load_audio
         from emoshield.features import get_extractor
-        from emoshield.serving.wire import names_digest
 
         info = self.info
         extractor = get_extractor(info["feature_set"])

@@ -20,12 +20,7 @@ from fastapi import Depends, Request
 from emoshield.serving.cloud_model import Classifier
 from emoshield.serving.security import Guard, RateLimit, TokenCheck
 from emoshield.serving.service import Metrics, add_metrics, bearer, new_app
-from emoshield.serving.wire import (
-    Decision,
-    Representation,
-    RepresentationBatch,
-    WireError,
-)
+from emoshield.serving.wire import Decision, Representation, RepresentationBatch, WireError
 
 #: Largest body accepted: a full batch (MAX_BATCH) of float32 codes of the largest latent (MAX_LATENT) fits.
 BODY_LIMIT = 8 * 1024 * 1024

@@ -15,9 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.svm import SVC
 
 from emoshield.errors import EmoshieldError
+from emoshield.evaluation.selection import inner_folds
+from emoshield.evaluation.svm import RbfSvmGrid
 from emoshield.files import read_json_card, write_bytes_atomic, write_text_atomic
+from emoshield.serving.wire import WIRE_DTYPES
 
 CLOUD_FILE = "cloud.json"
 #: Largest difference in class probability allowed between ONNX Runtime and scikit-learn.
@@ -43,13 +48,9 @@ class Classifier:
 def fit_cloud(codes: np.ndarray, labels: np.ndarray, speakers: np.ndarray, encoder_id: str, folder: str | Path,
               dtype: str = "float16", seed: int = 0) -> dict:
     """Fit and write the classifier for ``encoder_id`` into ``folder``; returns its entry in cloud.json."""
+    # skl2onnx: the serve extra, only when a classifier is exported
     from skl2onnx import to_onnx
-    from sklearn.calibration import CalibratedClassifierCV
-    from sklearn.svm import SVC
 
-    from emoshield.evaluation.selection import inner_folds
-    from emoshield.evaluation.svm import RbfSvmGrid
-    from emoshield.serving.wire import WIRE_DTYPES
 
     labelled = labels != ""
     X = codes[labelled].astype(WIRE_DTYPES[dtype]).astype(np.float32)
@@ -79,6 +80,7 @@ def fit_cloud(codes: np.ndarray, labels: np.ndarray, speakers: np.ndarray, encod
 
 def _check_parity(onnx_model, svm, X: np.ndarray) -> None:
     """EmoshieldError unless ONNX Runtime's probabilities match scikit-learn's within ``TOLERANCE``."""
+    # ONNX Runtime: the serve extra, only where a classifier runs
     import onnxruntime as ort
 
     session = ort.InferenceSession(onnx_model.SerializeToString(), providers=["CPUExecutionProvider"])
@@ -101,6 +103,7 @@ def _read(folder: Path) -> dict:
 
 def load_cloud(folder: str | Path, threads: int = 1) -> dict[str, Classifier]:
     """Every classifier of a cloud folder, by the encoder id it accepts."""
+    # ONNX Runtime: the serve extra, only where a classifier runs
     import onnxruntime as ort
 
     folder = Path(folder)

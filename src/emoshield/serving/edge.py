@@ -83,6 +83,7 @@ class Edge:
         self.extractor = self._extractor() if settings.accept_audio else None
 
     def _extractor(self):
+        # openSMILE: only for an edge that takes audio (--accept-audio)
         from emoshield.features import get_extractor
 
         extractor = get_extractor(self.model.feature_set)
@@ -143,6 +144,7 @@ class Edge:
 
     def extract(self, data: bytes) -> np.ndarray:
         """ComParE (or the encoder's set) of one uploaded file; AudioError/WireError for bad audio."""
+        # soundfile and openSMILE: only for an edge that takes audio (--accept-audio)
         import soundfile as sf
 
         from emoshield.audio import decode_audio

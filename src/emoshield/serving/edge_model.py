@@ -28,6 +28,7 @@ class EdgeModel:
 
     @classmethod
     def load(cls, path: str | Path, threads: int = 1) -> "EdgeModel":
+        # ONNX Runtime: the serve extra, loaded only by the edge service
         import onnxruntime as ort
 
         path = Path(path)

@@ -45,6 +45,7 @@ def export_encoder(folder: str | Path, output: str | Path, probes: int = 64, see
 
     EmoshieldError (and nothing written) when ONNX Runtime disagrees with torch.
     """
+    # onnx and ONNX Runtime: the serve extra, only when exporting
     import onnx
     import onnxruntime as ort
 

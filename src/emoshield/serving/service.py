@@ -26,6 +26,7 @@ class Metrics:
     """Prometheus counters and latency per route and status (a registry per app), as ASGI middleware."""
 
     def __init__(self, app, routes: tuple[str, ...]) -> None:
+        # prometheus_client: the serve extra, only when a service starts
         from prometheus_client import CollectorRegistry, Counter, Histogram
 
         self.app = app
@@ -56,6 +57,7 @@ class Metrics:
             self.latency.labels(route).observe(time.perf_counter() - start)
 
     def exposition(self) -> bytes:
+        # prometheus_client: the serve extra, only when a service starts
         from prometheus_client import generate_latest
 
         return generate_latest(self.registry)
@@ -109,6 +111,7 @@ def bearer(check: TokenCheck) -> Callable[[Request], None]:
 def serve(app, host: str, port: int, ready_file: Path | None, certfile: Path | None = None, keyfile: Path | None = None,
           log_level: str = "info") -> None:
     """Run ``app`` under uvicorn; once it accepts connections, write ``{"url", "port", "pid"}`` to ``ready_file``."""
+    # uvicorn: the serve extra, only when a service starts
     import uvicorn
 
     if (certfile is None) != (keyfile is None):

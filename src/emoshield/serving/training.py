@@ -11,6 +11,7 @@ from emoshield.errors import ConfigError
 from emoshield.evaluation.data import Dataset
 from emoshield.features import align_features, drop_failed
 from emoshield.methods import Chain, SpeakerNorm, make_method
+from emoshield.privacy import AdversarialEncoder
 from emoshield.types import Target
 
 #: Encoder methods that can be deployed: one encoder, optionally behind the speaker front end.
@@ -28,7 +29,6 @@ def training_data(frame: pd.DataFrame, manifest: pd.DataFrame, features_path: Pa
 
 def fit_encoder(features: pd.DataFrame, data: Dataset, method: str, seed: int = 0):
     """The encoder of ``method`` fit on every utterance, and its front end (``minmax`` or ``speaker``)."""
-    from emoshield.privacy import AdversarialEncoder
 
     model = make_method(method, seed)
     steps = model.steps if isinstance(model, Chain) else (model,)

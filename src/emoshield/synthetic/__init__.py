@@ -19,14 +19,7 @@ import soundfile as sf
 
 from emoshield.errors import ConfigError
 from emoshield.manifest import build_manifest, write_manifest
-from emoshield.synthetic.profiles import (
-    EMOTIONS,
-    LANGUAGES,
-    Speaker,
-    Syllable,
-    sample_speaker,
-    sentence,
-)
+from emoshield.synthetic.profiles import EMOTIONS, LANGUAGES, Speaker, Syllable, sample_speaker, sentence
 from emoshield.synthetic.voice import synthesize_utterance
 from emoshield.types import Emotion, Gender, valence_of
 
