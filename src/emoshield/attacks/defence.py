@@ -17,14 +17,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-import matplotlib
 import numpy as np
+from matplotlib.figure import Figure
 
 from emoshield.attacks.settings import StudySettings
+from emoshield.figures import label_points, new_figure, save, wrapped
 from emoshield.files import write_text_atomic
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402  (after choosing the file backend)
 
 #: The scenarios whose attackers train on T's own training speakers: the worst case of each mode.
 WORST = ("worst", "target data")
@@ -66,24 +64,25 @@ def write_frontier(out: Path, rows: list[dict[str, Any]]) -> Path:
     if chance is not None:
         lines += ["", f"Chance (the majority gender's share of the scored utterances): {chance:.2f}."]
     write_text_atomic(out / "defence.md", "\n".join(lines) + "\n")
-    _plot(rows, columns, out / "defence_frontier.png")
+    save(draw_frontier(rows, columns), out / "defence_frontier.png")
     return out / "defence.md"
 
 
-def _plot(rows: list[dict[str, Any]], columns: list[str], path: Path) -> None:
-    figure, axes = plt.subplots(figsize=(6, 4))
+def draw_frontier(rows: list[dict[str, Any]], columns: list[str]) -> Figure:
+    """T's UAR against the worst-case leakage per column (mode and layer), one point per defence strength."""
+    figure, grid = new_figure(7.4, 4)
+    axes = grid[0][0]
+    labels: list[tuple[str, float, float]] = []
     for column in columns:
         points = [(row["leakage"][column]["accuracy"], row["uar"], row["strength"]) for row in rows if column in row["leakage"]]
         axes.plot([p[0] for p in points], [p[1] for p in points], marker="o", label=column)
-        for x, y, strength in points:
-            axes.annotate(f"{strength:g}", (x, y), textcoords="offset points", xytext=(4, 4), fontsize=7)
+        labels += [(f"{strength:g}", x, y) for x, y, strength in points]
     chance = next((e["chance"] for row in rows for e in row["leakage"].values()), None)
     if chance is not None:
         axes.axvline(chance, linestyle="--", color="grey", label="chance")
     axes.set_xlabel("worst-case gender leakage (strongest attacker)")
     axes.set_ylabel("T's emotion UAR")
-    axes.set_title("The defence: gradient reversal at the intercepted layer (labels: strength)")
-    axes.legend(fontsize=7)
-    figure.tight_layout()
-    figure.savefig(path, dpi=120)
-    plt.close(figure)
+    axes.set_title(wrapped("The defence: gradient reversal at the intercepted layer (labels: strength)", 48))
+    axes.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    label_points(axes, labels)
+    return figure

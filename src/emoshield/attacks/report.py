@@ -13,16 +13,14 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-import matplotlib
 import numpy as np
+from matplotlib.figure import Figure
 
 from emoshield.attacks.data import StudyCorpus
 from emoshield.attacks.settings import GENDER_MODES
 from emoshield.attacks.tables import by_facet, depth_table, facets, findings, table2, table3
+from emoshield.figures import new_figure, save
 from emoshield.files import write_text_atomic
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402  (after choosing the file backend)
 
 KEY = ("mode", "layer", "scenario", "attacker", "kind")
 
@@ -135,12 +133,18 @@ def write_report(out: Path, results: list[dict[str, Any]], entries: list[dict[st
 
 
 def plot_depth(entries: list[dict[str, Any]], layers: list[str], path: Path, mode: str = "splice", scenario: str = "s2") -> None:
+    """Seed 002's Fig. 3 (:func:`draw_depth`) into ``path``."""
+    save(draw_depth(entries, layers, mode, scenario), path)
+
+
+def draw_depth(entries: list[dict[str, Any]], layers: list[str], mode: str = "splice", scenario: str = "s2") -> Figure:
     """Seed 002's Fig. 3: leakage ± sd per intercepted layer, one line per attacker, chance dashed (the study's
     first scenario of ``mode`` when it has no ``scenario``)."""
     scenarios = [e["scenario"] for e in entries if e["mode"] == mode]
     scenario = scenario if scenario in scenarios or not scenarios else scenarios[0]
     chosen = [e for e in entries if e["mode"] == mode and e["scenario"] == scenario and e["kind"] == "generic"]
-    figure, axes = plt.subplots(figsize=(6, 3.5))
+    figure, grid = new_figure(7, 3.5)
+    axes = grid[0][0]
     for attacker in dict.fromkeys(e["attacker"] for e in chosen):
         by_layer = {e["layer"]: e for e in chosen if e["attacker"] == attacker}
         xs = [i for i, layer in enumerate(layers) if layer in by_layer]
@@ -152,7 +156,5 @@ def plot_depth(entries: list[dict[str, Any]], layers: list[str], path: Path, mod
     axes.set_ylabel("gender leakage L")
     axes.set_title(f"{mode}, {scenario}: leakage by depth")
     if chosen:
-        axes.legend(fontsize=8)
-    figure.tight_layout()
-    figure.savefig(path, dpi=120)
-    plt.close(figure)
+        axes.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    return figure

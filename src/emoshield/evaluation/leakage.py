@@ -17,9 +17,8 @@ from sklearn.model_selection import StratifiedShuffleSplit
 from emoshield.evaluation.attackers import AttackerView, ali_mlp, make_panel
 from emoshield.evaluation.data import Dataset, Released
 from emoshield.evaluation.evidence import Evidence
+from emoshield.evaluation.labels import SEEN
 from emoshield.evaluation.plan import FoldTask
-
-SEEN = "seen:"
 
 
 def measure(data: Dataset, task: FoldTask, released: Released) -> dict[str, Evidence]:

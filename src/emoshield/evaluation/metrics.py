@@ -58,16 +58,3 @@ def summarise(values: Sequence[float], chance: float, ci95: tuple[float, float] 
         raise ValueError("no values to summarise")
     sd = float(array.std(ddof=1)) if array.size > 1 else 0.0
     return MetricSummary(float(array.mean()), sd, int(array.size), float(chance), ci95)
-
-
-#: Column order and headings of the Markdown table (seed 000, Table II shape).
-COLUMNS: dict[str, str] = {
-    "emotion_uar": "emotion UAR",
-    "gender_leakage": "gender",
-    "gender_leakage_seen": "gender, attackers on the method's speakers",
-    "speaker_id_acc": "speaker ID acc",
-    "speaker_eer": "speaker EER",
-    "language_leakage": "language",
-    "membership_auc": "membership AUC",
-    "gender_acc_ali": "gender, Ali et al.'s attacker (acc)",
-}

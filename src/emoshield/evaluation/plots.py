@@ -1,66 +1,85 @@
-"""Plots of an evaluation: metrics per method beside chance, every attacker's score, the privacy-utility frontier."""
+"""Plots of an evaluation: metrics per method beside chance, every attacker's score, the privacy-utility frontier.
+
+Each ``draw_*`` builds the figure (tests look at it: nothing overlaps, nothing is
+clipped); each ``plot_*`` draws and writes it.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Sequence
 
-import matplotlib
+import numpy as np
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+from emoshield.evaluation.labels import COLUMNS, attacker, column
+from emoshield.evaluation.metrics import MetricSummary
+from emoshield.evaluation.summary import MethodResult
+from emoshield.figures import label_points, new_figure, save, wrapped
+from emoshield.methods import parse_method
 
-from emoshield.evaluation.metrics import COLUMNS, MetricSummary  # noqa: E402
-from emoshield.evaluation.summary import MethodResult  # noqa: E402
-from emoshield.methods import parse_method  # noqa: E402
+#: Leakage metrics whose attacker panels ``attackers.png`` shows.
+PANELS = ("gender_leakage", "language_leakage", "speaker_id_acc")
 
 
-def plot_metrics(results: Sequence[MethodResult], path: Path) -> Path:
+def target_of(results: Sequence[MethodResult]) -> str:
+    """The utility target the results were measured on (``emotion`` when they do not say)."""
+    return getattr(results, "target", "emotion")
+
+
+def draw_metrics(results: Sequence[MethodResult]) -> Figure:
     """Grouped bars: one group per metric, one bar per method, chance as a dashed line."""
     metrics = [m for m in COLUMNS if any(m in r.metrics for r in results)]
+    target = target_of(results)
     width = 0.8 / max(len(results), 1)
-    fig, ax = plt.subplots(figsize=(1.6 + 1.5 * len(metrics), 3.6))
+    figure, axes = new_figure(1.8 + 1.3 * len(metrics), 4.0)
+    ax = axes[0][0]
+    top = 100.0
     for k, r in enumerate(results):
         x = np.arange(len(metrics)) + (k - (len(results) - 1) / 2) * width
         means = [100 * r.metrics[m].mean if m in r.metrics else np.nan for m in metrics]
-        ax.bar(x, means, width, yerr=_error_bars([r.metrics.get(m) for m in metrics]), capsize=2, label=r.method)
+        bars = _error_bars([r.metrics.get(m) for m in metrics])
+        top = max(top, float(np.nanmax(np.asarray(means) + bars[1])))
+        ax.bar(x, means, width, yerr=bars, capsize=2, label=r.method)
     for i, m in enumerate(metrics):
         chance = next(r.metrics[m].chance for r in results if m in r.metrics)
         ax.hlines(100 * chance, i - 0.45, i + 0.45, colors="k", linestyles="dashed", linewidth=1)
-    ax.set_xticks(np.arange(len(metrics)), [COLUMNS[m] for m in metrics], rotation=15)
-    ax.set_ylabel("% (bars: 95% interval; dashed: chance)")
-    ax.set_ylim(0, 100)
-    ax.legend(fontsize=8)
-    ax.set_title("Utility (emotion) and leakage per method")
-    return _save(fig, path)
+    ax.set_xticks(np.arange(len(metrics)), [wrapped(column(m, target)) for m in metrics], fontsize=8)
+    ax.set_ylabel("% (bars: 95% interval;\ndashed: chance)")
+    ax.set_ylim(0, top + 3)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    ax.set_title(f"Utility ({target}) and leakage per method")
+    return figure
 
 
-def plot_attackers(results: Sequence[MethodResult], path: Path) -> Path | None:
-    """Each attacker's score per leakage metric and method: the panel behind the maximum (None: no leakage measured)."""
-    metrics = [m for m in ("gender_leakage", "language_leakage", "speaker_id_acc") if m in results[0].attackers]
+def draw_attackers(results: Sequence[MethodResult]) -> Figure | None:
+    """Each attacker's score per leakage metric and method (horizontal bars, attackers named in words):
+    the panel behind the maximum. None when no leakage was measured."""
+    metrics = [m for m in PANELS if m in results[0].attackers]
     if not metrics:
         return None
-    fig, axes = plt.subplots(1, len(metrics), figsize=(4 * len(metrics), 3.4), squeeze=False)
+    names = {m: list(results[0].attackers[m]) for m in metrics}
+    height = 1.2 + 0.22 * max(len(n) for n in names.values()) * max(len(results), 1)
+    figure, axes = new_figure(4.6 * len(metrics), height, 1, len(metrics))
     for ax, metric in zip(axes[0], metrics):
-        names = list(results[0].attackers[metric])
+        rows = np.arange(len(names[metric]))
         width = 0.8 / len(results)
         for k, r in enumerate(results):
-            x = np.arange(len(names)) + (k - (len(results) - 1) / 2) * width
-            ax.bar(x, [100 * r.attackers[metric][n].mean for n in names], width, label=r.method)
-        ax.axhline(100 * results[0].metrics[metric].chance, color="k", linestyle="dashed", linewidth=1)
-        ax.set_xticks(np.arange(len(names)), names)
-        ax.set_title(COLUMNS[metric])
-        ax.set_ylim(0, 100)
-    axes[0][0].set_ylabel("%")
-    axes[0][-1].legend(fontsize=8)
-    return _save(fig, path)
+            y = rows + (k - (len(results) - 1) / 2) * width
+            ax.barh(y, [100 * r.attackers[metric][n].mean for n in names[metric]], width, label=r.method)
+        ax.axvline(100 * results[0].metrics[metric].chance, color="k", linestyle="dashed", linewidth=1)
+        ax.set_yticks(rows, [wrapped(attacker(n), 28) for n in names[metric]], fontsize=7)
+        ax.invert_yaxis()
+        ax.set_title(column(metric, target_of(results)))
+        ax.set_xlim(0, 100)
+        ax.set_xlabel("% (dashed: chance)")
+    axes[0][-1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    return figure
 
 
-def plot_frontier(
-    results: Sequence[MethodResult], path: Path, utility: str = "emotion_uar", leakage: str = "gender_leakage"
-) -> Path:
-    """Emotion UAR against a privacy metric (gender leakage, or speaker EER), one labelled point per method.
+def draw_frontier(results: Sequence[MethodResult], utility: str = "emotion_uar",
+                  leakage: str = "gender_leakage") -> Figure:
+    """Utility against a privacy metric (gender leakage, or speaker EER), one labelled point per method.
 
     Up and to the left is better for leakage, up and to the right for EER; the
     dashed lines are chance. The points of a sweep (specs of one method setting the
@@ -68,27 +87,109 @@ def plot_frontier(
     in the order given.
     """
     shown = [r for r in results if utility in r.metrics and leakage in r.metrics]
-    fig, ax = plt.subplots(figsize=(5.2, 4.2))
+    target = target_of(results)
+    figure, axes = new_figure(6.4, 4.4)
+    ax = axes[0][0]
     for family, members in sweep_families(shown).items():
         ax.errorbar(
             [100 * r.metrics[leakage].mean for r in members],
             [100 * r.metrics[utility].mean for r in members],
             xerr=_error_bars([r.metrics[leakage] for r in members]),
             yerr=_error_bars([r.metrics[utility] for r in members]),
-            marker="o", capsize=2, linestyle="-" if len(members) > 1 else "none", label=family,
+            marker="o", capsize=2, linestyle="-" if len(members) > 1 else "none", label=wrapped(family, 30),
         )
     if shown:
         ax.axvline(100 * shown[0].metrics[leakage].chance, color="k", linestyle="dashed", linewidth=1)
         ax.axhline(100 * shown[0].metrics[utility].chance, color="k", linestyle="dashed", linewidth=1)
     private_side = "right" if leakage == "speaker_eer" else "left"
-    ax.set_xlabel(f"{COLUMNS[leakage]}, strongest attacker (%)")
-    ax.set_ylabel(f"{COLUMNS[utility]} (%)")
+    ax.set_xlabel(f"{column(leakage, target)}, strongest attacker (%)")
+    ax.set_ylabel(f"{column(utility, target)} (%)")
     ax.set_title(f"Privacy-utility frontier (up-{private_side} is better)")
-    ax.legend(fontsize=7)
-    fig.tight_layout()  # before the labels are placed: a later layout change would move points under them
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     labels = point_labels(shown)
-    _label_points(ax, [(labels[r.method], 100 * r.metrics[leakage].mean, 100 * r.metrics[utility].mean) for r in shown])
-    return _save(fig, path)
+    label_points(ax, [(labels[r.method], 100 * r.metrics[leakage].mean, 100 * r.metrics[utility].mean) for r in shown])
+    return figure
+
+
+def draw_sweep(swept: Sequence[MethodResult], baselines: Sequence[MethodResult], parameter: str,
+               values: Sequence[float]) -> Figure:
+    """Each metric of the swept method (one result per value) against the parameter, baselines as lines."""
+    metrics = [m for m in COLUMNS if m in swept[0].metrics and m != "gender_acc_ali"]
+    target = target_of(swept)
+    columns = min(3, len(metrics))
+    rows = -(-len(metrics) // columns)
+    figure, axes = new_figure(3.6 * columns + 1.6, 3.0 * rows, rows, columns)
+    for ax in axes.flat[len(metrics):]:
+        ax.set_visible(False)
+    for ax, metric in zip(axes.flat, metrics):
+        ax.errorbar(
+            values,
+            [100 * r.metrics[metric].mean for r in swept],
+            yerr=_error_bars([r.metrics[metric] for r in swept]),
+            marker="o", capsize=2, color="k", label=swept[0].method.split("(")[0],
+        )
+        for k, r in enumerate(baselines):
+            if metric in r.metrics:
+                ax.axhline(100 * r.metrics[metric].mean, linestyle="dotted", color=f"C{k}", label=r.method)
+        ax.axhline(100 * swept[0].metrics[metric].chance, color="gray", linestyle="dashed", linewidth=1)
+        if min(values) > 0 and max(values) / min(values) >= 8:
+            ax.set_xscale("log", base=2)
+        ax.set_xlabel(parameter)
+        ax.set_ylabel("% (dashed: chance)")
+        ax.set_title(wrapped(column(metric, target), 32), fontsize=9)
+    axes[0][-1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    return figure
+
+
+def draw_projection(embeddings: dict[str, np.ndarray], colourings: dict[str, np.ndarray], title: str = "") -> Figure:
+    """A grid of 2-D scatter plots: one column per representation, one row per colouring.
+
+    ``embeddings`` map a method name to (n, 2) points; ``colourings`` map an
+    attribute (gender, emotion, ...) to n labels.
+    """
+    rows, cols = len(colourings), len(embeddings)
+    figure, axes = new_figure(3.4 * cols + 1.4, 3.1 * rows, rows, cols)
+    for c, (method, points) in enumerate(embeddings.items()):
+        for r, (attribute, labels) in enumerate(colourings.items()):
+            ax = axes[r][c]
+            for k, value in enumerate(np.unique(labels)):
+                chosen = labels == value
+                ax.scatter(points[chosen, 0], points[chosen, 1], s=6, alpha=0.7, label=value, color=f"C{k}")
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if r == 0:
+                ax.set_title(wrapped(method, 30))
+            if c == 0:
+                ax.set_ylabel(attribute)
+            if c == cols - 1:
+                ax.legend(fontsize=7, markerscale=2, loc="center left", bbox_to_anchor=(1.0, 0.5))
+    if title:
+        figure.suptitle(title, fontsize=10)
+    return figure
+
+
+def plot_metrics(results: Sequence[MethodResult], path: Path) -> Path:
+    return save(draw_metrics(results), path)
+
+
+def plot_attackers(results: Sequence[MethodResult], path: Path) -> Path | None:
+    figure = draw_attackers(results)
+    return save(figure, path) if figure is not None else None
+
+
+def plot_frontier(results: Sequence[MethodResult], path: Path, utility: str = "emotion_uar",
+                  leakage: str = "gender_leakage") -> Path:
+    return save(draw_frontier(results, utility, leakage), path)
+
+
+def plot_sweep(swept: Sequence[MethodResult], baselines: Sequence[MethodResult], parameter: str,
+               values: Sequence[float], path: Path) -> Path:
+    return save(draw_sweep(swept, baselines, parameter, values), path)
+
+
+def plot_projection(embeddings: dict[str, np.ndarray], colourings: dict[str, np.ndarray], path: Path,
+                    title: str = "") -> Path:
+    return save(draw_projection(embeddings, colourings, title), path)
 
 
 def sweep_families(results: Sequence[MethodResult]) -> dict[str, list[MethodResult]]:
@@ -133,60 +234,6 @@ def _value(value: object) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
-def _label_points(ax: plt.Axes, labels: Sequence[tuple[str, float, float]]) -> None:
-    """Write each label beside its point, right then left of it, stepping it above or below
-    until it overlaps no earlier label."""
-    renderer = ax.figure.canvas.get_renderer()
-    placed = []
-    spots = [(dx, dy) for dy in (4, -12, 16, -24, 28, -36, 40) for dx in (4, -4)]
-    for text, x, y in labels:
-        for dx, dy in spots:
-            side = "left" if dx > 0 else "right"
-            note = ax.annotate(text, (x, y), textcoords="offset points", xytext=(dx, dy), fontsize=7, ha=side)
-            box = note.get_window_extent(renderer)
-            if not any(box.overlaps(other) for other in placed):
-                break
-            note.remove()
-        else:
-            note = ax.annotate(text, (x, y), textcoords="offset points", xytext=(4, 4), fontsize=7)
-            box = note.get_window_extent(renderer)
-        placed.append(box)
-
-
-def plot_sweep(
-    swept: Sequence[MethodResult],
-    baselines: Sequence[MethodResult],
-    parameter: str,
-    values: Sequence[float],
-    path: Path,
-) -> Path:
-    """Each metric of the swept method (one result per value) against the parameter, baselines as lines."""
-    metrics = [m for m in COLUMNS if m in swept[0].metrics and m != "gender_acc_ali"]
-    columns = min(3, len(metrics))
-    rows = -(-len(metrics) // columns)
-    fig, axes = plt.subplots(rows, columns, figsize=(3.6 * columns, 3.0 * rows), squeeze=False)
-    for ax in axes.flat[len(metrics):]:
-        ax.set_visible(False)
-    for ax, metric in zip(axes.flat, metrics):
-        ax.errorbar(
-            values,
-            [100 * r.metrics[metric].mean for r in swept],
-            yerr=_error_bars([r.metrics[metric] for r in swept]),
-            marker="o", capsize=2, color="k", label=swept[0].method.split("(")[0],
-        )
-        for k, r in enumerate(baselines):
-            if metric in r.metrics:
-                ax.axhline(100 * r.metrics[metric].mean, linestyle="dotted", color=f"C{k}", label=r.method)
-        ax.axhline(100 * swept[0].metrics[metric].chance, color="gray", linestyle="dashed", linewidth=1)
-        if min(values) > 0 and max(values) / min(values) >= 8:
-            ax.set_xscale("log", base=2)
-        ax.set_xlabel(parameter)
-        ax.set_ylabel("% (dashed: chance)")
-        ax.set_title(COLUMNS[metric], fontsize=9)
-    axes[0][-1].legend(fontsize=7)
-    return _save(fig, path)
-
-
 def _error_bars(summaries: Sequence[MetricSummary | None]) -> np.ndarray:
     """Distances (2 x n, in %) from each mean down and up to its 95% interval (its sd when there is none)."""
     bars = np.zeros((2, len(summaries)))
@@ -200,42 +247,3 @@ def _error_bars(summaries: Sequence[MetricSummary | None]) -> np.ndarray:
 def _short(method: str) -> str:
     """``adversarial(latent=64)`` -> ``latent=64``; plain names stay."""
     return method[method.index("(") + 1 : -1] if "(" in method else method
-
-
-def _save(fig, path: Path) -> Path:
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
-
-
-def plot_projection(
-    embeddings: dict[str, np.ndarray],
-    colourings: dict[str, np.ndarray],
-    path: Path,
-    title: str = "",
-) -> Path:
-    """A grid of 2-D scatter plots: one column per representation, one row per colouring.
-
-    ``embeddings`` map a method name to (n, 2) points; ``colourings`` map an
-    attribute (gender, emotion, ...) to n labels.
-    """
-    rows, cols = len(colourings), len(embeddings)
-    fig, axes = plt.subplots(rows, cols, figsize=(3.4 * cols, 3.1 * rows), squeeze=False)
-    for c, (method, points) in enumerate(embeddings.items()):
-        for r, (attribute, labels) in enumerate(colourings.items()):
-            ax = axes[r][c]
-            for k, value in enumerate(np.unique(labels)):
-                chosen = labels == value
-                ax.scatter(points[chosen, 0], points[chosen, 1], s=6, alpha=0.7, label=value, color=f"C{k}")
-            ax.set_xticks([])
-            ax.set_yticks([])
-            if r == 0:
-                ax.set_title(method)
-            if c == 0:
-                ax.set_ylabel(attribute)
-            if c == cols - 1:
-                ax.legend(fontsize=7, markerscale=2, loc="center left", bbox_to_anchor=(1.0, 0.5))
-    if title:
-        fig.suptitle(title, fontsize=10)
-    return _save(fig, path)

@@ -121,7 +121,7 @@ def summarise_outputs(data: Dataset, tasks: list[FoldTask], outputs: list[dict],
             "speaker_eer: not measured; no half of the unseen speakers of any fold held two speakers of one gender, "
             "and trials across genders would measure gender, not identity"
         )
-    return Evaluation(results, notes)
+    return Evaluation(results, notes, target=settings.target.value)
 
 
 def _run(

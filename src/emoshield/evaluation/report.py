@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from emoshield import __version__
-from emoshield.evaluation.metrics import COLUMNS, MetricSummary
-from emoshield.evaluation.plots import plot_attackers, plot_frontier, plot_metrics
+from emoshield.evaluation.labels import COLUMNS, attacker, column
+from emoshield.evaluation.metrics import MetricSummary
+from emoshield.evaluation.plots import plot_attackers, plot_frontier, plot_metrics, target_of
 from emoshield.evaluation.summary import REFERENCE, Evaluation, MethodResult
 from emoshield.files import write_text_atomic
 
@@ -35,8 +36,9 @@ def result_to_dict(result: MethodResult) -> dict[str, Any]:
 def markdown_table(results: Sequence[MethodResult]) -> str:
     """Methods as rows, metrics as columns (mean [95% interval], or mean ± sd without one, in %), and a chance row."""
     present = [m for m in COLUMNS if any(m in r.metrics for r in results)]
+    target = target_of(results)
     lines = [
-        "| method | " + " | ".join(COLUMNS[m] for m in present) + " |",
+        "| method | " + " | ".join(column(m, target) for m in present) + " |",
         "|---|" + "---|" * len(present),
     ]
     for r in results:
@@ -53,8 +55,9 @@ def differences_table(results: Sequence[MethodResult]) -> str:
     present = [m for m in COLUMNS if any(m in r.differences for r in shown)]
     if not shown:
         return ""
+    target = target_of(results)
     lines = [
-        f"| method − {REFERENCE} | " + " | ".join(COLUMNS[m] for m in present) + " |",
+        f"| method − {REFERENCE} | " + " | ".join(column(m, target) for m in present) + " |",
         "|---|" + "---|" * len(present),
     ]
     for r in shown:
@@ -66,10 +69,10 @@ def differences_table(results: Sequence[MethodResult]) -> str:
     return "\n".join(lines)
 
 
-def _cell(summary: MetricSummary | None, attacker: str | None) -> str:
+def _cell(summary: MetricSummary | None, strongest: str | None) -> str:
     if summary is None:
         return "–"
-    who = f" ({attacker})" if attacker and attacker != "svm" else ""
+    who = f" ({attacker(strongest)})" if strongest and strongest != "svm" else ""
     value = f"{100 * summary.mean:.1f}{_interval(summary.ci95)}" if summary.ci95 else str(summary)
     return value + who
 
@@ -127,16 +130,15 @@ def _markdown_document(
         "",
         *_enrolment_lines(context.get("settings", {}).get("enrolment")),
         "Values are % (mean over repeats [speaker-level bootstrap 95% interval]; sd over repeats in report.json); "
-        "the strongest attacker "
-        "is named in brackets when not the SVM. Emotion: UAR, speaker-independent. Privacy: the method is fit on "
-        "one set of speakers, attackers learn from a second set it never saw, and are scored on a third. "
-        "Gender/language: UAR of the strongest attacker; the headline is the stronger of attackers that learn "
-        "from unseen speakers and attackers that learn from the method's own speakers (`seen:`, also shown "
-        "alone). Speaker ID: closed-set accuracy among unseen speakers (enrolment on some of their utterances). "
-        "Speaker EER: same-gender verification trials among unseen speakers (50 = unlinkable). Membership AUC: "
-        "can an attacker, learned or training-free, tell the method's training speakers from others "
-        "(50 = cannot; folded, so below 50 never counts as privacy). Seed-000 attacker: one MLP trained on "
-        "half of the scored speakers' own utterances (accuracy).",
+        f"the strongest attacker is named in brackets when not the SVM. Utility: {target_of(results)} UAR, "
+        "speaker-independent. Privacy: the method is fit on one set of speakers, attackers learn from a second set "
+        "it never saw, and are scored on a third. Gender/language: UAR of the strongest attacker; the headline is "
+        "the stronger of attackers that learn from unseen speakers and attackers that learn from the method's own "
+        "speakers (\"on the method's speakers\", also shown alone). Speaker ID: closed-set accuracy among unseen "
+        "speakers (enrolment on some of their utterances). Speaker EER: same-gender verification trials among "
+        "unseen speakers (50 = unlinkable). Membership AUC: can an attacker, learned or training-free, tell the "
+        "method's training speakers from others (50 = cannot; folded, so below 50 never counts as privacy). Ali et "
+        "al.'s attacker (seed 000): one MLP trained on half of the scored speakers' own utterances (accuracy).",
         "",
         markdown_table(results),
         "",

@@ -18,7 +18,7 @@ from typing import Iterator
 import numpy as np
 
 from emoshield.evaluation import evidence as ev
-from emoshield.evaluation.leakage import SEEN
+from emoshield.evaluation.labels import SEEN
 from emoshield.evaluation.metrics import MetricSummary, summarise
 
 #: Metrics read from another metric's evidence: the attackers that learnt from the method's own speakers.
@@ -60,6 +60,7 @@ class Evaluation(Sequence):
     notes: list[str] = field(default_factory=list)
     warnings: dict[str, int] = field(default_factory=dict)
     seconds: dict[str, dict[str, float]] = field(default_factory=dict)
+    target: str = "emotion"  # what the utility metric recognises: emotion categories, or valence
 
     def __getitem__(self, i):
         return self.results[i]

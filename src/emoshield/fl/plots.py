@@ -4,52 +4,51 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+from emoshield.figures import new_figure, save
+from emoshield.fl.protocol import Experiment
 
-from emoshield.fl.protocol import Experiment  # noqa: E402
+
+def draw_confusion(matrix: np.ndarray, classes: list[str], title: str) -> Figure:
+    """A row-normalised confusion matrix with the counts in its cells."""
+    share = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
+    size = 1.6 + 0.6 * len(classes)
+    figure, axes = new_figure(size + 1.2, size)
+    ax = axes[0][0]
+    image = ax.imshow(share, vmin=0, vmax=1, cmap="Blues")
+    for (i, j), count in np.ndenumerate(matrix):
+        ax.text(j, i, str(count), ha="center", va="center", fontsize=7, color="white" if share[i, j] > 0.5 else "black")
+    ticks = np.arange(len(classes))
+    ax.set_xticks(ticks, classes, rotation=45, ha="right")
+    ax.set_yticks(ticks, classes)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title(title)
+    figure.colorbar(image, ax=ax, fraction=0.046)
+    return figure
 
 
 def plot_confusions(experiment: Experiment, out_dir: Path) -> list[Path]:
-    """``confusion_<method>.png``: row-normalised, counts in the cells."""
-    paths = []
-    for method in experiment.methods:
-        matrix = method.confusion(len(experiment.classes))
-        share = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
-        size = 1.2 + 0.6 * len(experiment.classes)
-        fig, ax = plt.subplots(figsize=(size + 1, size))
-        image = ax.imshow(share, vmin=0, vmax=1, cmap="Blues")
-        for (i, j), count in np.ndenumerate(matrix):
-            ax.text(j, i, str(count), ha="center", va="center", fontsize=7,
-                    color="white" if share[i, j] > 0.5 else "black")
-        ticks = np.arange(len(experiment.classes))
-        ax.set_xticks(ticks, experiment.classes, rotation=45, ha="right")
-        ax.set_yticks(ticks, experiment.classes)
-        ax.set_xlabel("predicted")
-        ax.set_ylabel("true")
-        ax.set_title(method.method)
-        fig.colorbar(image, ax=ax, fraction=0.046)
-        paths.append(_save(fig, out_dir / f"confusion_{method.method}.png"))
-    return paths
+    """``confusion_<method>.png`` per method."""
+    return [save(draw_confusion(m.confusion(len(experiment.classes)), list(experiment.classes), m.method),
+                 out_dir / f"confusion_{m.method}.png", dpi=110)
+            for m in experiment.methods]
 
 
-def plot_rounds(uar_per_round: dict[str, float], path: Path) -> Path:
+def draw_rounds(uar_per_round: dict[str, float]) -> Figure:
     """UAR of held-out speakers after each round (round 0: the initial model)."""
     rounds = sorted(int(r) for r in uar_per_round)
-    fig, ax = plt.subplots(figsize=(5, 3.4))
+    figure, axes = new_figure(5, 3.4)
+    ax = axes[0][0]
     ax.plot(rounds, [100 * uar_per_round[str(r)] for r in rounds], marker="o", markersize=3)
     ax.set_xlabel("round")
     ax.set_ylabel("UAR of held-out speakers (%)")
     ax.set_ylim(0, 100)
     ax.grid(alpha=0.3)
-    return _save(fig, path)
+    return figure
 
 
-def _save(fig, path: Path) -> Path:
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+def plot_rounds(uar_per_round: dict[str, float], path: Path) -> Path:
+    return save(draw_rounds(uar_per_round), path, dpi=110)

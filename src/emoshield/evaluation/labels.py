@@ -1,0 +1,46 @@
+"""What readers see: metrics and attackers named in words, in reports, tables and plots."""
+
+from __future__ import annotations
+
+#: Column order and headings of the tables (seed 000, Table II shape); ``{target}`` is the utility target.
+COLUMNS: dict[str, str] = {
+    "emotion_uar": "{target} UAR",
+    "gender_leakage": "gender",
+    "gender_leakage_seen": "gender, attackers on the method's speakers",
+    "speaker_id_acc": "speaker ID acc",
+    "speaker_eer": "speaker EER",
+    "language_leakage": "language",
+    "membership_auc": "membership AUC",
+    "gender_acc_ali": "gender, Ali et al.'s attacker (acc)",
+}
+
+#: Attackers and scorers by what they are (their ids stay in report.json).
+ATTACKERS: dict[str, str] = {
+    "logreg": "logistic regression",
+    "svm": "RBF SVM",
+    "mlp": "MLP",
+    "knn": "k-NN",
+    "gboost": "gradient boosting",
+    "outside_unit_range": "range check, training-free",
+    "outside_member_range": "members' range check, training-free",
+    "nearest_member": "distance to nearest member, training-free",
+    "norm": "norm of the release, training-free",
+    "cosine": "cosine scoring",
+    "lda": "LDA scoring",
+    "lda_unscaled": "LDA scoring, unscaled",
+}
+
+#: The prefix of attackers that learnt from the method's own training speakers.
+SEEN = "seen:"
+
+
+def column(metric: str, target: str = "emotion") -> str:
+    """The heading of ``metric``: ``valence UAR`` where the target is valence."""
+    return COLUMNS[metric].format(target=target)
+
+
+def attacker(name: str) -> str:
+    """``seen:logreg`` -> ``logistic regression, on the method's speakers``; unknown ids stay as they are."""
+    seen = name.startswith(SEEN)
+    words = ATTACKERS.get(name.removeprefix(SEEN), name.removeprefix(SEEN))
+    return f"{words}, on the method's speakers" if seen else words
