@@ -1,13 +1,26 @@
 """Method specs (``name(key=value, ...)``), chains of methods, and the frontier and sweep plots."""
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.base import clone
 
 from emoshield.config import split_top_level
 from emoshield.errors import ConfigError, ManifestError
 from emoshield.experiment import SweepConfig
-from emoshield.methods import METHODS, Chain, MinMaxPca, MinMaxRaw, make_method, parse_method
+from emoshield.methods import (
+    METHODS,
+    Chain,
+    MinMaxPca,
+    MinMaxRaw,
+    SpeakerNorm,
+    make_method,
+    parse_method,
+    resolved_params,
+)
+from emoshield.methods.baselines import step_names
 
 
 def test_specs_parse_into_a_name_and_typed_parameters():
@@ -51,6 +64,48 @@ def test_a_chain_fits_each_step_on_the_output_of_the_previous_one():
     np.testing.assert_allclose(out.mean(axis=0), 0, atol=1e-9)  # PCA was fit on the scaled data
     scaled = MinMaxRaw().fit(X).transform(X)
     np.testing.assert_allclose(out, MinMaxPca(n_components=4).fit(scaled).transform(scaled))
+
+
+def test_a_chain_is_a_scikit_learn_composite():
+    chain = make_method("adversarial(latent=4, hidden=[16], epochs=1)", seed=3)
+    params = chain.get_params(deep=True)
+    assert params["steps"] is chain.steps and params["speakernorm"] is chain.steps[0]
+    assert params["speakernorm__min_utterances"] == 2 and params["adversarialencoder__seed"] == 3
+    assert chain.set_params(speakernorm__scale=False, adversarialencoder__alpha=0.5) is chain
+    assert chain.steps[0].scale is False and chain.steps[1].alpha == 0.5
+    copy = clone(chain)
+    assert copy.steps[1] is not chain.steps[1] and copy.get_params()["adversarialencoder__alpha"] == 0.5
+    assert repr(copy) == repr(chain) and repr(chain).startswith("Chain(SpeakerNorm(scale=False), AdversarialEncoder(")
+    chain.set_params(speakernorm=MinMaxRaw())
+    assert isinstance(chain.steps[0], MinMaxRaw) and "minmaxraw__seed" in chain.get_params()
+    with pytest.raises(ValueError, match="Invalid parameter 'nope'"):
+        chain.set_params(nope__x=1)
+    assert step_names((MinMaxRaw(), MinMaxPca(), MinMaxRaw())) == ["minmaxraw-1", "minmaxpca", "minmaxraw-2"]
+
+
+def test_parameters_are_stored_as_given_and_checked_by_fit_and_by_make_method():
+    norm = SpeakerNorm(min_utterances=1)  # scikit-learn's convention: the constructor only stores
+    assert norm.min_utterances == 1
+    with pytest.raises(ConfigError, match="min_utterances must be an integer >= 2, got 1"):
+        norm.fit(np.zeros((4, 2)), pd.DataFrame({"speaker": list("aabb")}))
+    with pytest.raises(ConfigError, match="min_utterances must be an integer >= 2, got 0"):
+        make_method("adversarial", 0).set_params(speakernorm__min_utterances=0).check_params()
+
+
+def test_resolved_params_are_plain_data_that_tell_settings_apart():
+    specs = ["raw", "pca", "pca(n_components=8)", "speaker_norm", "speaker_norm(scale=false)", "leace",
+             "adversarial", "adversarial(latent=8)", "adversarial(front_end=minmax)", "adversarial_leace",
+             "fl_adversarial", "fl_adversarial(rounds=3)"]
+    resolved = [resolved_params(make_method(spec, 0)) for spec in specs]
+    assert len({json.dumps(r, sort_keys=True) for r in resolved}) == len(specs)  # JSON as it is, no default=repr
+    assert resolved_params(make_method("adversarial", 1)) != resolved[6]  # the seed
+    chain = resolved[specs.index("adversarial(latent=8)")]
+    assert chain["type"] == "emoshield.methods.baselines.Chain"
+    assert chain["steps"] == [{"type": "emoshield.methods.speaker_norm.SpeakerNorm"},
+                              {"type": "emoshield.privacy.encoder.AdversarialEncoder"}]
+    assert chain["speakernorm__scale"] is True and chain["adversarialencoder__config"]["latent"] == 8
+    federated = resolved[specs.index("fl_adversarial(rounds=3)")]
+    assert federated["federatedencoder__rounds"] == 3 and federated["federatedencoder__encoder__kl_weight"] == 0.1
 
 
 def test_a_sweep_is_one_spec_per_value():

@@ -34,11 +34,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import torch
+from sklearn.utils.validation import check_is_fitted
 
 from emoshield.errors import ConfigError
 from emoshield.fl.aggregate import weighted_mean
 from emoshield.fl.dp import epsilon_pair, noise_share, private_rng
-from emoshield.methods import Chain, SpeakerNorm
+from emoshield.methods import Chain, MethodEstimator, SpeakerNorm
 from emoshield.privacy.encoder import AdversarialEncoder, build_encoder
 from emoshield.privacy.methods import DEFENCE
 from emoshield.privacy.model import AdversarialAutoencoder
@@ -48,32 +49,39 @@ from emoshield.privacy.train import Schedule, TrainSettings, reversal_strength, 
 Z_LOW, Z_SPAN = -3.0, 6.0
 
 
-class FederatedEncoder:
+class FederatedEncoder(MethodEstimator):
     """The evaluation method ``fl_adversarial``: an ``AdversarialEncoder`` trained by FedAvg, one client per speaker.
 
     ``rounds``, ``local_epochs``: FedAvg rounds, and epochs over its own utterances per client and round.
     ``noise``, ``clip``: distributed DP (0: none): each update clipped to ``clip`` and given its share
-    of Gaussian noise ``noise * clip`` (drawn from the OS's entropy).
+    of Gaussian noise ``noise * clip`` (drawn from the OS's entropy). ``fit`` trains ``encoder`` in place
+    (as a Chain fits its steps): ``transform`` is the fitted encoder's.
     """
 
     def __init__(self, encoder: AdversarialEncoder, rounds: int = 30, local_epochs: int = 2,
                  noise: float = 0.0, clip: float = 1.0) -> None:
-        settings = encoder._settings()
-        if "speaker" in encoder.adversaries or settings.adversary_split or settings.head_reset:
+        self.encoder = encoder
+        self.rounds = rounds
+        self.local_epochs = local_epochs
+        self.noise = noise
+        self.clip = clip
+
+    def check_params(self) -> None:
+        settings = self.encoder._settings()
+        if "speaker" in self.encoder.adversaries or settings.adversary_split or settings.head_reset:
             raise ConfigError("fl_adversarial: a device holds one speaker; a speaker adversary, adversary_split and "
                               "head_reset need the roster or several speakers on one client")
-        if rounds < 1 or local_epochs < 1 or noise < 0 or clip <= 0:
-            raise ConfigError(f"fl_adversarial: rounds and local_epochs >= 1, noise >= 0, clip > 0; got rounds={rounds}, "
-                              f"local_epochs={local_epochs}, noise={noise}, clip={clip}")
-        self.encoder = encoder
-        self.rounds, self.local_epochs, self.noise, self.clip = rounds, local_epochs, noise, clip
+        if self.rounds < 1 or self.local_epochs < 1 or self.noise < 0 or self.clip <= 0:
+            raise ConfigError(f"fl_adversarial: rounds and local_epochs >= 1, noise >= 0, clip > 0; got rounds={self.rounds}, "
+                              f"local_epochs={self.local_epochs}, noise={self.noise}, clip={self.clip}")
 
-    def fit(self, X: np.ndarray, attributes: pd.DataFrame) -> "FederatedEncoder":
+    def fit(self, X: np.ndarray, attributes: pd.DataFrame | None = None) -> "FederatedEncoder":
         """Federated training on ``X`` (standardised per speaker), one client per ``attributes.speaker``."""
+        self.check_params()
+        if not isinstance(attributes, pd.DataFrame) or "speaker" not in attributes:
+            raise ConfigError("fl_adversarial needs the speaker of every utterance: each speaker is a client")
         encoder = self.encoder
         scaled, targets, speakers = encoder.prepare(X, None, attributes, scale=(Z_LOW, Z_SPAN))
-        if speakers is None:
-            raise ConfigError("fl_adversarial needs the speaker of every utterance: each speaker is a client")
         with torch_threads(encoder.threads), seeded(encoder.seed):
             encoder.model_ = encoder.network()
             self.history_ = federate(encoder.model_, scaled, targets, speakers, encoder._settings(), self.rounds,
@@ -81,6 +89,7 @@ class FederatedEncoder:
         return self
 
     def transform(self, X: np.ndarray, attributes: pd.DataFrame | None = None) -> np.ndarray:
+        check_is_fitted(self)
         return self.encoder.transform(X)
 
 

@@ -8,7 +8,7 @@ baselines ignore them.
 """
 
 from emoshield.methods.baselines import PCA_COMPONENTS, Chain, MinMaxPca, MinMaxRaw
-from emoshield.methods.protocol import Method, MethodFactory
+from emoshield.methods.protocol import Method, MethodEstimator, MethodFactory
 from emoshield.methods.registry import ALIASES, METHODS, factory_of, make_method, parse_method, resolved_params
 from emoshield.methods.speaker_norm import SpeakerNorm
 
@@ -18,6 +18,7 @@ __all__ = [
     "Chain",
     "METHODS",
     "Method",
+    "MethodEstimator",
     "MethodFactory",
     "MinMaxPca",
     "MinMaxRaw",

@@ -78,15 +78,20 @@ def make_method(spec: str, seed: int) -> Method:
         inspect.signature(factory).bind(seed, **params)
     except TypeError as exc:
         raise ConfigError(f"method {spec!r}: {exc}") from None
-    return factory(seed, **params)
+    method = factory(seed, **params)
+    if hasattr(method, "check_params"):  # estimators check their parameters in fit; a spec fails here, before any fit
+        method.check_params()
+    return method
 
 
 def resolved_params(value: Any) -> Any:
     """Everything that defines an unfitted method, defaults included, as plain JSON-ready data.
 
-    Walks the constructor-stored attributes of the method (and of the objects it
-    holds: chain steps, layer configs), so that two specs reading the same but
-    resolving to other settings (a default changed between runs) differ.
+    An estimator is its type and ``get_params(deep=True)``: a nested estimator (a chain's
+    step, the federated encoder's encoder) appears by its type, its parameters listed as
+    ``name__param`` beside. Other objects (the attackers) are their class-level settings and
+    what their constructor stored. So two specs reading the same but resolving to other
+    settings (a default changed between runs) differ.
     """
     if isinstance(value, enum.Enum):
         return value.value
@@ -100,11 +105,33 @@ def resolved_params(value: Any) -> Any:
         return value.item()
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
+    if _is_estimator(value):
+        params = value.get_params(deep=True)
+        nested = {id(v) for v in params.values() if _is_estimator(v)}  # their parameters are in params as name__param
+        return {"type": _type_name(value), **{k: _resolved_shallow(v, nested) for k, v in params.items()}}
     if hasattr(value, "__dict__"):
         settings = {  # class-level settings (a grid of C values, say), then what the constructor stored
             k: v for cls in reversed(type(value).__mro__) for k, v in vars(cls).items()
             if not k.startswith("_") and isinstance(v, (bool, int, float, str, tuple))
         }
         settings.update({k: v for k, v in vars(value).items() if not k.endswith("_")})  # fitted state ends in _
-        return {"type": f"{type(value).__module__}.{type(value).__qualname__}", **resolved_params(settings)}
+        return {"type": _type_name(value), **resolved_params(settings)}
     return repr(value)
+
+
+def _is_estimator(value: Any) -> bool:
+    """scikit-learn's test of an estimator (``clone``'s): an instance with ``get_params``."""
+    return hasattr(value, "get_params") and not isinstance(value, type)
+
+
+def _type_name(value: Any) -> str:
+    return f"{type(value).__module__}.{type(value).__qualname__}"
+
+
+def _resolved_shallow(value: Any, nested: set[int]) -> Any:
+    """``resolved_params``, but the estimators of ``nested`` (also inside lists and tuples) by their type only."""
+    if id(value) in nested:
+        return {"type": _type_name(value)}
+    if isinstance(value, (list, tuple)):
+        return [_resolved_shallow(v, nested) for v in value]
+    return resolved_params(value)

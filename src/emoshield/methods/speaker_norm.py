@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from sklearn.utils.validation import validate_data
 
 from emoshield.errors import ConfigError, ManifestError
+from emoshield.methods.protocol import MethodEstimator
 
 #: A speaker's feature whose spread is below this is treated as constant (divided by 1).
 MIN_SPREAD = 1e-8
@@ -24,31 +26,41 @@ MIN_SPREAD = 1e-8
 ENROLMENT, MEMBER_OF = "enrolment", "enrols"
 
 
-class SpeakerNorm:
+class SpeakerNorm(MethodEstimator):
     """The evaluation method ``speaker_norm``: z-scores within each speaker.
 
     ``min_utterances``: the fewest utterances a speaker's statistics may come from
     (2 or more). ``scale``: divide by the speaker's standard deviation, not only
-    subtract the mean.
+    subtract the mean. It learns nothing in ``fit`` (scikit-learn's ``requires_fit`` is
+    False): ``transform`` works unfitted, as on a device.
     """
 
     def __init__(self, seed: int = 0, min_utterances: int = 2, scale: bool = True) -> None:
-        if not isinstance(min_utterances, int) or min_utterances < 2:
-            raise ConfigError(f"speaker_norm: min_utterances must be an integer >= 2, got {min_utterances!r}")
         self.seed = seed
         self.min_utterances = min_utterances
-        self.scale = bool(scale)
+        self.scale = scale
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.requires_fit = False
+        return tags
+
+    def check_params(self) -> None:
+        if not isinstance(self.min_utterances, int) or self.min_utterances < 2:
+            raise ConfigError(f"speaker_norm: min_utterances must be an integer >= 2, got {self.min_utterances!r}")
 
     def fit(self, X: np.ndarray, attributes: pd.DataFrame | None = None) -> "SpeakerNorm":
+        validate_data(self, X, dtype=np.float64)  # records n_features_in_
         self.transform(X, attributes)  # checks the enrolment of every training speaker
         return self
 
     def transform(self, X: np.ndarray, attributes: pd.DataFrame | None = None) -> np.ndarray:
         """Each row z-scored with its enrolment's statistics (attribute columns ``enrolment`` and ``enrols``,
         see ``evaluation.enrolment``), or, without them, with the statistics of every row of its speaker."""
-        if attributes is None or "speaker" not in attributes:
+        self.check_params()
+        if not isinstance(attributes, pd.DataFrame) or "speaker" not in attributes:
             raise ConfigError("speaker_norm needs the speaker of every utterance (attributes with a 'speaker' column)")
-        X = np.asarray(X, dtype=np.float64)
+        X = validate_data(self, X, dtype=np.float64, reset=False, ensure_min_samples=0)
         speakers = attributes["speaker"].to_numpy(dtype=str)
         if len(speakers) != len(X):
             raise ConfigError(f"speaker_norm: {len(speakers)} speakers for {len(X)} feature rows")

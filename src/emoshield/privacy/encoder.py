@@ -117,6 +117,7 @@ class AdversarialEncoder(TransformerMixin, BaseEstimator):
         """
         settings = self._settings()
         values = self._record_features(X)
+        y = None if y is None else np.asarray(y)  # an array-like need not have a len()
         for name, given in (("attribute", attributes), ("label", y)):
             if given is not None and len(given) != len(values):
                 raise ConfigError(f"{len(given)} {name} rows for {len(values)} feature rows")
@@ -147,6 +148,11 @@ class AdversarialEncoder(TransformerMixin, BaseEstimator):
         with torch_threads(self.threads), torch.no_grad():
             self.model_.eval()
             return self.model_.code(torch.as_tensor(self._scale(values))).numpy()
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float32"]  # the code is float32 whatever the input
+        return tags
 
     def network(self) -> AdversarialAutoencoder:
         """A fresh network of this encoder's shape (``n_features_in_`` and ``heads_`` set by a fit or a load)."""
@@ -221,7 +227,10 @@ def build_encoder(**params: Any) -> AdversarialEncoder:
 
 
 def _as_float32(X) -> np.ndarray:
-    values = np.asarray(X, dtype=np.float32)
+    values = np.asarray(X)
+    if np.iscomplexobj(values):  # a cast would drop the imaginary parts with a warning
+        raise FeatureError("features hold complex values")
+    values = values.astype(np.float32, copy=False)
     if values.size and not np.isfinite(values).all():
         raise FeatureError("features hold NaN or infinite values")
     return values

@@ -18,9 +18,11 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 from sklearn.preprocessing import MinMaxScaler
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from emoshield.errors import ConfigError
 from emoshield.methods.gram_pca import GramPca
+from emoshield.methods.protocol import MethodEstimator
 
 #: Relative singular-value tolerance when finding the span of the cross-covariance.
 RANK_TOLERANCE = 1e-8
@@ -32,7 +34,7 @@ def one_hot(labels: Sequence[str]) -> np.ndarray:
     return (values[:, None] == np.unique(values)[None, :]).astype(np.float64)
 
 
-class LeaceEraser:
+class LeaceEraser(MethodEstimator):
     """Erase the concepts ``attributes[concepts]``: ``x - W⁺ P W (x - mean)``, in the original space.
 
     ``W`` whitens within the training data's principal span and ``P`` projects
@@ -42,10 +44,11 @@ class LeaceEraser:
     """
 
     def __init__(self, concepts: Sequence[str] = ("gender", "language", "speaker")) -> None:
-        self.concepts = tuple(concepts)
+        self.concepts = concepts
 
-    def fit(self, X: np.ndarray, attributes: pd.DataFrame) -> "LeaceEraser":
-        missing = [c for c in self.concepts if c not in attributes]
+    def fit(self, X: np.ndarray, attributes: pd.DataFrame | None = None) -> "LeaceEraser":
+        X = validate_data(self, X, dtype=np.float64)
+        missing = [c for c in self.concepts if not isinstance(attributes, pd.DataFrame) or c not in attributes]
         if missing:
             raise ConfigError(f"LEACE needs attribute column(s) {missing}")
         pca = GramPca().fit(X)
@@ -61,7 +64,8 @@ class LeaceEraser:
         return self
 
     def transform(self, X: np.ndarray, attributes: pd.DataFrame | None = None) -> np.ndarray:
-        X = np.asarray(X, dtype=np.float64)
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=np.float64, reset=False)
         return X - ((X - self.mean_) @ self.whiten_) @ self.unwhiten_
 
     @property
@@ -69,17 +73,19 @@ class LeaceEraser:
         return int(self.whiten_.shape[1])
 
 
-class MinMaxLeace:
+class MinMaxLeace(MethodEstimator):
     """The evaluation method ``leace``: min-max normalisation, then LEACE of gender, language, speaker."""
 
     def __init__(self, seed: int = 0, concepts: Sequence[str] = ("gender", "language", "speaker")) -> None:
         self.seed = seed
-        self.concepts = tuple(concepts)
+        self.concepts = concepts
 
-    def fit(self, X: np.ndarray, attributes: pd.DataFrame) -> "MinMaxLeace":
+    def fit(self, X: np.ndarray, attributes: pd.DataFrame | None = None) -> "MinMaxLeace":
+        X = validate_data(self, X)
         self.scaler_ = MinMaxScaler().fit(X)
         self.eraser_ = LeaceEraser(self.concepts).fit(self.scaler_.transform(X), attributes)
         return self
 
     def transform(self, X: np.ndarray, attributes: pd.DataFrame | None = None) -> np.ndarray:
-        return self.eraser_.transform(self.scaler_.transform(X))
+        check_is_fitted(self)
+        return self.eraser_.transform(self.scaler_.transform(validate_data(self, X, reset=False)))
