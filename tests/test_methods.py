@@ -124,20 +124,17 @@ def test_a_sweep_is_one_spec_per_value():
 def test_frontier_labels_of_close_points_do_not_overlap():
     import matplotlib
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from emoshield.figures import label_points, new_figure
 
-    from emoshield.evaluation.plots import _label_points
-
-    fig, ax = plt.subplots(figsize=(5.2, 4.2))
+    fig, axes = new_figure(5.2, 4.2)
+    ax = axes[0][0]
     ax.set_xlim(50, 100)
     ax.set_ylim(50, 85)
-    _label_points(ax, [(f"latent={n}", 60 + 0.8 * i, 76 + 0.3 * i) for i, n in enumerate((8, 32, 128, 512))])
+    label_points(ax, [(f"latent={n}", 60 + 0.8 * i, 76 + 0.3 * i) for i, n in enumerate((8, 32, 128, 512))])
     fig.canvas.draw()
     boxes = [t.get_window_extent() for t in ax.texts]
     assert len(boxes) == 4
     assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
-    plt.close(fig)
 
 
 def test_only_the_points_of_a_sweep_are_joined_on_the_frontier():
