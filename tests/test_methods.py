@@ -122,7 +122,6 @@ def test_a_sweep_is_one_spec_per_value():
 
 
 def test_frontier_labels_of_close_points_do_not_overlap():
-    import matplotlib
 
     from emoshield.figures import label_points, new_figure
 
