@@ -259,3 +259,21 @@ def test_opensmile_extracts_finite_features(corpus: tuple[Path, pd.DataFrame]) -
     assert features.shape == (1, 88)
     assert np.isfinite(features.to_numpy()).all()
     assert features["F0semitoneFrom27.5Hz_sma3nz_amean"].iloc[0] > 0  # voiced
+
+
+def test_skewed_speakers_say_mostly_their_own_valence_and_the_corpus_stays_balanced() -> None:
+    spec = SyntheticSpec(n_speakers=8, utterances_per_speaker=20, skew=0.9)
+    plans = plan_utterances(spec)
+    dominant = []
+    for plan in plans:
+        valences = pd.Series([valence_of(emotion) for emotion, _ in plan]).value_counts()
+        assert len(plan) == 20 and valences.max() == 18 and len(set(plan)) == len(plan)
+        dominant.append(valences.idxmax())
+    speakers = make_speakers(spec)
+    for gender in ("female", "male"):  # both genders have speakers of either dominant valence
+        assert {d for d, s in zip(dominant, speakers) if s.gender.value == gender} == {"positive", "negative"}
+    assert plan_utterances(replace(spec, skew=0.0)) == plan_utterances(SyntheticSpec(n_speakers=8, utterances_per_speaker=20))
+    with pytest.raises(ConfigError, match="skew is a speaker's share"):
+        SyntheticSpec(skew=0.3)
+    with pytest.raises(ConfigError, match="skew or imbalanced"):
+        SyntheticSpec(skew=0.9, imbalanced=True)

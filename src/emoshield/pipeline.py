@@ -31,6 +31,7 @@ class CorpusConfig:
     utterances: int = 24  # synthetic only
     seed: int = 0  # synthetic only
     imbalanced: bool = False  # synthetic only: 2 to 80 utterances per speaker, skewed emotions
+    skew: float = 0.0  # synthetic only: each speaker's share of utterances in its own dominant valence
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ def manifest_of(corpus: CorpusConfig, out_dir: Path) -> pd.DataFrame:
     """The manifest of a recipe's corpus (several corpora joined by '+'), also written into ``out_dir``."""
     if corpus.name == "synthetic":
         spec = SyntheticSpec(n_speakers=corpus.speakers, utterances_per_speaker=corpus.utterances, seed=corpus.seed,
-                             imbalanced=corpus.imbalanced)
+                             imbalanced=corpus.imbalanced, skew=corpus.skew)
         return synthesise(out_dir / "corpus", spec)
     names, roots = corpus.name.split("+"), corpus.root.split("+")
     if len(names) != len(roots):

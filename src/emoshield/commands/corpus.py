@@ -64,17 +64,20 @@ def synthetic(
     imbalanced: Annotated[
         bool, typer.Option(help="Speakers with 2 to 80 utterances (scaled by --utterances) in a skewed mix of emotions.")
     ] = False,
+    skew: Annotated[float, typer.Option(
+        help="Each speaker's share of utterances in its own dominant valence (0.5 to 1; 0: balanced).")] = 0.0,
 ) -> None:
     """Generate the embedded synthetic corpus (speech-like audio with speakers, genders, languages, emotions).
 
-    Example: emoshield corpus synthetic synth/ --speakers 12 --utterances 24
+    Example: emoshield corpus synthetic synth/ --speakers 12 --utterances 24   (--skew 0.9: speakers of mostly one valence)
     """
     # pandas: loads when the command runs
     from emoshield.manifest import summarise
     from emoshield.pipeline import synthesise
     from emoshield.synthetic import SyntheticSpec
 
-    spec = SyntheticSpec(n_speakers=speakers, utterances_per_speaker=utterances, seed=seed, imbalanced=imbalanced)
+    spec = SyntheticSpec(n_speakers=speakers, utterances_per_speaker=utterances, seed=seed, imbalanced=imbalanced,
+                         skew=skew)
     manifest = synthesise(out_dir, spec)
     print_summary(summarise(manifest), f"{len(manifest)} utterances")
     console.print(f"wrote {len(manifest)} files and {out_dir / 'manifest.csv'}")

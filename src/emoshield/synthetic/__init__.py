@@ -4,7 +4,9 @@
 speaker has a gender, a (synthetic) language and individual voice traits, and
 says a few fixed sentences in every emotion (or, with ``imbalanced=True``,
 a speaker-specific number of utterances in a skewed mix of emotions, as in
-real held-out corpora). See docs/synthetic.md.
+real held-out corpora; with ``skew=0.9``, 90% of each speaker's utterances in
+one valence, its own, as in corpora where a speaker recorded mostly one).
+See docs/synthetic.md.
 """
 
 from __future__ import annotations
@@ -65,6 +67,7 @@ class SyntheticSpec:
     sample_rate: int = 16000
     seed: int = 0
     imbalanced: bool = False
+    skew: float = 0.0  # > 0.5: each speaker's share of utterances in its own dominant valence
 
     def __post_init__(self) -> None:
         unknown = [e for e in self.emotions if e not in EMOTIONS]
@@ -77,6 +80,13 @@ class SyntheticSpec:
             raise ConfigError("synthetic: need at least one speaker, utterance and emotion")
         if self.sample_rate < 8000:
             raise ConfigError(f"synthetic: sample_rate {self.sample_rate} < 8000")
+        if self.skew and not 0.5 <= self.skew <= 1.0:
+            raise ConfigError(f"synthetic: skew is a speaker's share of its dominant valence, 0.5 to 1 (or 0), "
+                              f"got {self.skew}")
+        if self.skew and self.imbalanced:
+            raise ConfigError("synthetic: choose skew or imbalanced, not both")
+        if self.skew and len({valence_of(e) for e in self.emotions} - {""}) < 2:
+            raise ConfigError(f"synthetic: skew needs emotions of both valences, got {list(self.emotions)}")
 
 
 def make_speakers(spec: SyntheticSpec) -> list[Speaker]:
@@ -99,6 +109,8 @@ def plan_utterances(spec: SyntheticSpec) -> list[list[tuple[str, int]]]:
     A speaker's k-th utterance of an emotion is sentence k, so file names stay unique.
     """
     n_emotions = len(spec.emotions)
+    if spec.skew:
+        return [_skewed_plan(spec, s) for s in range(spec.n_speakers)]
     if not spec.imbalanced:
         return [[(spec.emotions[u % n_emotions], u // n_emotions)
                  for u in range(spec.utterances_per_speaker)] for _ in range(spec.n_speakers)]
@@ -122,6 +134,23 @@ def plan_utterances(spec: SyntheticSpec) -> list[list[tuple[str, int]]]:
             seen[e] += 1
         plans.append(plan)
     return plans
+
+
+def _skewed_plan(spec: SyntheticSpec, speaker: int) -> list[tuple[str, int]]:
+    """A speaker whose utterances are mostly (``skew``) of one valence: positive for speakers 0, 1, 4, 5, ...,
+    negative for 2, 3, 6, 7, ... (so both genders have both kinds); emotions cycle within each valence."""
+    by_valence = {v: [e for e in spec.emotions if valence_of(e) == v] for v in ("positive", "negative")}
+    dominant, other = ("positive", "negative") if (speaker // 2) % 2 == 0 else ("negative", "positive")
+    major = round(spec.skew * spec.utterances_per_speaker)
+    drawn = [by_valence[dominant][u % len(by_valence[dominant])] for u in range(major)]
+    drawn += [by_valence[other][u % len(by_valence[other])] for u in range(spec.utterances_per_speaker - major)]
+    order = np.random.default_rng([spec.seed, 4, speaker]).permutation(len(drawn))
+    seen = dict.fromkeys(spec.emotions, 0)
+    plan = []
+    for emotion in (drawn[i] for i in order):
+        plan.append((emotion, seen[emotion]))
+        seen[emotion] += 1
+    return plan
 
 
 def generate_corpus(out_dir: str | Path, spec: SyntheticSpec = SyntheticSpec(),
