@@ -40,7 +40,8 @@ def extract(
     from emoshield.pipeline import extract_to_file
 
     chosen = choice_of(FeatureSet, feature_set, "--set")
-    extract_to_file(read_manifest(manifest), chosen, output, cache_dir, compute_of(backend, workers, address))
+    compute = compute_of(backend, workers, address)  # a bad --backend is refused before any file is read
+    extract_to_file(read_manifest(manifest), chosen, output, cache_dir, compute)
 
 
 @features_app.command("public-pca")
