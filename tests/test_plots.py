@@ -77,6 +77,17 @@ def test_the_sweep_and_projection_plots_are_readable():
     assert unreadable(plots.draw_projection(embeddings, colourings, "t-SNE of 60 utterances of 6 held-out speakers")) == []
 
 
+def test_the_enrolment_curve_is_readable():
+    from emoshield.evaluation.enrolment import EnrolmentSettings
+
+    evaluation = _evaluation()
+    runs = [(None, evaluation.results[:1])]
+    runs += [(EnrolmentSettings(k), evaluation.results[1:3]) for k in (2, 5, 10, 20)]
+    runs += [(EnrolmentSettings(10, c), evaluation.results[1:3]) for c in ("neutral", "one-valence")]
+    runs += [(EnrolmentSettings(None), evaluation.results[1:3])]
+    assert unreadable(plots.draw_enrolment_curve(runs)) == []
+
+
 def test_the_federated_plots_are_readable():
     classes = ["anger", "boredom", "disgust", "fear", "happiness", "neutral", "sadness", "surprise"]
     matrix = np.random.default_rng(2).integers(0, 40, size=(8, 8))

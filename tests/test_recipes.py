@@ -24,8 +24,17 @@ def test_there_are_recipes():
 @pytest.mark.slow
 @pytest.mark.parametrize("recipe_path", RECIPES, ids=lambda p: p.stem)
 def test_recipe_smoke_run(recipe_path, tmp_path):
-    recipe = load_recipe(recipe_path, TINY + [f"output={tmp_path}"])
+    # neutral-only enrolments need 4 neutral utterances per speaker: 16 utterances cycle through 4 emotions
+    more = ["corpus.utterances=16"] if "enrolment_curve" in recipe_path.read_text() else []
+    recipe = load_recipe(recipe_path, TINY + more + [f"output={tmp_path}"])
     report_dir, results = run_recipe(recipe)
+    if recipe.enrolment_curve.enrolments():  # one report per enrolment, methods reading no statistics once
+        reports = {p.parent.name for p in report_dir.glob("enrolment-*/report.json")}
+        assert reports == {"enrolment-none", *(f"enrolment-{e.label.replace(' ', '-')}"
+                                               for e in recipe.enrolment_curve.enrolments())}
+        assert f"speaker_norm, enrolment {recipe.enrolment_curve.enrolments()[0].label}" in [r.method for r in results]
+        assert (report_dir / "enrolment.md").exists() and (report_dir / "enrolment.png").exists()
+        return
     report = json.loads((report_dir / "report.json").read_text())
     assert [r["method"] for r in report["results"]] == list(recipe.evaluation.methods + recipe.sweep.specs())
     assert report["recipe"]["name"] == recipe.name

@@ -13,6 +13,7 @@ same steps from files already extracted.
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Sequence
@@ -23,9 +24,14 @@ from emoshield.backends import Compute
 from emoshield.config import apply_overrides, build, plain, read_yaml_mapping
 from emoshield.errors import ConfigError
 from emoshield.evaluation import Evaluation, EvaluationSettings, MethodResult, write_report
-from emoshield.evaluation.plots import plot_sweep
+from emoshield.evaluation.enrolment import EnrolmentSettings
+from emoshield.evaluation.plots import draw_enrolment_curve, plot_sweep
 from emoshield.evaluation.protocol import plan_evaluation, run_plan
+from emoshield.evaluation.report import markdown_table, result_to_dict
 from emoshield.features import align_features, drop_failed
+from emoshield.figures import save
+from emoshield.files import write_text_atomic
+from emoshield.methods import make_method, reads_speaker_statistics
 from emoshield.pipeline import CorpusConfig, FeatureConfig, extract_to_file, manifest_of
 from emoshield.progress import console, progress_bar
 
@@ -61,13 +67,34 @@ class SweepConfig:
 
 
 @dataclass(frozen=True)
+class EnrolmentCurve:
+    """Optional: the evaluation under several enrolments (docs/evaluation.md, "Enrolment"): random ones of
+    each of ``sizes`` utterances, and ones of each of ``compositions`` at ``at`` utterances. Methods that
+    read no speaker statistics are evaluated once and shown beside every enrolment."""
+
+    sizes: tuple[int, ...] = ()
+    compositions: tuple[str, ...] = ()
+    at: int = 10
+
+    def enrolments(self) -> list[EnrolmentSettings]:
+        """Every enrolment of the curve (none when it is empty)."""
+        return ([EnrolmentSettings(int(k)) for k in self.sizes]
+                + [EnrolmentSettings(self.at, composition) for composition in self.compositions])
+
+
+@dataclass(frozen=True)
 class Recipe:
     name: str = "experiment"
     corpus: CorpusConfig = field(default_factory=CorpusConfig)
     features: FeatureConfig = field(default_factory=FeatureConfig)
     evaluation: EvaluationSettings = field(default_factory=lambda: EvaluationSettings(compute=Compute(workers=None)))
     sweep: SweepConfig = field(default_factory=SweepConfig)
+    enrolment_curve: EnrolmentCurve = field(default_factory=EnrolmentCurve)
     output: str = "runs/experiment"
+
+    def __post_init__(self) -> None:
+        if self.sweep.parameter and self.enrolment_curve.enrolments():
+            raise ConfigError("a recipe has a sweep or an enrolment curve, not both")
 
     def as_dict(self) -> dict[str, Any]:
         return plain(self)
@@ -128,6 +155,33 @@ def sweep_to_report(frame: pd.DataFrame, manifest: pd.DataFrame, features: Path,
     return results
 
 
+def enrolment_curve_to_report(frame: pd.DataFrame, manifest: pd.DataFrame, features: Path,
+                              settings: EvaluationSettings, curve: EnrolmentCurve, output: Path,
+                              extra: dict[str, Any] | None = None, fresh: bool = False) -> Evaluation:
+    """One evaluation per enrolment of the curve (each a full report in ``output/enrolment-<label>``), the
+    methods that read no speaker statistics once (``output/enrolment-none``); ``enrolment.md``,
+    ``enrolment.json`` and ``enrolment.png`` in ``output``. Returns every result, named by its enrolment."""
+    reading = tuple(m for m in settings.methods if reads_speaker_statistics(make_method(m, settings.seed)))
+    others = tuple(m for m in settings.methods if m not in reading)
+    runs: list[tuple[EnrolmentSettings | None, Evaluation]] = []
+    if others:
+        runs.append((None, evaluate_to_report(frame, manifest, features, replace(settings, methods=others),
+                                              output / "enrolment-none", extra, fresh)))
+    for enrolment in curve.enrolments() if reading else []:
+        folder = output / f"enrolment-{enrolment.label.replace(' ', '-')}"
+        runs.append((enrolment, evaluate_to_report(frame, manifest, features,
+                                                   replace(settings, methods=reading, enrolment=enrolment),
+                                                   folder, extra, fresh)))
+    named = [replace(r, method=f"{r.method}, enrolment {e.label if e else 'none'}") for e, rs in runs for r in rs]
+    table = Evaluation(named, target=settings.target.value)
+    output.mkdir(parents=True, exist_ok=True)
+    write_text_atomic(output / "enrolment.md", "# Privacy and utility against the enrolment\n\n"
+                      + markdown_table(table) + "\n")
+    write_text_atomic(output / "enrolment.json", json.dumps([result_to_dict(r) for r in named], indent=1) + "\n")
+    save(draw_enrolment_curve(runs), output / "enrolment.png")
+    return table
+
+
 def run_recipe(recipe: Recipe, fresh: bool = False) -> tuple[Path, Evaluation]:
     """Corpus, features and evaluation of a recipe, into ``recipe.output``; returns the report folder."""
     out = Path(recipe.output)
@@ -136,6 +190,9 @@ def run_recipe(recipe: Recipe, fresh: bool = False) -> tuple[Path, Evaluation]:
     features = out / "features.parquet"
     frame = extract_to_file(manifest, recipe.features.set, features, None, Compute(workers=recipe.features.workers or None))
     extra = {"recipe": recipe.as_dict()}
+    if recipe.enrolment_curve.enrolments():
+        return out / "report", enrolment_curve_to_report(frame, manifest, features, recipe.evaluation,
+                                                         recipe.enrolment_curve, out / "report", extra, fresh)
     if recipe.sweep.parameter:
         return out / "report", sweep_to_report(frame, manifest, features, recipe.evaluation, recipe.sweep,
                                                out / "report", extra, fresh)

@@ -69,6 +69,11 @@ class EnrolmentSettings:
         except ValueError:
             raise ConfigError(f"enrolment {size!r}: a number of utterances (2 or more) or 'all'") from None
 
+    @property
+    def label(self) -> str:
+        """Short: ``10 random``, ``10 neutral``, ``all``."""
+        return "all" if self.utterances is None else f"{self.utterances} {self.composition.value}"
+
     def describe(self) -> str:
         if self.utterances is None:
             return "all (statistics from every released utterance of the speaker, the scored ones included)"

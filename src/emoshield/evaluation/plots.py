@@ -12,6 +12,7 @@ from typing import Sequence
 import numpy as np
 from matplotlib.figure import Figure
 
+from emoshield.evaluation.enrolment import EnrolmentSettings
 from emoshield.evaluation.labels import COLUMNS, attacker, column
 from emoshield.evaluation.metrics import MetricSummary
 from emoshield.evaluation.summary import MethodResult
@@ -138,6 +139,55 @@ def draw_sweep(swept: Sequence[MethodResult], baselines: Sequence[MethodResult],
         ax.set_ylabel("% (dashed: chance)")
         ax.set_title(wrapped(column(metric, target), 32), fontsize=9)
     axes[0][-1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    return figure
+
+
+#: What the enrolment curve shows, one panel each.
+CURVE_METRICS = ("emotion_uar", "gender_leakage", "speaker_id_acc", "speaker_eer")
+
+
+def draw_enrolment_curve(runs: Sequence[tuple[EnrolmentSettings | None, Sequence[MethodResult]]]) -> Figure:
+    """Each metric against the enrolment size, one line per method that reads speaker statistics.
+
+    ``runs`` pairs an enrolment with the results under it: random enrolments of several sizes are
+    joined into a line, other compositions are single markers, the first protocol (``all``) a
+    dash-dot line; results under None (methods that read no statistics) are dotted lines.
+    """
+    results = [r for _, rs in runs for r in rs]
+    target = target_of(runs[0][1])
+    methods = list(dict.fromkeys(r.method for enrolment, rs in runs if enrolment is not None for r in rs))
+    colours = {m: f"C{k}" for k, m in enumerate(dict.fromkeys(r.method for r in results))}
+    markers = dict(zip(dict.fromkeys(e.composition for e, _ in runs if e is not None and e.composition != "random"), "s^vD"))
+    sizes = sorted({e.utterances for e, _ in runs if e is not None and e.utterances is not None})
+    figure, axes = new_figure(4.0 * len(CURVE_METRICS) + 2.2, 3.4, 1, len(CURVE_METRICS))
+    for ax, metric in zip(axes[0], CURVE_METRICS):
+        for method in methods:
+            line = sorted((e.utterances, r.metrics[metric].mean) for e, rs in runs for r in rs
+                          if e is not None and e.utterances is not None and e.composition == "random"
+                          and r.method == method and metric in r.metrics)
+            if line:
+                ax.plot(*zip(*[(k, 100 * v) for k, v in line]), marker="o", color=colours[method], label=method)
+        for enrolment, rs in runs:
+            for r in (r for r in rs if metric in r.metrics):
+                value, colour = 100 * r.metrics[metric].mean, colours[r.method]
+                if enrolment is None:
+                    ax.axhline(value, color=colour, linestyle="dotted", label=r.method)
+                elif enrolment.utterances is None:
+                    ax.axhline(value, color=colour, linestyle="dashdot", linewidth=1, label=f"{r.method}, all")
+                elif enrolment.composition != "random":
+                    ax.plot([enrolment.utterances], [value], marker=markers[enrolment.composition], color=colour,
+                            linestyle="none", label=f"{r.method}, {enrolment.composition}")
+        chance = [r.metrics[metric].chance for r in results if metric in r.metrics]
+        if chance:
+            ax.axhline(100 * chance[0], color="gray", linestyle="dashed", linewidth=1)
+        ax.set_xscale("log", base=2)
+        ax.set_xticks(sizes, [str(k) for k in sizes])
+        ax.minorticks_off()
+        ax.set_xlabel("utterances per enrolment")
+        ax.set_ylabel("% (dashed: chance)")
+        ax.set_title(column(metric, target))
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    axes[0][-1].legend(handles, labels, fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return figure
 
 

@@ -10,7 +10,7 @@ baselines ignore them.
 from emoshield.methods.baselines import PCA_COMPONENTS, Chain, MinMaxPca, MinMaxRaw
 from emoshield.methods.protocol import Method, MethodEstimator, MethodFactory
 from emoshield.methods.registry import ALIASES, METHODS, factory_of, make_method, parse_method, resolved_params
-from emoshield.methods.speaker_norm import SpeakerNorm
+from emoshield.methods.speaker_norm import SpeakerNorm, reads_speaker_statistics
 
 __all__ = [
     "ALIASES",
@@ -26,5 +26,6 @@ __all__ = [
     "factory_of",
     "make_method",
     "parse_method",
+    "reads_speaker_statistics",
     "resolved_params",
 ]

@@ -88,3 +88,9 @@ class SpeakerNorm(MethodEstimator):
             spread = enrolment.std(axis=0)
             centred /= np.where(spread > MIN_SPREAD, spread, 1.0)
         return centred
+
+
+def reads_speaker_statistics(method: object) -> bool:
+    """Whether ``method`` (or a step of it) standardises with speaker statistics, so that what it releases
+    depends on the enrolment."""
+    return isinstance(method, SpeakerNorm) or any(reads_speaker_statistics(s) for s in getattr(method, "steps", ()))
