@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sklearn.utils.validation import validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from emoshield.errors import ConfigError, ManifestError
 from emoshield.methods.protocol import MethodEstimator
@@ -31,14 +31,22 @@ class SpeakerNorm(MethodEstimator):
 
     ``min_utterances``: the fewest utterances a speaker's statistics may come from
     (2 or more). ``scale``: divide by the speaker's standard deviation, not only
-    subtract the mean. It learns nothing in ``fit`` (scikit-learn's ``requires_fit`` is
+    subtract the mean. ``prior``: a few enrolment utterances estimate a spread badly
+    (a feature that barely moved in them is blown up); with ``prior`` > 0 each
+    enrolment's variance is shrunk toward the training speakers' typical
+    within-speaker variance, as if it held ``prior`` more utterances of that spread;
+    ``mean_prior`` does the same for the mean, toward the training speakers' average.
+    Without priors it learns nothing in ``fit`` (scikit-learn's ``requires_fit`` is
     False): ``transform`` works unfitted, as on a device.
     """
 
-    def __init__(self, seed: int = 0, min_utterances: int = 2, scale: bool = True) -> None:
+    def __init__(self, seed: int = 0, min_utterances: int = 2, scale: bool = True, prior: float = 0.0,
+                 mean_prior: float = 0.0) -> None:
         self.seed = seed
         self.min_utterances = min_utterances
         self.scale = scale
+        self.prior = prior
+        self.mean_prior = mean_prior
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -48,10 +56,17 @@ class SpeakerNorm(MethodEstimator):
     def check_params(self) -> None:
         if not isinstance(self.min_utterances, int) or self.min_utterances < 2:
             raise ConfigError(f"speaker_norm: min_utterances must be an integer >= 2, got {self.min_utterances!r}")
+        if self.prior < 0 or self.mean_prior < 0:
+            raise ConfigError(f"speaker_norm: prior and mean_prior are numbers of utterances >= 0, got "
+                              f"{self.prior!r}, {self.mean_prior!r}")
 
     def fit(self, X: np.ndarray, attributes: pd.DataFrame | None = None) -> "SpeakerNorm":
-        validate_data(self, X, dtype=np.float64)  # records n_features_in_
+        X = validate_data(self, X, dtype=np.float64)  # records n_features_in_
         self.transform(X, attributes)  # checks the enrolment of every training speaker
+        speakers = attributes["speaker"].to_numpy(dtype=str)
+        rows = [speakers == s for s in np.unique(speakers)]
+        self.centre_ = np.mean([X[r].mean(axis=0) for r in rows], axis=0)  # the training speakers' average
+        self.variance_ = np.mean([X[r].var(axis=0) for r in rows], axis=0)  # their typical within-speaker variance
         return self
 
     def transform(self, X: np.ndarray, attributes: pd.DataFrame | None = None) -> np.ndarray:
@@ -83,9 +98,15 @@ class SpeakerNorm(MethodEstimator):
         return out
 
     def _standardise(self, X: np.ndarray, enrolment: np.ndarray) -> np.ndarray:
-        centred = X - enrolment.mean(axis=0)
+        k = len(enrolment)
+        mean, variance = enrolment.mean(axis=0), enrolment.var(axis=0)
+        if self.mean_prior or self.prior:
+            check_is_fitted(self, ("centre_", "variance_"))
+            mean = (k * mean + self.mean_prior * self.centre_) / (k + self.mean_prior)
+            variance = (k * variance + self.prior * self.variance_) / (k + self.prior)
+        centred = X - mean
         if self.scale:
-            spread = enrolment.std(axis=0)
+            spread = np.sqrt(variance)
             centred /= np.where(spread > MIN_SPREAD, spread, 1.0)
         return centred
 
