@@ -180,3 +180,21 @@ def test_speaker_norm_refuses_what_it_cannot_normalise():
         make_method("speaker_norm", seed=0).transform(X, pd.DataFrame({"speaker": ["a", "a", "b"]}))
     with pytest.raises(ConfigError, match="needs the speaker of every utterance"):
         make_method("speaker_norm", seed=0).transform(X)
+
+
+def test_speaker_norm_priors_shrink_a_small_enrolment_toward_the_training_speakers():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 3))
+    attributes = pd.DataFrame({"speaker": np.repeat(["a", "b"], 20)})
+    fitted = SpeakerNorm(prior=1e6, mean_prior=1e6).fit(X, attributes)
+    released = attributes.assign(enrolment=np.where(np.arange(40) < 20, 0, 1), enrols=-1)
+    released.loc[[0, 1], "enrols"] = 0
+    released.loc[[20, 21], "enrols"] = 1
+    # an overwhelming prior: the training speakers' statistics, whatever two enrolment utterances say
+    np.testing.assert_allclose(fitted.transform(X, released),
+                               (X - fitted.centre_) / np.sqrt(fitted.variance_), atol=1e-5)
+    # no prior: the enrolment's own statistics, as before
+    plain = SpeakerNorm().transform(X, released)
+    np.testing.assert_allclose(plain[5], (X[5] - X[:2].mean(axis=0)) / X[:2].std(axis=0))
+    with pytest.raises(ConfigError, match="prior and mean_prior"):
+        make_method("speaker_norm(prior=-1)", seed=0)

@@ -62,11 +62,12 @@ class SpeakerNorm(MethodEstimator):
 
     def fit(self, X: np.ndarray, attributes: pd.DataFrame | None = None) -> "SpeakerNorm":
         X = validate_data(self, X, dtype=np.float64)  # records n_features_in_
+        if isinstance(attributes, pd.DataFrame) and "speaker" in attributes and len(attributes) == len(X):
+            speakers = attributes["speaker"].to_numpy(dtype=str)
+            rows = [speakers == s for s in np.unique(speakers)]
+            self.centre_ = np.mean([X[r].mean(axis=0) for r in rows], axis=0)  # the training speakers' average
+            self.variance_ = np.mean([X[r].var(axis=0) for r in rows], axis=0)  # typical within-speaker variance
         self.transform(X, attributes)  # checks the enrolment of every training speaker
-        speakers = attributes["speaker"].to_numpy(dtype=str)
-        rows = [speakers == s for s in np.unique(speakers)]
-        self.centre_ = np.mean([X[r].mean(axis=0) for r in rows], axis=0)  # the training speakers' average
-        self.variance_ = np.mean([X[r].var(axis=0) for r in rows], axis=0)  # their typical within-speaker variance
         return self
 
     def transform(self, X: np.ndarray, attributes: pd.DataFrame | None = None) -> np.ndarray:
