@@ -8,19 +8,26 @@ from emoshield.privacy.leace import LeaceEraser, MinMaxLeace
 
 
 def _data(n: int = 400, d: int = 30, seed: int = 0):
+    """Gender shifts three features by 4, 0.5 and 1.5 sd, emotion one by 2.5 sd.
+
+    With 2.5 and 2.0 (the first version) a linear probe found gender at 0.925-0.968 over twenty seeds,
+    at the Bayes rate (0.93) against ``> 0.9``, and emotion after erasure at 0.818-0.882 against ``> 0.75``;
+    now 0.983-1.0 and 0.887-0.932.
+    """
     rng = np.random.default_rng(seed)
     gender = rng.integers(0, 2, n)
     emotion = rng.integers(0, 2, n)
     X = rng.normal(size=(n, d))
-    X[:, 0] += 2.5 * gender
-    X[:, 1] += 2.0 * emotion + 0.5 * gender
+    X[:, 0] += 4.0 * gender
+    X[:, 1] += 2.5 * emotion + 0.5 * gender
     X[:, 2] += 1.5 * gender
     attributes = pd.DataFrame({"gender": np.where(gender, "female", "male")})
     return X, attributes, gender, emotion
 
 
-def test_no_linear_classifier_finds_gender_after_erasure_but_emotion_survives():
-    X, attributes, gender, emotion = _data()
+@pytest.mark.parametrize("seed", [0, 6, 11])  # 11 and 6: the lowest gender (0.925) and emotion (0.818) before
+def test_no_linear_classifier_finds_gender_after_erasure_but_emotion_survives(seed):
+    X, attributes, gender, emotion = _data(seed=seed)
     before = LogisticRegression(max_iter=1000).fit(X, gender).score(X, gender)
     erased = LeaceEraser(("gender",)).fit(X, attributes).transform(X)
     after = LogisticRegression(max_iter=1000).fit(erased, gender).score(erased, gender)
