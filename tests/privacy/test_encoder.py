@@ -68,8 +68,13 @@ def test_adversarial_training_needs_attributes_and_known_adversaries(utterances)
 
 
 def _held_out_scores(alpha: float, seed: int) -> tuple[float, float]:
-    """Gender and emotion accuracy of fresh logistic regressions on held-out speakers' codes."""
-    X, attributes = make_utterances(n_speakers=16, gender_strength=3.0, seed=seed)
+    """Gender and emotion accuracy of fresh logistic regressions on held-out speakers' codes.
+
+    The gender is 5 sd: at 3 sd the plain code carried it at only 0.64-0.88, and with the data of seeds 0-2
+    and other encoder seeds the gap between plain and shielded fell to 0.07-0.23 (two of six below 0.1);
+    at 5 sd it is 0.14-0.41 over twenty such draws, 0.34 here, the emotion still 0.91-0.98.
+    """
+    X, attributes = make_utterances(n_speakers=16, gender_strength=5.0, seed=seed)
     test = attributes["speaker"].isin(["s00", "s01", "s12", "s13", "s14", "s15"]).to_numpy()
     encoder = AdversarialEncoder(config=TINY, alpha=alpha, adversaries=ATTRIBUTES, epochs=60, seed=seed)
     encoder.fit(X[~test], attributes[~test])
@@ -157,10 +162,19 @@ def test_a_speaker_front_end_standardises_each_speaker_before_the_encoder(uttera
         make_method("ae(front_end=zscore)", 0)
 
 
-def test_leace_after_the_adversarial_code_leaves_no_linear_gender_on_the_training_speakers(utterances):
-    X, attributes = utterances
-    plain = make_method("ae_emotion(latent=8, hidden=[32], epochs=5, front_end=minmax)", 0).fit(X, attributes).transform(X)
-    chain = make_method("adversarial_leace(latent=8, hidden=[32], epochs=5, front_end=minmax)", 0).fit(X, attributes)
+@pytest.mark.parametrize("seed", [0, 3])
+def test_leace_after_the_adversarial_code_leaves_no_linear_gender_on_the_training_speakers(seed):
+    """The plain code must carry gender for the erasure to mean anything.
+
+    On the shared 2 sd toy after 5 epochs the variational code (about 0.03 sd per dimension) carried it at
+    0.57-0.79 over ten seeds (0.717 at seed 0, against > 0.7) and the erased code its emotion at 0.70-0.91
+    (seed 3: 0.658 and 0.704, both failing). A 4 sd toy, 20 epochs and a deterministic plain code give
+    0.79-0.98 and 0.99-1.0 over twelve seeds; LEACE's own result, 0.5, does not move.
+    """
+    X, attributes = make_utterances(gender_strength=4.0, emotion_strength=4.0, seed=seed)
+    plain_spec = "ae_emotion(latent=8, hidden=[32], epochs=20, front_end=minmax, kl_weight=0, dropout=0)"
+    plain = make_method(plain_spec, seed).fit(X, attributes).transform(X)
+    chain = make_method("adversarial_leace(latent=8, hidden=[32], epochs=20, front_end=minmax)", seed).fit(X, attributes)
     erased = chain.transform(X)
     assert erased.shape == (len(X), 8)
     gender = attributes["gender"]
