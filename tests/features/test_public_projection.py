@@ -18,13 +18,18 @@ def frame(rows: np.ndarray, prefix: str, feature_set: str = "egemaps") -> pd.Dat
 
 
 def public_and_private(seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Both corpora vary mostly along one direction (features 0-3 together, in different units)."""
+    """Both corpora vary mostly along one direction (features 0-3 together, in different units).
+
+    400 public rows and 0.03 of noise on the shared factor: with 40 rows and 0.1 the first component's
+    correlation with feature 0 was 0.994 here (against > 0.99) and below 0.99 for 38 of 200 seeds; now
+    0.9996 here and at least 0.995 for all 200.
+    """
     rng = np.random.default_rng(seed)
 
     def rows(n: int, offset: float) -> np.ndarray:
-        shared = rng.normal(size=(n, 1)) + 0.1 * rng.normal(size=(n, 4))
+        shared = rng.normal(size=(n, 1)) + 0.03 * rng.normal(size=(n, 4))
         return offset + np.hstack([shared, rng.normal(size=(n, 2))]) * [1, 100, 0.01, 3, 1, 1]
-    return frame(rows(40, 3.0), "pub"), frame(rows(10, 3.0), "priv")
+    return frame(rows(400, 3.0), "pub"), frame(rows(10, 3.0), "priv")
 
 
 def test_projection_keeps_the_public_main_direction():
