@@ -23,7 +23,7 @@ from sklearn.preprocessing import StandardScaler
 from emoshield.errors import ConfigError
 from emoshield.evaluation.mlp import logits, predict_stack, train_stack
 from emoshield.evaluation.selection import INNER_FOLDS, best_pooled, inner_folds, select
-from emoshield.evaluation.svm import RbfSvmGrid
+from emoshield.evaluation.svm import RbfSvmGrid, squared_distances
 from emoshield.methods.gram_pca import GramPca
 
 
@@ -135,8 +135,17 @@ class KnnAttacker(TunedAttacker):
     fallback = 7
 
     def candidates(self, X, y, train, test):
-        return {k: KNeighborsClassifier(n_neighbors=min(k, len(train))).fit(X[train], y[train]).predict(X[test])
-                for k in self.ks}
+        """One neighbour search serves every k: each test utterance's training neighbours, nearest first,
+        voted over the first k (ties go to the first class, as scikit-learn's)."""
+        classes, codes = np.unique(y[train], return_inverse=True)
+        order = np.argsort(squared_distances(X[test], X[train]), axis=1, kind="stable")
+        votes = np.zeros((len(test), len(classes)))
+        predictions, counted = {}, 0
+        for k in sorted(min(k, len(train)) for k in self.ks):
+            np.add.at(votes, (np.repeat(np.arange(len(test)), k - counted), codes[order[:, counted:k]].ravel()), 1)
+            counted = k
+            predictions[k] = classes[votes.argmax(axis=1)]
+        return {k: predictions[min(k, len(train))] for k in self.ks}
 
     def build(self, setting, X, y):
         return KNeighborsClassifier(n_neighbors=min(setting, len(y))).fit(X, y)

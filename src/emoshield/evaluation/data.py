@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from emoshield.errors import ManifestError
+from emoshield.errors import FeatureError, ManifestError
 from emoshield.evaluation.enrolment import EnrolmentPlan, EnrolmentSettings, plan_enrolment
 from emoshield.methods import Method, make_method
 from emoshield.types import Target
@@ -77,7 +77,11 @@ class Dataset:
         attributes = self.attributes(index)
         if enrolment is not None and enrolment.utterances is not None:
             attributes = attributes.assign(**self.enrolment(enrolment, seed).columns(index))
-        return model.transform(self.X[index], attributes)
+        released = np.asarray(model.transform(self.X[index], attributes))
+        if not np.isfinite(released).all():
+            raise FeatureError(f"{type(model).__name__} released {int((~np.isfinite(released)).sum())} value(s) that "
+                               "are NaN or infinite")
+        return released
 
     @property
     def has_languages(self) -> bool:

@@ -8,6 +8,7 @@ from collections import Counter
 from contextlib import contextmanager
 from typing import Iterator
 
+import sklearn
 from threadpoolctl import threadpool_limits
 
 from emoshield.evaluation import emotion, leakage, linkability, membership
@@ -18,10 +19,13 @@ from emoshield.evaluation.plan import FoldTask, Measurement
 def run_task(data: Dataset, task: FoldTask) -> dict:
     """The task's evidence per metric, the seconds each stage took, and the warnings its fits raised.
 
-    Warnings are counted for the report, never printed over the progress bar.
+    Warnings are counted for the report, never printed over the progress bar. scikit-learn's per-call
+    checks of parameters and finiteness are off inside a task: its inputs are the releases, checked once
+    each (``Dataset.release``), and a task makes thousands of small fits.
     """
     seconds: dict[str, float] = {}
-    with threadpool_limits(limits=1), warnings.catch_warnings(record=True) as caught:
+    quiet_sklearn = sklearn.config_context(assume_finite=True, skip_parameter_validation=True)
+    with threadpool_limits(limits=1), quiet_sklearn, warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         if task.kind == "emotion":
             with _timed(seconds, "emotion"):

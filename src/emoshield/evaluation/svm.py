@@ -52,11 +52,11 @@ class RbfSvmGrid(ClassifierMixin, BaseEstimator):
         kernels = {scale: np.exp(-base_gamma * scale * distances) for scale in self.gamma_scales}
 
         def fit_predict(train: np.ndarray, test: np.ndarray) -> dict:
-            return {
-                (C, scale): self._svc(C).fit(k[np.ix_(train, train)], y[train]).predict(k[np.ix_(test, train)])
-                for scale, k in kernels.items()
-                for C in self.Cs
-            }
+            predictions = {}
+            for scale, k in kernels.items():
+                fit, apply = k[np.ix_(train, train)], k[np.ix_(test, train)]  # one slice per kernel, every C
+                predictions.update({(C, scale): self._svc(C).fit(fit, y[train]).predict(apply) for C in self.Cs})
+            return predictions
 
         best, self.best_score_ = select(y, folds, fit_predict)
         self.C_, scale = best if best is not None else (self.Cs[0], self.gamma_scales[0])
