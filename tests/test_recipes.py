@@ -13,8 +13,10 @@ from emoshield.experiment import load_recipe, run_recipe
 #: attack-study recipes (tests/attacks).
 RECIPES = sorted(p for p in (Path(__file__).resolve().parents[1] / "configs").glob("*.yaml")
                  if not p.name.startswith(("fl_", "attack_")))
+#: A smoke run checks that a recipe loads and runs, not what it measures: few speakers and folds, one repeat.
 TINY = ["corpus.name=synthetic", "corpus.speakers=8", "corpus.utterances=8", "evaluation.repeats=1",
-        "evaluation.attackers=logreg,knn,mlp", "features.set=egemaps", "evaluation.workers=2"]
+        "evaluation.attackers=logreg,knn", "features.set=egemaps", "evaluation.workers=1",
+        "evaluation.emotion_folds=2", "evaluation.privacy_folds=3", "evaluation.bootstrap=100"]
 
 
 def test_there_are_recipes():
@@ -24,8 +26,10 @@ def test_there_are_recipes():
 @pytest.mark.slow
 @pytest.mark.parametrize("recipe_path", RECIPES, ids=lambda p: p.stem)
 def test_recipe_smoke_run(recipe_path, tmp_path):
-    # neutral-only enrolments need 4 neutral utterances per speaker: 16 utterances cycle through 4 emotions
-    more = ["corpus.utterances=16"] if "enrolment_curve" in recipe_path.read_text() else []
+    # an enrolment curve: one random size and the neutral composition, which needs 4 neutral utterances per
+    # speaker (16 utterances cycle through 4 emotions)
+    more = (["corpus.utterances=16", "enrolment_curve.sizes=[4]", "enrolment_curve.compositions=[neutral]"]
+            if "enrolment_curve" in recipe_path.read_text() else [])
     recipe = load_recipe(recipe_path, TINY + more + [f"output={tmp_path}"])
     report_dir, results = run_recipe(recipe)
     if recipe.enrolment_curve.enrolments():  # one report per enrolment, methods reading no statistics once

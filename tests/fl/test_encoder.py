@@ -86,14 +86,15 @@ def test_the_command_compares_the_federated_encoder_with_the_central_one(tmp_pat
     features = write_features(frame, tmp_path / "egemaps.parquet")
     result = subprocess.run(
         [sys.executable, "-m", "emoshield", "fl", "encoder", str(features), str(tmp_path / "corpus/manifest.csv"),
-         "--repeats", "1", "--rounds", "2", "--local-epochs", "1", "--noise", "1", "--workers", "2", "-o", str(tmp_path / "out")],
+         "--repeats", "1", "--rounds", "2", "--local-epochs", "1", "--noise", "1", "--attackers", "logreg,knn",
+         "--workers", "1", "-o", str(tmp_path / "out")],
         capture_output=True, text=True, timeout=900,
     )
     assert result.returncode == 0, result.stderr
     report = json.loads((tmp_path / "out/report.json").read_text())
     spec = "fl_adversarial(rounds=2,local_epochs=1,noise=1,clip=1)"
     assert [r["method"] for r in report["results"]] == ["raw", "adversarial", spec]
-    assert "federated − central emotion UAR" in result.stdout and "federated − central gender leakage" in result.stdout
+    assert "federated − central valence UAR" in result.stdout and "federated − central gender leakage" in result.stdout
     assert "DP z = 1, 2 rounds, 11 clients: ε" in result.stdout
 
 

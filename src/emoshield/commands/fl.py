@@ -7,7 +7,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from emoshield.commands.common import FeaturesArgument, ManifestArgument, WorkersOption, print_results
+from emoshield.commands.common import FeaturesArgument, ManifestArgument, WorkersOption, print_results, split
 from emoshield.commands.evaluate import settings_of
 
 fl_app = typer.Typer(help="Federated learning on Flower: speakers as clients.", no_args_is_help=True)
@@ -66,6 +66,7 @@ def encoder(
     clip: Annotated[float, typer.Option(help="DP clipping norm of a client update.")] = 1.0,
     target: Annotated[str, typer.Option(help="valence (binary, seed 000) or emotion (categories).")] = "valence",
     repeats: Annotated[int, typer.Option(help="Repeats with different seeds (mean ± sd).")] = 5,
+    attackers: Annotated[str, typer.Option(help="Attacker panel (each tuned on speaker-grouped inner folds).")] = "logreg,svm,mlp,knn,gboost",
     workers: WorkersOption = None,
     seed: Annotated[int, typer.Option(help="Seed of the first repeat.")] = 0,
     fresh: Annotated[bool, typer.Option(help="Fit everything again instead of reading OUTPUT/checkpoints.")] = False,
@@ -83,7 +84,8 @@ def encoder(
     from emoshield.manifest import read_manifest
 
     spec = federated_spec(rounds=rounds, local_epochs=local_epochs, noise=noise, clip=clip)
-    settings = settings_of(methods=("raw", "adversarial", spec), target=target, repeats=repeats, seed=seed, workers=workers)
+    settings = settings_of(methods=("raw", "adversarial", spec), target=target, repeats=repeats, seed=seed,
+                           attackers=split(attackers), workers=workers)
     table = read_manifest(manifest)
     results = evaluate_to_report(read_features(features), table, features, settings, output, fresh=fresh)
     print_results(results, output)
