@@ -16,6 +16,9 @@ from emoshield.features import FeatureSet, extract_features
 from tests.evaluation.gaussian import speaker_data
 from tests.features.conftest import voice
 
+#: Slow (a Ray instance, and the same work run twice); `pytest -m "not slow"` leaves it out.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def local_ray():

@@ -90,6 +90,7 @@ def test_unknown_feature_set_is_rejected(tmp_path):
     assert "nope" in result.stderr
 
 
+@pytest.mark.slow
 def test_a_corrupt_file_is_listed_and_the_rest_is_evaluated(tmp_path):
     from emoshield.synthetic import SyntheticSpec, generate_corpus
 

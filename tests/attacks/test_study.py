@@ -10,6 +10,9 @@ from pathlib import Path
 
 import pytest
 
+#: Slow (whole attack studies on synthetic corpora); `pytest -m "not slow"` leaves it out.
+pytestmark = pytest.mark.slow
+
 RECIPE = Path(__file__).resolve().parents[2] / "configs" / "attack_study_tiny.yaml"
 
 

@@ -32,6 +32,7 @@ def test_strong_gender_signal_leaks_and_absent_one_does_not():
     assert leaky.metrics["gender_leakage"].chance == 0.5
 
 
+@pytest.mark.slow
 def test_speaker_offsets_make_unseen_speakers_identifiable_and_linkable():
     X, manifest = _data(gender_strength=0.0, speaker_strength=3.0, n_speakers=12)
     result = evaluate_methods(X, manifest, EvaluationSettings(methods=("raw", "pca"), **FAST))
@@ -112,6 +113,7 @@ def test_without_two_unseen_speakers_of_one_gender_per_half_there_is_no_eer_and_
     assert any(note.startswith("speaker_eer: not measured") for note in result.notes)
 
 
+@pytest.mark.slow
 def test_report_files_and_keys(tmp_path):
     X, manifest = _data(2.0, 1.0, n_speakers=12)
     results = evaluate_methods(X, manifest, EvaluationSettings(methods=("raw", "pca"), **FAST))
@@ -131,6 +133,7 @@ def test_report_files_and_keys(tmp_path):
     assert (tmp_path / "attackers.png").stat().st_size > 1000
 
 
+@pytest.mark.slow
 def test_the_default_panel_runs_every_kind_of_attacker():
     """Seed 3 is the one where, with a 3 sd gender among 12 features, k-NN fell to 0.64 (0.64-0.79 over six seeds,
     the headline 0.94-1.0); a 5 sd gender among 4 features gives every attacker 0.83-1.0 and the headline 1.0."""
@@ -179,6 +182,7 @@ def test_membership_of_a_memorising_method_is_detected():
     assert memo.metrics["membership_auc"].chance == 0.5
 
 
+@pytest.mark.slow
 def test_finished_fits_are_kept_and_a_rerun_reuses_them(tmp_path):
     X, manifest = _data(gender_strength=4.0, speaker_strength=1.0)
     settings = EvaluationSettings(methods=("raw",), **FAST)
@@ -198,6 +202,7 @@ def test_finished_fits_are_kept_and_a_rerun_reuses_them(tmp_path):
     assert len(list(tmp_path.glob("*.json"))) == 2 * len(stored) and other.metrics["emotion_uar"].n == 2
 
 
+@pytest.mark.slow
 def test_speaker_norm_removes_what_is_constant_in_a_voice_and_has_no_members():
     """Raw features must leak gender for the test to mean anything. With 12 features of speaker offsets, attackers
     learning from 4-6 speakers spread their weight over the offsets: raw gender leakage was 0.64-0.82 over six

@@ -5,7 +5,12 @@ Run as a deployment should be: TLS with a CA made here, SuperNode authentication
 strategy and DP chosen through ``flwr run``'s run config.
 """
 
+import pytest
+
 from emoshield.fl.loopback import run_loopback
+
+#: Slow (Flower's Deployment Engine: SuperLink, SuperNodes and `flwr run` as processes); `pytest -m "not slow"` leaves it out.
+pytestmark = pytest.mark.slow
 
 
 def test_flwr_run_over_tls_with_authenticated_supernodes(tmp_path):

@@ -72,6 +72,7 @@ def test_settings_a_federation_cannot_honour_are_refused(spec, message):
         make_method(spec, seed=0)
 
 
+@pytest.mark.slow
 def test_the_command_compares_the_federated_encoder_with_the_central_one(tmp_path):
     """`emoshield fl encoder`, as a user runs it: both encoders through the evaluation protocol, ε under DP."""
     import json

@@ -10,6 +10,9 @@ from typer.testing import CliRunner
 
 from emoshield.commands import app
 
+#: Slow (Flower's Simulation Engine on Ray, end to end); `pytest -m "not slow"` leaves it out.
+pytestmark = pytest.mark.slow
+
 
 def test_fl_run_writes_the_three_methods_and_records_a_failed_client(corpus, egemaps_path, tmp_path):
     root, _ = corpus

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import shutil
 
+import pytest
+
 from tests.serving.conftest import page_send
+
+#: Slow (a real Chromium against the running services); `pytest -m "not slow"` leaves it out.
+pytestmark = pytest.mark.slow
 
 
 def test_page_enrols_then_shows_emotion_confidence_and_what_reached_the_cloud(system, artifacts):
