@@ -42,7 +42,7 @@ def test_the_defence_with_enrolled_training_is_a_speaker_statistics_method(utter
     assert isinstance(make_method("adversarial(epochs=2)", 0), Chain)
     codes = method.fit(X, attributes).transform(X, attributes)
     assert codes.shape == (len(X), 4) and np.isfinite(codes).all()
-    with pytest.raises(ConfigError, match="need front_end=speaker"):
+    with pytest.raises(ConfigError, match="they need front_end=speaker"):
         make_method("adversarial(front_end=minmax, enrolled_copies=2)", 0)
     with pytest.raises(ConfigError, match="copies >= 1"):
         make_method("adversarial(enrolled_copies=2)", 0).set_params(copies=0).fit(X, attributes)

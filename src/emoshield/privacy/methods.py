@@ -33,24 +33,26 @@ FRONT_ENDS = ("minmax", "speaker")
 DEFENCE = {"front_end": "speaker", "kl_weight": 0.1}
 
 
-def with_front_end(front_end: str, method: Method, prior: float = 0.0, enrolled_copies: int = 0,
-                   seed: int = 0) -> Method:
+def with_front_end(front_end: str, method: Method, prior: float = 0.0, mean_prior: float = 0.0,
+                   enrolled_copies: int = 0, seed: int = 0) -> Method:
     """``method`` behind the front end ``front_end`` (``speaker``: per-speaker standardisation first, its
-    spread shrunk by ``prior`` utterances of the training speakers'; ``enrolled_copies`` > 0: the method
-    trained behind that many simulated enrolments per training speaker, ``privacy.enrolled``)."""
+    spread and mean shrunk by ``prior`` and ``mean_prior`` utterances of the training speakers';
+    ``enrolled_copies`` > 0: the method trained behind that many simulated enrolments per training
+    speaker, ``privacy.enrolled``)."""
     if front_end not in FRONT_ENDS:
         raise ConfigError(f"front_end must be one of {', '.join(FRONT_ENDS)}, got {front_end!r}")
     if front_end != "speaker":
-        if prior or enrolled_copies:
-            raise ConfigError("prior and enrolled_copies shape the speaker front end: they need front_end=speaker")
+        if prior or mean_prior or enrolled_copies:
+            raise ConfigError("prior, mean_prior and enrolled_copies shape the speaker front end: they need "
+                              "front_end=speaker")
         return method
-    return enrolled(SpeakerNorm(prior=prior), method, enrolled_copies, seed=seed)
+    return enrolled(SpeakerNorm(prior=prior, mean_prior=mean_prior), method, enrolled_copies, seed=seed)
 
 
 def adversarial(seed: int, front_end: str = DEFENCE["front_end"], kl_weight: float = DEFENCE["kl_weight"],
-                prior: float = 0.0, enrolled_copies: int = 0, **params: Any) -> Method:
+                prior: float = 0.0, mean_prior: float = 0.0, enrolled_copies: int = 0, **params: Any) -> Method:
     """The defence: the adversarial autoencoder (emotion head, gender and language adversaries)."""
-    return with_front_end(front_end, build_encoder(seed=seed, kl_weight=kl_weight, **params), prior,
+    return with_front_end(front_end, build_encoder(seed=seed, kl_weight=kl_weight, **params), prior, mean_prior,
                           enrolled_copies, seed)
 
 
