@@ -65,9 +65,13 @@ def split(text: str) -> tuple[str, ...]:
 def print_results(results: Any, report: Path) -> None:
     """An evaluation's table on stdout; its notes and where the report is on stderr."""
     # pandas: loads when a command runs
+    from emoshield.evaluation.plots import target_of
     from emoshield.evaluation.report import markdown_table
+    from emoshield.evaluation.verdict import sentences
 
     stdout.print(markdown_table(results), markup=False, soft_wrap=True)
+    for verdict in sentences(results, target_of(results)):
+        stdout.print(f"\n{verdict}", markup=False, soft_wrap=True)
     for note in getattr(results, "notes", []):
         console.print(f"[cyan]note[/cyan] {escape(note)}", highlight=False)
     console.print(f"report: {report / 'report.json'} (and report.md, metrics.png, attackers.png, frontier.png, frontier_eer.png)")

@@ -13,6 +13,7 @@ from emoshield.evaluation.labels import COLUMNS, attacker, column
 from emoshield.evaluation.metrics import MetricSummary
 from emoshield.evaluation.plots import plot_attackers, plot_frontier, plot_metrics, target_of
 from emoshield.evaluation.summary import REFERENCE, Evaluation, MethodResult
+from emoshield.evaluation.verdict import sentences
 from emoshield.files import write_text_atomic
 
 
@@ -150,6 +151,9 @@ def _markdown_document(
     differences = differences_table(results)
     if differences:
         lines += [f"Differences from `{REFERENCE}` (points, paired by speaker):", "", differences, ""]
+    verdicts = sentences(results, target_of(results))
+    if verdicts:
+        lines += ["In words, against the defence's targets (docs/privacy.md):", "", *[f"- {v}" for v in verdicts], ""]
     if notes:
         lines += ["Notes:", "", *[f"- {note}" for note in notes], ""]
     if warnings:
