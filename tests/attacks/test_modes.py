@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from emoshield.attacks.models import INPUTS, build_network
-from emoshield.attacks.modes import panel, probe, splice, time_pooled
+from emoshield.attacks.modes import panel, probe, splice
 from emoshield.attacks.train import FitSettings, fit
 
 
