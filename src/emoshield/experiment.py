@@ -14,6 +14,7 @@ same steps from files already extracted.
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Sequence
@@ -121,8 +122,11 @@ def evaluate_to_report(frame: pd.DataFrame, manifest: pd.DataFrame, features: Pa
         console.print(f"[yellow]left out {len(dropped)} file(s) whose extraction failed[/yellow] (listed beside {features})")
     X = align_features(frame, manifest)
     data, plan = plan_evaluation(X, manifest, settings)
+    started = time.perf_counter()
     with progress_bar("evaluating", len(plan.tasks)) as advance:
         results = run_plan(data, plan, settings, progress=advance, checkpoints=output / "checkpoints", fresh=fresh)
+    extra = dict(extra or {})
+    extra["timing_seconds"] = {**extra.get("timing_seconds", {}), "evaluation": round(time.perf_counter() - started, 1)}
     context = {
         "data": {
             "features": str(features),
@@ -186,10 +190,13 @@ def run_recipe(recipe: Recipe, fresh: bool = False) -> tuple[Path, Evaluation]:
     """Corpus, features and evaluation of a recipe, into ``recipe.output``; returns the report folder."""
     out = Path(recipe.output)
     recipe.sweep.specs()  # fail on a sweep without values before any work
+    started = time.perf_counter()
     manifest = manifest_of(recipe.corpus, out)
+    corpus_seconds = time.perf_counter() - started
     features = out / "features.parquet"
     frame = extract_to_file(manifest, recipe.features.set, features, None, Compute(workers=recipe.features.workers or None))
-    extra = {"recipe": recipe.as_dict()}
+    timing = {"corpus": round(corpus_seconds, 1), "features": round(time.perf_counter() - started - corpus_seconds, 1)}
+    extra = {"recipe": recipe.as_dict(), "timing_seconds": timing}
     if recipe.enrolment_curve.enrolments():
         return out / "report", enrolment_curve_to_report(frame, manifest, features, recipe.evaluation,
                                                          recipe.enrolment_curve, out / "report", extra, fresh)
