@@ -31,11 +31,11 @@ def test_demo_end_to_end_writes_a_complete_report(tmp_path):
     # with 16 of 6 it is 0.81-0.95.
     result = emoshield(
         "demo", "-o", "out", "--speakers", "16", "--utterances", "6", "--repeats", "2", "--workers", "2",
-        cwd=tmp_path,
+        "--methods", "adversarial,leace", cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr
     report = json.loads((tmp_path / "out/report/report.json").read_text())
-    assert [r["method"] for r in report["results"]] == ["raw", "pca", "leace"]
+    assert [r["method"] for r in report["results"]] == ["raw", "adversarial", "leace"]
     assert report["data"]["n_utterances"] == 96 and report["data"]["n_features"] == 6373
     assert report["settings"]["attacker_speakers"] == "unseen"
     for entry in report["results"]:
@@ -50,6 +50,10 @@ def test_demo_end_to_end_writes_a_complete_report(tmp_path):
     # LEACE's guarantee: no linear attacker beats chance on the speakers it was fit on
     assert report["results"][2]["attackers"]["gender_leakage"]["seen:logreg"]["mean"] < 0.65
     assert "| raw |" in result.stdout
+    # the defence hides gender from attackers on new speakers better than raw features do, and says so in words
+    assert report["results"][1]["metrics"]["gender_leakage"]["mean"] < raw["gender_leakage"]["mean"]
+    assert "adversarial: " in result.stdout and ("hid gender" in result.stdout or "did not hide gender" in result.stdout)
+    assert set(report["timing_seconds"]) == {"corpus", "features", "evaluation"}
     assert (tmp_path / "out/report/metrics.png").exists()
 
 

@@ -174,6 +174,11 @@ def test_tokens_are_never_taken_from_the_command_line(artifacts, tmp_path):
     assert done.returncode == 1 and "16 or more" in done.stderr
 
 
+def test_each_service_says_where_it_listens_and_whether_it_speaks_tls(system):
+    for service in (system.cloud, system.edge):
+        assert f"serving on {service.url} (plain HTTP, no TLS)" in service.log.read_text()
+
+
 def test_health_info_metrics_and_openapi(system):
     with device(system.edge.url) as edge:
         assert edge.get("/readyz").json() == {"ready": True}

@@ -17,6 +17,7 @@ def test_both_hops_over_tls(artifacts, tmp_path):
     blind = start(tmp_path, "blind", "edge", "--encoder", str(artifacts.onnx), "--cloud-url", cloud.url)  # trusts only the system CAs
     try:
         assert cloud.url.startswith("https://") and edge.url.startswith("https://")
+        assert f"serving on {edge.url} (TLS)" in edge.log.read_text()
         files = [str(w) for w in artifacts.wavs[:3]]
         done = cli("send", *files, "--edge", edge.url, "--ca-file", str(ca), "--profile", str(tmp_path / "p.json"), "--json", env=TOKENS)
         assert all(json.loads(line)["label"] for line in done.stdout.splitlines())

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import os
 import socket
 import threading
@@ -17,9 +16,8 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 
 from emoshield.errors import EmoshieldError
 from emoshield.files import write_text_atomic
+from emoshield.progress import console
 from emoshield.serving.security import TokenCheck
-
-log = logging.getLogger("emoshield.serving")
 
 
 class Metrics:
@@ -132,9 +130,12 @@ def serve(app, host: str, port: int, ready_file: Path | None, certfile: Path | N
     def announce() -> None:
         while not server.started and not server.should_exit:
             time.sleep(0.02)
-        if server.started and ready_file is not None:
+        if not server.started:
+            return
+        console.print(f"serving on {url} ({'TLS' if certfile else 'plain HTTP, no TLS'}); stop with Ctrl-C",
+                      highlight=False, soft_wrap=True)
+        if ready_file is not None:
             write_text_atomic(Path(ready_file), json.dumps({"url": url, "port": bound, "pid": os.getpid()}))
-        log.info("serving on %s", url)
 
     threading.Thread(target=announce, daemon=True).start()
     server.run(sockets=[sock])
