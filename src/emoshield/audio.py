@@ -43,16 +43,18 @@ def load_audio(
     target_rate: int = 16000,
     max_seconds: float = 600.0,
     min_seconds: float = 0.1,
+    rates: tuple[int, int] | None = None,
 ) -> Audio:
     """Read ``path``, mix down to mono, resample to ``target_rate`` and check it.
 
     Raises AudioError for a missing, unreadable, empty, too short, too long,
-    non-finite or silent file. Notes record each change made to the signal.
+    non-finite or silent file, or one recorded at a rate outside ``rates`` (low, high;
+    None: any). Notes record each change made to the signal.
     """
     path = Path(path)
     if not path.is_file():
         raise AudioError(f"{path}: no such file")
-    return _decode(str(path), str(path), target_rate, max_seconds, min_seconds)
+    return _decode(str(path), str(path), target_rate, max_seconds, min_seconds, rates)
 
 
 def decode_audio(
@@ -61,18 +63,22 @@ def decode_audio(
     target_rate: int = 16000,
     max_seconds: float = 600.0,
     min_seconds: float = 0.1,
+    rates: tuple[int, int] | None = None,
 ) -> Audio:
     """``load_audio`` for an encoded file held in memory (WAV, FLAC, OGG); ``where`` names it in errors."""
     if not data:
         raise AudioError(f"{where}: empty (0 bytes)")
-    return _decode(io.BytesIO(data), where, target_rate, max_seconds, min_seconds)
+    return _decode(io.BytesIO(data), where, target_rate, max_seconds, min_seconds, rates)
 
 
-def _decode(source: str | io.BytesIO, where: str, target_rate: int, max_seconds: float, min_seconds: float) -> Audio:
+def _decode(source: str | io.BytesIO, where: str, target_rate: int, max_seconds: float, min_seconds: float,
+            rates: tuple[int, int] | None = None) -> Audio:
     try:
         info = sf.info(source)
     except Exception as exc:  # libsndfile raises several types for a bad file
         raise AudioError(f"{where}: unreadable or corrupt audio ({exc})") from exc
+    if rates is not None and not rates[0] <= info.samplerate <= rates[1]:
+        raise AudioError(f"{where}: recorded at {info.samplerate} Hz; {rates[0]} to {rates[1]} Hz are taken")
     _check_length(where, info.frames, info.samplerate, min_seconds, max_seconds)
     if isinstance(source, io.BytesIO):
         source.seek(0)

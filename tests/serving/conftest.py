@@ -26,10 +26,12 @@ CLOUD_TOKEN = "cloud-token-" + "c" * 24
 TOKENS = {"EMOSHIELD_DEVICE_TOKEN": DEVICE_TOKEN, "EMOSHIELD_CLOUD_TOKEN": CLOUD_TOKEN}
 
 
-def cli(*args: str, env: dict[str, str] | None = None, check: bool = True, timeout: float = 300) -> subprocess.CompletedProcess:
-    """``emoshield ARGS`` in a subprocess, as a user runs it."""
+def cli(*args: str, env: dict[str, str] | None = None, check: bool = True, timeout: float = 300,
+        env_columns: int | None = None) -> subprocess.CompletedProcess:
+    """``emoshield ARGS`` in a subprocess, as a user runs it (``env_columns``: the terminal's width)."""
+    width = {"COLUMNS": str(env_columns)} if env_columns else {}
     done = subprocess.run([sys.executable, "-m", "emoshield", *args], capture_output=True, text=True,
-                          env={**os.environ, **(env or {})}, timeout=timeout)
+                          env={**os.environ, **(env or {}), **width}, timeout=timeout)
     if check and done.returncode != 0:
         raise AssertionError(f"emoshield {' '.join(args)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
     return done
@@ -105,7 +107,8 @@ class System:
 def start_system(artifacts: Artifacts, folder: Path, *edge_args: str, cloud_args: tuple[str, ...] = ()) -> System:
     audit = folder / "audit"
     cloud = start(folder, "cloud", "cloud", "--model", str(artifacts.cloud), "--audit-dir", str(audit), *cloud_args)
-    edge = start(folder, "edge", "edge", "--encoder", str(artifacts.onnx), "--cloud-url", cloud.url, "--accept-audio", *edge_args)
+    edge = start(folder, "edge", "edge", "--encoder", str(artifacts.onnx), "--cloud-url", cloud.url, "--accept-audio",
+                 "--min-enrolment", "2", *edge_args)
     return System(cloud, edge, audit)
 
 
@@ -128,7 +131,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 
 
 def page_send(url: str, files: list[Path], token: str = DEVICE_TOKEN, microphone: Path | None = None) -> list[dict]:
-    """Drive the edge's web page in headless Chromium: upload each file (or record ``microphone`` once).
+    """Drive the edge's web page in headless Chromium: upload each file (or record ``microphone`` three times:
+    two enrol, the third is decided).
 
     Returns, per send, what the page shows: status, emotion, confidence and the rows of what was sent.
     """
@@ -146,7 +150,7 @@ def page_send(url: str, files: list[Path], token: str = DEVICE_TOKEN, microphone
             page = browser.new_page()
             page.goto(url + "/")
             page.fill("#token", token)
-            sends = [("record", None)] * 2 if microphone is not None else [("file", f) for f in files]
+            sends = [("record", None)] * 3 if microphone is not None else [("file", f) for f in files]
             for kind, file in sends:
                 page.evaluate("document.getElementById('status').textContent = ''")
                 if kind == "file":

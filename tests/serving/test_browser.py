@@ -13,8 +13,9 @@ pytestmark = pytest.mark.slow
 
 
 def test_page_enrols_then_shows_emotion_confidence_and_what_reached_the_cloud(system, artifacts):
-    first, second = page_send(system.edge.url, artifacts.wavs[:2])
-    assert first["status"].startswith("Enrolling your voice: 1 recording(s)") and first["emotion"] == ""
+    first, enrolled, second = page_send(system.edge.url, artifacts.wavs[:3])
+    assert first["status"].startswith("Enrolling your voice: 1 of 2 recordings") and first["emotion"] == ""
+    assert enrolled["status"].startswith("Enrolling your voice: 2 of 2 recordings")
     labels = {"neutral", "happiness", "sadness", "anger"}
     assert second["status"] == "Done." and second["emotion"] in labels
     assert 0 < float(second["confidence"].removeprefix("confidence ")) <= 1
@@ -24,7 +25,7 @@ def test_page_enrols_then_shows_emotion_confidence_and_what_reached_the_cloud(sy
 
 
 def test_page_records_from_the_microphone(system, artifacts, tmp_path):
-    """Chromium's fake microphone plays a corpus file; the page records, converts to WAV and sends it twice."""
+    """Chromium's fake microphone plays a corpus file; the page records, converts to WAV and sends it three times."""
     microphone = tmp_path / "mic.wav"
     shutil.copy(artifacts.wavs[5], microphone)
     shown = page_send(system.edge.url, [], microphone=microphone)

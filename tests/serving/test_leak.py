@@ -40,7 +40,7 @@ def test_only_codes_reach_the_cloud_through_every_flow(artifacts, tmp_path):
         frame = read_features(artifacts.features)
         rows = frame.loc[[str(w) for w in artifacts.wavs[6:12]]].to_numpy(np.float32)
         names = get_extractor("compare2016").feature_names
-        X = Enrolment(names_digest(names)).update(rows).standardise(rows)
+        X = Enrolment(names_digest(names)).update(rows).standardise(rows, minimum=2)
         # features, one utterance and a batch
         bodies = [{"schema_version": SCHEMA_VERSION, "feature_set": "compare2016", "names_digest": info["names_digest"],
                    "n_features": info["n_features"], "values": base64.b64encode(x.astype("<f4").tobytes()).decode(),
@@ -52,15 +52,15 @@ def test_only_codes_reach_the_cloud_through_every_flow(artifacts, tmp_path):
             assert reply.status_code == 200
             accepted += len(reply.json()["results"])
         uploads += [x.astype("<f4").tobytes() for x in X]
-        # audio, enrolling then decided
-        for wav in artifacts.wavs[12:15]:
+        # audio, enrolling (two) then decided (two)
+        for wav in artifacts.wavs[12:16]:
             data = wav.read_bytes()
             uploads.append(data)
             reply = edge.post("/v1/audio", content=data, headers={"x-enrolment": "leak-test-enrolment-1", "content-type": "audio/wav"})
             accepted += reply.json()["result"] is not None
         # the browser
-        shown = page_send(system.edge.url, artifacts.wavs[15:17])
-        uploads += [w.read_bytes() for w in artifacts.wavs[15:17]]
+        shown = page_send(system.edge.url, artifacts.wavs[16:19])
+        uploads += [w.read_bytes() for w in artifacts.wavs[16:19]]
         accepted += sum(s["status"] == "Done." for s in shown)
         # bad input, refused before anything is encoded
         bad = dict(bodies[0], names_digest="0" * 16)

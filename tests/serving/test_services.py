@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -27,7 +28,7 @@ def test_send_prints_decisions_and_what_left_the_device(system, artifacts, tmp_p
     """Features path: extracted on the device, standardised with its enrolment, decided by the cloud."""
     files = [str(w) for w in artifacts.wavs[:4]]
     done = cli("send", *files, "--edge", system.edge.url, "--profile", str(tmp_path / "me.json"), env=TOKENS)
-    assert "confidence" in done.stdout and "float16" in done.stdout  # the table a user reads
+    assert "confidence" in done.stdout and "float16" in done.stdout  # the table a user reads (80 columns)
     outcomes = _sent(*files, "--edge", system.edge.url, "--profile", str(tmp_path / "me.json"))
     info = device(system.edge.url).get("/v1/info").json()
     labels = json.loads((artifacts.cloud / "cloud.json").read_text())["encoders"][info["encoder_id"]]["labels"]
@@ -38,6 +39,35 @@ def test_send_prints_decisions_and_what_left_the_device(system, artifacts, tmp_p
     assert json.loads((tmp_path / "me.json").read_text())["count"] == 8  # the enrolment grew with both runs
 
 
+def test_both_paths_take_and_refuse_the_same_files_and_a_refused_file_never_enrols(system, artifacts, tmp_path):
+    """One rule (serving.intake): a stereo 44.1 kHz file is mixed down and resampled, with a note, on the device
+    and at the edge; a 0.3 s file is refused by both; the batch goes on and the command exits 1 saying how many."""
+    stereo, short = tmp_path / "stereo.wav", tmp_path / "short.wav"
+    stereo.write_bytes(wav_bytes(seconds=1.5, rate=44100, channels=2, seed=3))
+    short.write_bytes(wav_bytes(seconds=0.3))
+    for path in ("features", "audio"):
+        profile = tmp_path / f"{path}.json"
+        upload = ("--upload-audio",) if path == "audio" else ()
+        files = [str(short), str(artifacts.wavs[0]), str(stereo), str(artifacts.wavs[1])]
+        done = cli("send", *files, "--edge", system.edge.url, "--profile", str(profile), "--json", *upload, env=TOKENS,
+                   check=False)
+        outcomes = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+        assert done.returncode == 1 and "3 of 4 sent (1 decided, 2 enrolling, 1 failed)" in done.stderr, path
+        assert [o["status"] for o in outcomes] == ["failed", "enrolling", "enrolling", "decided"], path
+        assert "too short" in outcomes[0]["note"], path
+        assert "mixed down 2 channels" in outcomes[2]["note"] and "resampled 44100→16000 Hz" in outcomes[2]["note"], path
+    assert json.loads((tmp_path / "features.json").read_text())["count"] == 3  # the short file enrolled nothing
+
+
+def test_the_table_has_a_status_column_and_names_files_by_what_tells_them_apart(system, artifacts, tmp_path):
+    files = [str(w) for w in artifacts.wavs[:3]]
+    done = cli("send", *files, "--edge", system.edge.url, "--profile", str(tmp_path / "t.json"), env=TOKENS,
+               env_columns=200)
+    assert "status" in done.stdout and "enrolling" in done.stdout and "decided" in done.stdout
+    for file in files:
+        assert Path(file).name in done.stdout
+
+
 def _sent(*args: str, check: bool = True) -> list[dict]:
     done = cli("send", *args, "--json", env=TOKENS, check=check)
     return [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
@@ -45,9 +75,11 @@ def _sent(*args: str, check: bool = True) -> list[dict]:
 
 def test_audio_upload_enrols_then_decides(system, artifacts, tmp_path):
     common = ("--edge", system.edge.url, "--upload-audio", "--profile", str(tmp_path / "p.json"))
-    [first] = _sent(str(artifacts.wavs[0]), *common, check=False)
-    assert first["label"] is None and first["note"] == "enrolling: 1 utterance(s), 1 more needed"
-    [second] = _sent(str(artifacts.wavs[1]), *common)
+    [first] = _sent(str(artifacts.wavs[0]), *common)
+    assert first["label"] is None and first["status"] == "enrolling" and first["note"] == "enrolling 1 of 2"
+    [enrolled] = _sent(str(artifacts.wavs[2]), *common)
+    assert enrolled["status"] == "enrolling" and enrolled["note"] == "enrolling 2 of 2"
+    [second] = _sent(str(artifacts.wavs[1]), *common)  # decided with the statistics of the two before it
     assert second["label"] and second["sent_what"] == "audio file" and second["sent_bytes"] == artifacts.wavs[1].stat().st_size
 
 
@@ -120,16 +152,19 @@ def test_bad_input_gets_a_clear_4xx_and_the_services_keep_serving(system):
     [
         (b"", "empty"),
         (b"RIFF\x00\x00\x00\x00WAVEjunk" * 10, "corrupt"),
-        ("stereo", "2 channels"),
-        ("8k", "8000 hz"),
+        ("4k", "4000 hz"),
+        ("96k", "96000 hz"),
+        ("short", "too short"),
         ("long", "too long"),
     ],
 )
 def test_bad_audio_gets_a_clear_4xx(system, audio, words):
-    if audio == "stereo":
-        audio = wav_bytes(channels=2)
-    elif audio == "8k":
-        audio = wav_bytes(rate=8000)
+    if audio == "4k":
+        audio = wav_bytes(rate=4000)
+    elif audio == "96k":
+        audio = wav_bytes(rate=96000)
+    elif audio == "short":
+        audio = wav_bytes(seconds=0.3)
     elif audio == "long":
         audio = wav_bytes(seconds=31.0)
     with device(system.edge.url) as edge:

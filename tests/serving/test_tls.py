@@ -13,14 +13,15 @@ def test_both_hops_over_tls(artifacts, tmp_path):
     ca, cert, key = pki.ca, pki.cert, pki.key
     tls = ("--ssl-certfile", str(cert), "--ssl-keyfile", str(key))
     cloud = start(tmp_path, "cloud", "cloud", "--model", str(artifacts.cloud), *tls)
-    edge = start(tmp_path, "edge", "edge", "--encoder", str(artifacts.onnx), "--cloud-url", cloud.url, "--cloud-ca-file", str(ca), *tls)
+    edge = start(tmp_path, "edge", "edge", "--encoder", str(artifacts.onnx), "--cloud-url", cloud.url, "--cloud-ca-file", str(ca),
+                 "--min-enrolment", "2", *tls)
     blind = start(tmp_path, "blind", "edge", "--encoder", str(artifacts.onnx), "--cloud-url", cloud.url)  # trusts only the system CAs
     try:
         assert cloud.url.startswith("https://") and edge.url.startswith("https://")
         assert f"serving on {edge.url} (TLS)" in edge.log.read_text()
         files = [str(w) for w in artifacts.wavs[:3]]
         done = cli("send", *files, "--edge", edge.url, "--ca-file", str(ca), "--profile", str(tmp_path / "p.json"), "--json", env=TOKENS)
-        assert all(json.loads(line)["label"] for line in done.stdout.splitlines())
+        assert [json.loads(line)["status"] for line in done.stdout.splitlines()] == ["enrolling", "enrolling", "decided"]
         refused = cli("send", *files, "--edge", edge.url, "--profile", str(tmp_path / "p.json"), env=TOKENS, check=False)
         assert refused.returncode == 1 and "CERTIFICATE_VERIFY_FAILED" in refused.stderr.replace("\n", "")
         with device(blind.url) as client:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Optional
@@ -55,14 +56,16 @@ def encoder_fit(
     # pandas, torch: load when the command runs
     from emoshield.features import read_features
     from emoshield.manifest import read_manifest
+    from emoshield.methods.statistics import Priors
     from emoshield.privacy import save_encoder
     from emoshield.privacy.io import encoder_info
     from emoshield.serving.training import fit_encoder, training_data
 
     named, data = training_data(read_features(features), read_manifest(manifest), features, choice_of(TargetKind, target, "--target"))
     with console.status(f"fitting {method} on {len(data.X)} utterances of {len(data.speaker_names)} speakers"):
-        encoder, front_end = fit_encoder(named, data, method, seed)
-    save_encoder(encoder, output, front_end=front_end)
+        encoder, front = fit_encoder(named, data, method, seed)
+    front_end = "minmax" if front is None else "speaker"
+    save_encoder(encoder, output, front_end=front_end, priors=front.priors if front is not None else Priors())
     info = encoder_info(output)
     console.print(f"wrote {output} (encoder_id {info['encoder_id']}, front end {front_end}, latent {encoder.model_.latent_size})")
 
@@ -105,12 +108,12 @@ def cloud_fit(
     from emoshield.privacy import load_encoder
     from emoshield.privacy.io import encoder_info
     from emoshield.serving.cloud_model import fit_cloud
-    from emoshield.serving.training import device_view, training_data
+    from emoshield.serving.training import device_view, saved_front_end, training_data
 
     _check_dtype(dtype)
     info = encoder_info(encoder)
     named, data = training_data(read_features(features), read_manifest(manifest), features, choice_of(TargetKind, target, "--target"))
-    codes = load_encoder(encoder).transform(device_view(named, data, info.get("front_end", "minmax")))
+    codes = load_encoder(encoder).transform(device_view(named, data, saved_front_end(encoder)))
     with console.status(f"fitting the classifier on {len(codes)} codes"):
         entry = fit_cloud(codes, data.labels, data.speakers, info["encoder_id"], output, dtype, seed)
     console.print(f"wrote {output}/{entry['model']} for encoder {info['encoder_id']}: {len(entry['labels'])} classes, "
@@ -126,6 +129,8 @@ def serve_edge(
     cloud_token_file: Annotated[Optional[Path], typer.Option(help="File holding the edge->cloud token (else $EMOSHIELD_CLOUD_TOKEN).")] = None,
     cloud_ca_file: Annotated[Optional[Path], typer.Option(help="CA certificate that signed the cloud's TLS certificate.")] = None,
     dtype: Annotated[str, typer.Option(help="Wire dtype of the codes sent to the cloud.")] = "float16",
+    min_enrolment: Annotated[int, typer.Option(
+        help="Utterances a speaker enrols before the first decision (the evaluation measures 10).")] = 10,
     rate_limit: RateOption = 1000.0,
     host: Host = "127.0.0.1",
     port: Port = 8080,
@@ -149,7 +154,7 @@ def serve_edge(
     settings = EdgeSettings(
         model=EdgeModel.load(encoder), cloud_url=cloud_url, device_token=read_token(DEVICE_TOKEN_ENV, device_token_file),
         cloud_token=read_token(CLOUD_TOKEN_ENV, cloud_token_file), cloud_ca=cloud_ca_file, accept_audio=accept_audio,
-        wire_dtype=dtype, rate=_rate(rate_limit),
+        wire_dtype=dtype, rate=_rate(rate_limit), min_enrolment=_min_enrolment(min_enrolment),
     )
     serve(create_edge_app(settings), host, port, ready_file, ssl_certfile, ssl_keyfile, _log_level(log_level))
 
@@ -209,18 +214,39 @@ def send(
     if as_json:
         for o in outcomes:
             stdout.print_json(data=asdict(o), indent=None)
-        if all(o.label is None for o in outcomes):
-            raise typer.Exit(1)
-        return
-    table = Table("file", "emotion", "confidence", "left the device", "reached the cloud")
-    for o in outcomes:
-        if o.label is None:
-            table.add_row(o.file, "-", "-", "-", f"[yellow]{o.note}[/yellow]")
-        else:
-            table.add_row(o.file, o.label, f"{o.confidence:.2f}", f"{o.sent_bytes} B ({o.sent_what})", f"{o.cloud_bytes} B ({o.cloud_what})")
-    stdout.print(table)
-    if all(o.label is None for o in outcomes):
+    else:
+        stdout.print(outcome_table(outcomes))
+    failed = sum(o.status == "failed" for o in outcomes)
+    counts = ", ".join(f"{sum(o.status == s for o in outcomes)} {s}" for s in ("decided", "enrolling", "failed")
+                       if any(o.status == s for o in outcomes))
+    console.print(f"{len(outcomes) - failed} of {len(outcomes)} sent ({counts})")
+    if failed:
         raise typer.Exit(1)
+
+
+def outcome_table(outcomes) -> Table:
+    """A row per file, named by what tells the files apart (their paths below a common folder); what left the
+    device and what reached the cloud, once, in the caption (the same for every decided file)."""
+    names = short_names([o.file for o in outcomes])
+    table = Table("file", "status", "emotion (confidence)", "sent → cloud", "note")
+    for name, o in zip(names, outcomes):
+        decided = o.status == "decided"
+        table.add_row(name, o.status if o.status != "failed" else "[yellow]failed[/yellow]",
+                      f"{o.label} ({o.confidence:.2f})" if decided else "-",
+                      f"{o.sent_bytes:,} B → {o.cloud_bytes} B" if decided else "-", o.note)
+    decided = [o for o in outcomes if o.status == "decided"]
+    if decided:
+        table.caption = f"left the device: {decided[0].sent_what}; reached the cloud: {decided[0].cloud_what}"
+    return table
+
+
+def short_names(files: list[str]) -> list[str]:
+    """Each path below the folder all of them share (a lone file: its name)."""
+    paths = [Path(f).resolve() for f in files]
+    if len(paths) == 1:
+        return [paths[0].name]
+    common = Path(os.path.commonpath(paths))
+    return [str(p.relative_to(common)) if p != common else p.name for p in paths]
 
 
 def _check_dtype(dtype: str) -> None:
@@ -229,6 +255,12 @@ def _check_dtype(dtype: str) -> None:
 
     if dtype not in WIRE_DTYPES:
         raise ConfigError(f"--dtype must be one of {', '.join(WIRE_DTYPES)}, got {dtype!r}")
+
+
+def _min_enrolment(utterances: int) -> int:
+    if utterances < 2:
+        raise ConfigError(f"--min-enrolment: statistics need 2 or more utterances, got {utterances}")
+    return utterances
 
 
 def _log_level(level: str) -> str:

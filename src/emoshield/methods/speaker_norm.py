@@ -17,9 +17,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from emoshield.errors import ConfigError, ManifestError
 from emoshield.methods.protocol import MethodEstimator
-
-#: A speaker's feature whose spread is below this is treated as constant (divided by 1).
-MIN_SPREAD = 1e-8
+from emoshield.methods.statistics import Priors, standardise
 
 #: Attribute columns of an enrolment plan (``evaluation.enrolment``): the enrolment that standardises a
 #: row, and the enrolment a row belongs to (-1: none).
@@ -98,18 +96,24 @@ class SpeakerNorm(MethodEstimator):
             out[rows] = self._standardise(X[rows], X[enrolment])
         return out
 
+    @classmethod
+    def with_priors(cls, priors: Priors) -> "SpeakerNorm":
+        """A front end that leans on ``priors`` (saved with an encoder), as if fitted."""
+        front = cls(prior=priors.prior, mean_prior=priors.mean_prior)
+        if priors.used:
+            front.centre_, front.variance_ = priors.centre, priors.variance
+        return front
+
+    @property
+    def priors(self) -> Priors:
+        """What an enrolment leans on: the priors and the training speakers' statistics (fitted)."""
+        if not (self.prior or self.mean_prior):
+            return Priors()
+        check_is_fitted(self, ("centre_", "variance_"))
+        return Priors(self.prior, self.mean_prior, self.centre_, self.variance_)
+
     def _standardise(self, X: np.ndarray, enrolment: np.ndarray) -> np.ndarray:
-        k = len(enrolment)
-        mean, variance = enrolment.mean(axis=0), enrolment.var(axis=0)
-        if self.mean_prior or self.prior:
-            check_is_fitted(self, ("centre_", "variance_"))
-            mean = (k * mean + self.mean_prior * self.centre_) / (k + self.mean_prior)
-            variance = (k * variance + self.prior * self.variance_) / (k + self.prior)
-        centred = X - mean
-        if self.scale:
-            spread = np.sqrt(variance)
-            centred /= np.where(spread > MIN_SPREAD, spread, 1.0)
-        return centred
+        return standardise(X, enrolment.mean(axis=0), enrolment.var(axis=0), len(enrolment), self.priors, self.scale)
 
 
 def reads_speaker_statistics(method: object) -> bool:

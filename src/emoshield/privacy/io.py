@@ -20,6 +20,7 @@ from sklearn.utils.validation import check_is_fitted
 from emoshield import __version__
 from emoshield.errors import EmoshieldError
 from emoshield.files import read_json_card
+from emoshield.methods.statistics import Priors
 from emoshield.privacy.encoder import AdversarialEncoder
 from emoshield.privacy.model import EncoderConfig
 from emoshield.privacy.train import Schedule, torch_threads
@@ -30,12 +31,14 @@ FORMAT = "emoshield.privacy.AdversarialEncoder"
 _SCALING = ("data_min_", "data_scale_")
 
 
-def save_encoder(encoder: AdversarialEncoder, folder: str | Path, front_end: str = "minmax") -> Path:
+def save_encoder(encoder: AdversarialEncoder, folder: str | Path, front_end: str = "minmax",
+                 priors: Priors = Priors()) -> Path:
     """Write a fitted encoder to ``folder`` (created if needed); returns the folder.
 
     ``front_end``: what its input is (``minmax``: features as extracted; ``speaker``: features
-    standardised with their speaker's own statistics first). ``config.json`` gains an
-    ``encoder_id``, a content hash of the configuration and the weights.
+    standardised with their speaker's enrolment statistics first, shrunk toward ``priors``, which
+    are saved too). ``config.json`` gains an ``encoder_id``, a content hash of the configuration
+    and the weights.
     """
     check_is_fitted(encoder, "model_")
     folder = Path(folder)
@@ -54,10 +57,13 @@ def save_encoder(encoder: AdversarialEncoder, folder: str | Path, front_end: str
         "feature_names": None if names is None else [str(n) for n in names],
         "feature_set": encoder.feature_set_,
         "front_end": front_end,
+        "front_end_priors": {"prior": float(priors.prior), "mean_prior": float(priors.mean_prior)},
         "history": encoder.history_,
     }
     tensors = {f"model.{k}": v.detach().clone() for k, v in encoder.model_.state_dict().items()}
     tensors |= {f"scaling.{a}": torch.as_tensor(getattr(encoder, a)) for a in _SCALING}
+    if priors.used:
+        tensors |= {"front.centre": torch.as_tensor(priors.centre), "front.variance": torch.as_tensor(priors.variance)}
     meta["encoder_id"] = encoder_id(meta, tensors)
     torch.save(tensors, folder / WEIGHTS_FILE)
     (folder / CONFIG_FILE).write_text(json.dumps(meta, indent=2, default=_plain))
@@ -80,6 +86,7 @@ def load_encoder(folder: str | Path) -> AdversarialEncoder:
     encoder.history_ = meta.get("history", [])
     for name in _SCALING:
         setattr(encoder, name, tensors.pop(f"scaling.{name}").numpy())
+    tensors = {k: v for k, v in tensors.items() if not k.startswith("front.")}
     with torch_threads(encoder.threads):
         model = encoder.network()
         state = {k.removeprefix("model."): v for k, v in tensors.items()}
@@ -95,11 +102,26 @@ def encoder_id(meta: dict, tensors: dict[str, torch.Tensor]) -> str:
     """16 hex digits of a SHA-256 over what defines the encoder: parameters, features, front end, weights."""
     digest = hashlib.sha256()
     defining = {k: meta[k] for k in ("params", "heads", "n_features", "feature_names", "feature_set", "front_end")}
+    if meta.get("front_end_priors", {}).get("prior") or meta.get("front_end_priors", {}).get("mean_prior"):
+        defining["front_end_priors"] = meta["front_end_priors"]  # (encoders saved without priors keep their id)
     digest.update(json.dumps(defining, sort_keys=True, default=_plain).encode())
     for name in sorted(tensors):
         digest.update(name.encode())
         digest.update(tensors[name].detach().cpu().contiguous().numpy().tobytes())
     return digest.hexdigest()[:16]
+
+
+def load_priors(folder: str | Path) -> Priors:
+    """The speaker front end's priors saved beside an encoder (none for one saved without)."""
+    folder = Path(folder)
+    weights = dict(_read_config(folder / CONFIG_FILE).get("front_end_priors") or {})
+    prior, mean_prior = float(weights.get("prior", 0.0)), float(weights.get("mean_prior", 0.0))
+    if not (prior or mean_prior):
+        return Priors()
+    tensors = _read_weights(folder / WEIGHTS_FILE)
+    if "front.centre" not in tensors or "front.variance" not in tensors:
+        raise EmoshieldError(f"{folder / WEIGHTS_FILE}: priors named in {CONFIG_FILE} but no front end statistics")
+    return Priors(prior, mean_prior, tensors["front.centre"].numpy(), tensors["front.variance"].numpy())
 
 
 def encoder_info(folder: str | Path) -> dict:

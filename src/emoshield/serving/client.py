@@ -16,8 +16,10 @@ import httpx
 import numpy as np
 
 from emoshield.errors import EmoshieldError
+from emoshield.methods.statistics import Priors
 from emoshield.serving.enrolment import Enrolment
-from emoshield.serving.wire import MAX_BATCH, FeaturesBatch, features_message, names_digest
+from emoshield.serving.intake import MAX_SECONDS, MIN_SECONDS, RATES
+from emoshield.serving.wire import MAX_BATCH, FeaturesBatch, features_message, front_end_from, names_digest
 
 #: Where the device keeps its user's enrolment by default.
 DEFAULT_PROFILE = Path.home() / ".emoshield" / "enrolment.json"
@@ -25,9 +27,13 @@ DEFAULT_PROFILE = Path.home() / ".emoshield" / "enrolment.json"
 
 @dataclass
 class Outcome:
-    """One file: the decision, or why there is none; what left the device and what reached the cloud."""
+    """One file: the decision, or why there is none; what left the device and what reached the cloud.
+
+    ``status``: ``decided``, ``enrolling`` (the file only enrolled the speaker's voice) or ``failed``
+    (``note`` says why)."""
 
     file: str
+    status: str = "failed"
     label: str | None = None
     confidence: float | None = None
     sent_bytes: int | None = None
@@ -59,7 +65,8 @@ class EdgeClient:
         return reply.json()
 
     def send_features(self, files: Sequence[Path], profile: Path, progress: Callable[[int], None] = lambda n: None) -> list[Outcome]:
-        """Extract locally, standardise with the enrolment when the encoder asks for it, send in batches."""
+        """Extract each file here and send its features, standardised with the speaker's enrolment when the
+        encoder reads them so: the first files only enrol; the statistics grow with every file decided."""
         # openSMILE: only when the device extracts (--upload-audio sends the file)
         from emoshield.audio import load_audio
         from emoshield.features import get_extractor
@@ -69,30 +76,51 @@ class EdgeClient:
         digest = names_digest(extractor.feature_names)
         if digest != info["names_digest"]:
             raise EmoshieldError(f"this device's {info['feature_set']} features do not match the edge encoder's (digest {info['names_digest']})")
-        outcomes, rows, good = [], [], []
-        for file in files:
-            try:
-                rows.append(extractor(load_audio(file))[0])
-                good.append(Outcome(str(file)))
-            except EmoshieldError as exc:
-                outcomes.append(Outcome(str(file), note=str(exc)))
-            progress(1)
-        if not rows:
-            return outcomes
-        X = np.stack(rows)
         standardised = info["front_end"] == "speaker"
-        if standardised:
-            enrolment = Enrolment.load(profile, digest).update(X)
-            enrolment.save(profile)
-            X = enrolment.standardise(X, int(info["min_enrolment"]))
-        for start in range(0, len(X), MAX_BATCH // 4):
-            chunk = X[start : start + MAX_BATCH // 4]
-            messages = [features_message(x, info["feature_set"], extractor.feature_names, standardised) for x in chunk]
+        minimum = int(info["min_enrolment"])
+        enrolment = Enrolment.load(profile, digest) if standardised else None
+        priors = self.priors() if standardised else Priors()
+        outcomes: list[Outcome] = []
+        pending: list[tuple[Outcome, np.ndarray, np.ndarray]] = []  # (outcome, features, what is sent)
+        for file in files:
+            outcome = Outcome(str(file))
+            outcomes.append(outcome)
+            try:
+                audio = load_audio(file, min_seconds=MIN_SECONDS, max_seconds=MAX_SECONDS, rates=RATES)
+                x = extractor(audio)[0]
+            except EmoshieldError as exc:
+                outcome.note = str(exc)
+            else:
+                outcome.note = "; ".join(audio.notes)
+                if enrolment is not None and enrolment.count < minimum:
+                    enrolment.update(x)
+                    outcome.status = "enrolling"
+                    outcome.note = "; ".join([f"enrolling {enrolment.count} of {minimum}", *audio.notes])
+                else:
+                    pending.append((outcome, x, enrolment.standardise(x, priors, minimum) if enrolment else x))
+            progress(1)
+        for start in range(0, len(pending), MAX_BATCH // 4):
+            chunk = pending[start : start + MAX_BATCH // 4]
+            messages = [features_message(sent, info["feature_set"], extractor.feature_names, standardised)
+                        for _, _, sent in chunk]
             body = FeaturesBatch(schema_version=1, items=messages).model_dump_json()
-            reply = self._call("POST", "/v1/features", content=body, headers={"content-type": "application/json"})
-            for outcome, message, result in zip(good[start:], messages, reply["results"]):
-                _fill(outcome, result, len(message.model_dump_json()), f"{info['feature_set']} features: {len(chunk[0])} float32")
-        return outcomes + good
+            try:
+                reply = self._call("POST", "/v1/features", content=body, headers={"content-type": "application/json"})
+            except EmoshieldError as exc:
+                for outcome, _, _ in chunk:
+                    outcome.note = str(exc)
+                continue
+            for (outcome, x, sent), message, result in zip(chunk, messages, reply["results"]):
+                _fill(outcome, result, len(message.model_dump_json()), f"{info['feature_set']} features: {len(sent)} float32")
+                if enrolment is not None:
+                    enrolment.update(x)
+        if enrolment is not None:
+            enrolment.save(profile)
+        return outcomes
+
+    def priors(self) -> Priors:
+        """The encoder's speaker front end priors, fetched from the edge."""
+        return front_end_from(self._call("GET", "/v1/front-end"), f"edge {self.http.base_url}/v1/front-end")
 
     def send_audio(self, files: Sequence[Path], profile: Path, progress: Callable[[int], None] = lambda n: None) -> list[Outcome]:
         """Upload each file to the edge, which extracts the features; the enrolment id lives beside the profile."""
@@ -111,9 +139,11 @@ class EdgeClient:
                 outcome.note = str(exc)
             else:
                 if reply["result"] is None:
-                    outcome.note = f"enrolling: {reply['enrolment']['count']} utterance(s), {reply['enrolment']['needed']} more needed"
+                    enrolled = reply["enrolment"]
+                    outcome.status, outcome.note = "enrolling", f"enrolling {enrolled['count']} of {enrolled['of']}"
                 else:
                     _fill(outcome, reply["result"], len(data), "audio file")
+                outcome.note = "; ".join([outcome.note, *reply.get("notes", [])]).strip("; ")
             outcomes.append(outcome)
             progress(1)
         return outcomes
@@ -121,6 +151,7 @@ class EdgeClient:
 
 def _fill(outcome: Outcome, result: dict, sent: int, what: str) -> None:
     decision, cloud = result["decision"], result["to_cloud"]
+    outcome.status = "decided"
     outcome.label, outcome.confidence = decision["label"], float(decision["confidence"])
     outcome.sent_bytes, outcome.sent_what = sent, what
     outcome.cloud_bytes = int(result["to_cloud_bytes"])

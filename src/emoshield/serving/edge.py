@@ -10,7 +10,6 @@ edge sends the cloud only :class:`Representation` messages.
 
 from __future__ import annotations
 
-import io
 import re
 import uuid
 from collections import OrderedDict
@@ -27,6 +26,7 @@ from starlette.concurrency import run_in_threadpool
 from emoshield.errors import EmoshieldError
 from emoshield.serving.edge_model import EdgeModel
 from emoshield.serving.enrolment import MIN_ENROLMENT, Enrolment
+from emoshield.serving.intake import MAX_SECONDS, MIN_SECONDS, RATES
 from emoshield.serving.security import Guard, RateLimit, TokenCheck
 from emoshield.serving.service import Metrics, add_metrics, bearer, new_app
 from emoshield.serving.wire import (
@@ -39,6 +39,7 @@ from emoshield.serving.wire import (
     Sent,
     WireError,
     check_finite,
+    front_end_message,
     names_digest,
     represent,
 )
@@ -46,9 +47,8 @@ from emoshield.serving.wire import (
 #: Body limits: a full batch (MAX_BATCH) of ComParE messages (about 34 KB each) fits.
 FEATURES_LIMIT = 10 * 1024 * 1024
 AUDIO_LIMIT = 4 * 1024 * 1024
-#: Audio the edge accepts: mono, at least this rate, at most this long.
+#: The rate the edge's extractor reads (files at other rates are resampled; serving.intake says which).
 AUDIO_RATE = 16000
-AUDIO_MAX_SECONDS = 30.0
 #: Enrolments an edge keeps in memory (least recently used go first).
 MAX_ENROLMENTS = 256
 _ENROLMENT_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
@@ -142,25 +142,16 @@ class Edge:
         self.enrolments.move_to_end(key)
         return self.enrolments[key]
 
-    def extract(self, data: bytes) -> np.ndarray:
-        """ComParE (or the encoder's set) of one uploaded file; AudioError/WireError for bad audio."""
-        # soundfile and openSMILE: only for an edge that takes audio (--accept-audio)
-        import soundfile as sf
-
+    def extract(self, data: bytes) -> tuple[np.ndarray, list[str]]:
+        """ComParE (or the encoder's set) of one uploaded file, and what decoding changed (mixed down,
+        resampled); AudioError/WireError for audio ``serving.intake`` refuses."""
+        # openSMILE: only for an edge that takes audio (--accept-audio)
         from emoshield.audio import decode_audio
 
         if not data:
-            raise WireError("audio: empty body (0 bytes); send a mono 16 kHz WAV or FLAC file")
-        try:
-            info = sf.info(io.BytesIO(data))
-        except Exception:
-            raise WireError("audio: unreadable or corrupt (send a mono 16 kHz WAV or FLAC file)") from None
-        if info.channels != 1:
-            raise WireError(f"audio: {info.channels} channels; send mono")
-        if info.samplerate < AUDIO_RATE:
-            raise WireError(f"audio: {info.samplerate} Hz; the edge needs {AUDIO_RATE} Hz or more")
-        audio = decode_audio(data, "audio", AUDIO_RATE, max_seconds=AUDIO_MAX_SECONDS, min_seconds=0.5)
-        return self.extractor(audio)
+            raise WireError("audio: empty body (0 bytes); send a WAV or FLAC file")
+        audio = decode_audio(data, "audio", AUDIO_RATE, max_seconds=MAX_SECONDS, min_seconds=MIN_SECONDS, rates=RATES)
+        return self.extractor(audio), audio.notes
 
 
 def _detail(reply: httpx.Response) -> str:
@@ -206,7 +197,8 @@ def create_edge_app(settings: EdgeSettings):
 
     @app.post("/v1/audio", dependencies=[Depends(auth)])
     async def audio(request: Request) -> dict:
-        """One mono WAV/FLAC file (16 kHz or more, up to 30 s); ``X-Enrolment`` names the speaker's enrolment."""
+        """One WAV/FLAC file (0.5 to 30 s, 8 to 48 kHz; mixed to mono, resampled); ``X-Enrolment`` names the
+        speaker's enrolment."""
         if edge.extractor is None:
             raise HTTPException(404, "audio upload is off at this edge (start it with --accept-audio); send features")
         data = await request.body()
@@ -215,18 +207,22 @@ def create_edge_app(settings: EdgeSettings):
         if speaker and not _ENROLMENT_ID.match(key):
             raise HTTPException(422, "this encoder standardises with the speaker's own statistics: send an X-Enrolment "
                                      "header (16-64 letters, digits, - or _) naming the speaker's enrolment")
-        values = await run_in_threadpool(edge.extract, data)
+        values, notes = await run_in_threadpool(edge.extract, data)
         enrolment = {}
         if speaker:
-            state = edge.enrolment(key).update(values)
-            enrolment = {"count": state.count, "needed": max(0, settings.min_enrolment - state.count)}
-            if state.count < settings.min_enrolment:
-                return {"enrolment": enrolment, "result": None}
-            values = state.standardise(values, settings.min_enrolment)
-        result = (await edge.decide(values.astype(np.float32), [uuid.uuid4().hex], [len(data)]))[0]
+            state = edge.enrolment(key)
+            if state.count < settings.min_enrolment:  # the first utterances only enrol
+                state.update(values)
+                return {"enrolment": state.progress(settings.min_enrolment), "result": None, "notes": notes}
+            standardised = state.standardise(values, settings.model.priors, settings.min_enrolment)
+            result = (await edge.decide(standardised, [uuid.uuid4().hex], [len(data)]))[0]
+            state.update(values)  # statistics grow with the utterances that got a decision
+            enrolment = state.progress(settings.min_enrolment)
+        else:
+            result = (await edge.decide(values.astype(np.float32), [uuid.uuid4().hex], [len(data)]))[0]
         result.from_device = Sent(bytes=len(data), shape=[len(data)], dtype="audio")
         metrics.utterances.inc()
-        return {"enrolment": enrolment, "result": result.model_dump()}
+        return {"enrolment": enrolment, "result": result.model_dump(), "notes": notes}
 
     @app.get("/v1/info")
     async def info() -> dict:
@@ -234,14 +230,21 @@ def create_edge_app(settings: EdgeSettings):
         model = settings.model
         return {"service": "edge", "encoder_id": model.encoder_id, "feature_set": model.feature_set,
                 "names_digest": model.names_digest, "n_features": model.n_features, "latent": model.latent,
-                "front_end": model.front_end, "wire_dtype": settings.wire_dtype, "accept_audio": settings.accept_audio,
-                "min_enrolment": settings.min_enrolment, "metadata": model.metadata}
+                "front_end": model.front_end, "prior": model.priors.prior, "mean_prior": model.priors.mean_prior,
+                "wire_dtype": settings.wire_dtype, "accept_audio": settings.accept_audio,
+                "min_enrolment": settings.min_enrolment, "metadata": model.small_metadata}
+
+    @app.get("/v1/front-end", dependencies=[Depends(auth)])
+    async def front_end() -> dict:
+        """What a device needs to standardise as the encoder expects: its priors and the training speakers'
+        statistics (float32, base64, little-endian; empty without priors)."""
+        return front_end_message(settings.model.priors)
 
     @app.get("/", include_in_schema=False)
     async def page() -> HTMLResponse:
         return HTMLResponse(PAGE.read_text())
 
-    routes = ("/v1/features", "/v1/audio", "/v1/info", "/", "/healthz", "/readyz", "/metrics")
+    routes = ("/v1/features", "/v1/audio", "/v1/info", "/v1/front-end", "/", "/healthz", "/readyz", "/metrics")
     metrics = Metrics(Guard(app, {"/v1/audio": AUDIO_LIMIT}, FEATURES_LIMIT, settings.rate), routes)
     add_metrics(app, metrics)
     return metrics

@@ -8,6 +8,8 @@ from pathlib import Path
 import numpy as np
 
 from emoshield.errors import EmoshieldError
+from emoshield.methods.statistics import Priors
+from emoshield.serving.wire import front_end_from
 
 #: Metadata every exported graph carries.
 REQUIRED = ("encoder_id", "feature_set", "names_digest", "n_features", "latent", "front_end")
@@ -25,6 +27,12 @@ class EdgeModel:
     latent: int
     front_end: str
     metadata: dict[str, str]
+    priors: Priors = Priors()
+
+    @property
+    def small_metadata(self) -> dict[str, str]:
+        """The metadata without the front end's statistics (two arrays of n_features numbers)."""
+        return {k: v for k, v in self.metadata.items() if k not in ("front_end_centre", "front_end_variance")}
 
     @classmethod
     def load(cls, path: str | Path, threads: int = 1) -> "EdgeModel":
@@ -45,8 +53,11 @@ class EdgeModel:
         missing = [k for k in REQUIRED if k not in meta]
         if missing:
             raise EmoshieldError(f"{path}: not an emoshield edge encoder (metadata lacks {', '.join(missing)})")
+        priors = front_end_from({"prior": meta.get("front_end_prior", 0), "mean_prior": meta.get("front_end_mean_prior", 0),
+                                 "n_features": meta["n_features"], "centre": meta.get("front_end_centre", ""),
+                                 "variance": meta.get("front_end_variance", "")}, str(path))
         return cls(session, meta["encoder_id"], meta["feature_set"], meta["names_digest"], int(meta["n_features"]),
-                   int(meta["latent"]), meta["front_end"], meta)
+                   int(meta["latent"]), meta["front_end"], meta, priors)
 
     def encode(self, features: np.ndarray) -> np.ndarray:
         return self.session.run(None, {"features": np.ascontiguousarray(features, dtype=np.float32)})[0]

@@ -1,10 +1,14 @@
 """A speaker's running feature statistics, kept where the speaker is (the device, or an edge session).
 
-The defence's front end standardises each utterance with its own speaker's mean
-and standard deviation (``speaker_norm``). A device learns them as its user
-speaks: Welford's running mean and variance, updated with every utterance
-before it is standardised, as the evaluation does with all of a speaker's
-utterances. The statistics never leave the device in the features path.
+The defence's front end standardises each utterance with its speaker's mean and
+standard deviation (``speaker_norm``), estimated as the evaluation estimates them
+(``methods.statistics``; docs/evaluation.md, "Enrolment"): from *earlier*
+utterances only, never the one being standardised, shrunk toward the training
+speakers' statistics by the encoder's priors. A device learns them as its user
+speaks: Welford's running mean and variance over the utterances it enrolled
+first, then over every utterance that got a decision. The first
+``MIN_ENROLMENT`` utterances only enrol. The statistics never leave the device
+in the features path.
 """
 
 from __future__ import annotations
@@ -17,10 +21,11 @@ import numpy as np
 
 from emoshield.errors import EmoshieldError
 from emoshield.files import write_text_atomic
-from emoshield.methods.speaker_norm import MIN_SPREAD
+from emoshield.methods.statistics import Priors, standardise
 
-#: Utterances a speaker's statistics need before anything is standardised (as ``speaker_norm``).
-MIN_ENROLMENT = 2
+#: Utterances a speaker's statistics need before the first decision: the enrolment the evaluation
+#: measures by default (``evaluation.enrolment.EnrolmentSettings``).
+MIN_ENROLMENT = 10
 
 
 class EnrolmentError(EmoshieldError):
@@ -50,15 +55,19 @@ class Enrolment:
             self.m2 += delta * (row - self.mean)
         return self
 
-    def standardise(self, X: np.ndarray, minimum: int = MIN_ENROLMENT) -> np.ndarray:
-        """``X`` z-scored with these statistics (population spread, as ``speaker_norm``)."""
+    def standardise(self, X: np.ndarray, priors: Priors = Priors(), minimum: int = MIN_ENROLMENT) -> np.ndarray:
+        """``X`` z-scored with the statistics of the utterances enrolled so far (not ``X``'s own), shrunk
+        toward ``priors``; EnrolmentError while fewer than ``minimum`` are enrolled."""
         if self.count < minimum:
             raise EnrolmentError(
                 f"enrolling: {self.count} of {minimum} utterances of this speaker so far; "
                 f"{minimum - self.count} more before the first decision"
             )
-        spread = np.sqrt(self.m2 / self.count)
-        return ((np.asarray(X, dtype=np.float64) - self.mean) / np.where(spread > MIN_SPREAD, spread, 1.0)).astype(np.float32)
+        return standardise(X, self.mean, self.m2 / self.count, self.count, priors).astype(np.float32)
+
+    def progress(self, minimum: int = MIN_ENROLMENT) -> dict[str, int]:
+        """``{"count", "needed", "of"}``: utterances enrolled, still needed, and needed in all."""
+        return {"count": self.count, "needed": max(0, minimum - self.count), "of": minimum}
 
     def save(self, path: str | Path) -> Path:
         path = Path(path)

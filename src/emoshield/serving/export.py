@@ -19,9 +19,10 @@ from torch import nn
 from emoshield import __version__
 from emoshield.errors import EmoshieldError
 from emoshield.files import write_bytes_atomic
+from emoshield.methods.statistics import Priors
 from emoshield.privacy import load_encoder
-from emoshield.privacy.io import encoder_info
-from emoshield.serving.wire import names_digest
+from emoshield.privacy.io import encoder_info, load_priors
+from emoshield.serving.wire import front_end_message, names_digest
 
 #: Largest absolute difference allowed between ONNX Runtime and torch.
 TOLERANCE = 1e-4
@@ -62,6 +63,7 @@ def export_encoder(folder: str | Path, output: str | Path, probes: int = 64, see
         "n_features": str(info["n_features"]),
         "latent": str(graph.latent),
         "front_end": info.get("front_end", "minmax"),
+        **_front_end_metadata(load_priors(folder)),
         "emoshield_version": __version__,
         "torch_version": torch.__version__,
         "onnxruntime_version": ort.__version__,
@@ -88,6 +90,14 @@ def export_encoder(folder: str | Path, output: str | Path, probes: int = 64, see
     output.parent.mkdir(parents=True, exist_ok=True)
     write_bytes_atomic(output, data)
     return {**meta, "max_difference": f"{worst:.3g}"}
+
+
+def _front_end_metadata(priors: Priors) -> dict[str, str]:
+    """The front end's priors as graph metadata (none without priors)."""
+    if not priors.used:
+        return {}
+    message = front_end_message(priors)
+    return {f"front_end_{key}": str(message[key]) for key in ("prior", "mean_prior", "centre", "variance")}
 
 
 def describe(meta: dict[str, str]) -> str:

@@ -18,6 +18,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from emoshield.errors import EmoshieldError
+from emoshield.methods.statistics import Priors
 
 #: The version of these messages; a service refuses any other.
 SCHEMA_VERSION = 1
@@ -155,3 +156,21 @@ def features_message(values: np.ndarray, feature_set: str, names: Sequence[str],
         schema_version=SCHEMA_VERSION, feature_set=feature_set, names_digest=names_digest(names),
         n_features=int(values.shape[-1]), values=encode_array(values, "float32"), standardised=standardised,
     )
+
+
+def front_end_message(priors: Priors) -> dict:
+    """The front end's priors as JSON: weights, and the training speakers' statistics as float32 base64."""
+    if not priors.used:
+        return {"prior": 0.0, "mean_prior": 0.0, "centre": "", "variance": "", "n_features": 0}
+    return {"prior": priors.prior, "mean_prior": priors.mean_prior, "n_features": int(len(priors.centre)),
+            "centre": encode_array(priors.centre, "float32"), "variance": encode_array(priors.variance, "float32")}
+
+
+def front_end_from(message: dict, where: str) -> Priors:
+    """The priors a ``front_end_message`` (or an exported graph's metadata, by the same names) carries."""
+    prior, mean_prior = float(message.get("prior", 0.0)), float(message.get("mean_prior", 0.0))
+    if not (prior or mean_prior):
+        return Priors()
+    n = int(message["n_features"])
+    return Priors(prior, mean_prior, decode_array(message["centre"], "float32", n, f"{where}: centre").astype(np.float64),
+                  decode_array(message["variance"], "float32", n, f"{where}: variance").astype(np.float64))
