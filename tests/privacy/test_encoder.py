@@ -12,7 +12,7 @@ from sklearn.svm import SVC
 
 from emoshield.errors import ConfigError, FeatureError
 from emoshield.methods import make_method
-from emoshield.privacy import ATTRIBUTES, AdversarialEncoder, EncoderConfig, autoencoder
+from emoshield.privacy import ATTRIBUTES, DEFENCE, AdversarialEncoder, EncoderConfig, autoencoder
 
 from .conftest import TINY, make_utterances
 
@@ -155,9 +155,11 @@ def test_a_speaker_front_end_standardises_each_speaker_before_the_encoder(uttera
     X, attributes = utterances
     method = make_method(f"adversarial(latent={TINY.latent}, epochs=3)", 0)  # the default front end
     assert isinstance(method, Chain) and isinstance(method.steps[0], SpeakerNorm)
+    assert method.steps[0].prior == DEFENCE["prior"] > 0  # each spread shrunk toward the training speakers'
     encoder = method.steps[1].set_params(config=TINY)
     codes = method.fit(X, attributes).transform(X, attributes)
-    np.testing.assert_allclose(codes, encoder.transform(SpeakerNorm().transform(X, attributes)))
+    front_end = SpeakerNorm(prior=DEFENCE["prior"]).fit(X, attributes)
+    np.testing.assert_allclose(codes, encoder.transform(front_end.transform(X, attributes)))
     with pytest.raises(ConfigError, match="front_end must be one of minmax, speaker, got 'zscore'"):
         make_method("ae(front_end=zscore)", 0)
 
