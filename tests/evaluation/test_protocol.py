@@ -216,3 +216,25 @@ def test_speaker_norm_removes_what_is_constant_in_a_voice_and_has_no_members():
     assert norm.metrics["speaker_id_acc"].mean < 2 * norm.metrics["speaker_id_acc"].chance
     assert norm.metrics["membership_auc"].mean < 0.65
     assert norm.metrics["emotion_uar"].mean > 0.9
+
+
+def test_attackers_vote_over_each_speakers_utterances():
+    """A speaker whose utterances an attacker mostly gets right is named; one it mostly gets wrong is not."""
+    from emoshield.evaluation.evidence import score
+    from emoshield.evaluation.leakage import speaker_vote
+
+    truth = np.array(["f", "f", "f", "m", "m", "m", "m", "f", "f"])
+    speaker = np.array([0, 0, 0, 1, 1, 1, 1, 2, 2])
+    guesses = np.array(["f", "m", "f", "m", "f", "m", "f", "m", "m"])  # per utterance: 2/3, 2/4, 0/2 right
+    voted = speaker_vote({"kind": "uar", "truth": truth, "speaker": speaker, "by": {"a": guesses}})
+    assert list(voted["speaker"]) == [0, 1, 2] and list(voted["truth"]) == ["f", "m", "f"]
+    assert list(voted["by"]["a"]) == ["f", "f", "m"]  # speaker 1's tie goes to the first label
+    assert score(voted, "a")[0] == pytest.approx(0.25)  # f: 1 of 2 speakers, m: 0 of 1
+
+
+def test_leakage_is_also_reported_by_speaker_against_its_target():
+    X, manifest = _data(gender_strength=4.0, speaker_strength=0.0, n_features=4)
+    r = evaluate_methods(X, manifest, EvaluationSettings(methods=("raw",), **FAST))[0]
+    by_speaker = r.metrics["gender_by_speaker"]
+    assert by_speaker.mean == 1.0 and by_speaker.chance == 0.5  # 16 utterances of a strong signal each
+    assert set(r.attackers["gender_by_speaker"]) == set(r.attackers["gender_leakage"])

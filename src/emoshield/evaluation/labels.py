@@ -7,6 +7,7 @@ COLUMNS: dict[str, str] = {
     "emotion_uar": "{target} UAR",
     "gender_leakage": "gender",
     "gender_leakage_seen": "gender, attackers on the method's speakers",
+    "gender_by_speaker": "gender, by speaker (majority of utterances)",
     "speaker_id_acc": "speaker ID acc",
     "speaker_eer": "speaker EER",
     "language_leakage": "language",

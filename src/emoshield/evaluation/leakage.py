@@ -5,7 +5,9 @@ representation with their true labels (speakers the method never saw) and is
 scored on the ``test`` speakers. The same panel also learns from the method's
 own training speakers (``seen:`` attackers, the earlier protocol): a defence
 that scrambles only its own speakers fools those, and the report's headline is
-the stronger of the two. Seed 000's weaker attacker (trained on half of the
+the stronger of the two. ``gender_by_speaker`` is the same attackers voting: each
+scored speaker's gender is the label most of its utterances were given (a device's
+user speaks many times, and an attacker can pool them). Seed 000's weaker attacker (trained on half of the
 scored speakers' own utterances) is kept for comparison with the paper.
 """
 
@@ -36,6 +38,7 @@ def measure(data: Dataset, task: FoldTask, released: Released) -> dict[str, Evid
             for name, attacker in make_panel(task.attackers, task.seed).items():
                 by[prefix + name] = attacker.fit(Z_train, y[index], data.speakers[index]).predict(Z_test)
         evidence[metric] = {"kind": "uar", "truth": y[task.test], "speaker": data.speaker_index[task.test], "by": by}
+    evidence["gender_by_speaker"] = speaker_vote(evidence["gender_leakage"])
     weak = ali_attack(data.genders[task.test], released.test, task.seed)
     if weak is not None:
         judged, predicted = weak
@@ -43,6 +46,22 @@ def measure(data: Dataset, task: FoldTask, released: Released) -> dict[str, Evid
         evidence["gender_acc_ali"] = {"kind": "accuracy", "truth": data.genders[index],
                                       "speaker": data.speaker_index[index], "by": {"mlp": predicted}}
     return evidence
+
+
+def speaker_vote(evidence: Evidence) -> Evidence:
+    """Utterance-level ``uar`` evidence as speaker-level evidence: one unit per speaker, each attacker's
+    prediction the label it gave most of that speaker's utterances (a tie goes to the first label in
+    sorted order)."""
+    speakers, first = np.unique(evidence["speaker"], return_index=True)
+    by = {}
+    for name, predicted in evidence["by"].items():
+        by[name] = np.array([_majority(predicted[evidence["speaker"] == s]) for s in speakers])
+    return {"kind": "uar", "truth": evidence["truth"][first], "speaker": speakers, "by": by}
+
+
+def _majority(labels: np.ndarray):
+    values, counts = np.unique(labels, return_counts=True)
+    return values[np.argmax(counts)]
 
 
 def ali_attack(genders: np.ndarray, Z: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray] | None:

@@ -33,7 +33,7 @@ class Measurement(StrEnum):
     """What ``--metrics`` can ask for."""
 
     EMOTION = "emotion"  # emotion_uar
-    LEAKAGE = "leakage"  # gender_leakage(_seen), language_leakage(_seen), gender_acc_ali
+    LEAKAGE = "leakage"  # gender_leakage(_seen), gender_by_speaker, language_leakage(_seen), gender_acc_ali
     LINKABILITY = "linkability"  # speaker_id_acc, speaker_eer
     MEMBERSHIP = "membership"  # membership_auc
 
