@@ -30,6 +30,9 @@ def test_recipe_smoke_run(recipe_path, tmp_path):
     # speaker (16 utterances cycle through 4 emotions)
     more = (["corpus.utterances=16", "enrolment_curve.sizes=[4]", "enrolment_curve.compositions=[neutral]"]
             if "enrolment_curve" in recipe_path.read_text() else [])
+    if "attacker_corpus" in recipe_path.read_text():  # other speakers of the same synthetic features
+        more += ["attacker_corpus.name=synthetic", "attacker_corpus.root=", "attacker_corpus.seed=1",
+                 "attacker_corpus.speakers=4", "attacker_corpus.utterances=8", "attacker_corpus.per_speaker=5"]
     recipe = load_recipe(recipe_path, TINY + more + [f"output={tmp_path}"])
     report_dir, results = run_recipe(recipe)
     if recipe.enrolment_curve.enrolments():  # one report per enrolment, methods reading no statistics once
@@ -42,5 +45,7 @@ def test_recipe_smoke_run(recipe_path, tmp_path):
     report = json.loads((report_dir / "report.json").read_text())
     assert [r["method"] for r in report["results"]] == list(recipe.evaluation.methods + recipe.sweep.specs())
     assert report["recipe"]["name"] == recipe.name
+    if recipe.attacker_corpus.name:
+        assert any(n.startswith("other corpus:") for n in report["results"][0]["attackers"]["gender_leakage"])
     assert (report_dir / "report.md").exists() and (report_dir / "frontier.png").exists()
     assert (report_dir / "sweep.png").exists() == bool(recipe.sweep.parameter)

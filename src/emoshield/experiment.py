@@ -3,6 +3,7 @@
     corpus:     {name: emodb, root: ../shared/corpora/emodb}      # or name: synthetic
     features:   {set: compare2016}
     evaluation: {methods: [raw, pca], target: valence, repeats: 5, enrolment: 10}
+    attacker_corpus: {name: ravdess, root: ../shared/corpora/ravdess, per_speaker: 20}  # optional
     sweep:      {parameter: latent, values: [8, 32, 128], method: adversarial}   # optional
     output: runs/table2-emodb
 
@@ -25,6 +26,7 @@ from emoshield.backends import Compute
 from emoshield.config import apply_overrides, build, plain, read_yaml_mapping
 from emoshield.errors import ConfigError
 from emoshield.evaluation import Evaluation, EvaluationSettings, MethodResult, write_report
+from emoshield.evaluation.data import Dataset
 from emoshield.evaluation.enrolment import EnrolmentSettings
 from emoshield.evaluation.plots import draw_enrolment_curve, plot_sweep
 from emoshield.evaluation.protocol import plan_evaluation, run_plan
@@ -84,6 +86,16 @@ class EnrolmentCurve:
 
 
 @dataclass(frozen=True)
+class AttackerCorpus(CorpusConfig):
+    """Optional: another corpus an attacker has (the released encoder is public, so an attacker can pass
+    any corpus through it); gender attackers also learn from ``per_speaker`` utterances of each of its
+    speakers. An empty ``name``: none."""
+
+    name: str = ""
+    per_speaker: int = 20
+
+
+@dataclass(frozen=True)
 class Recipe:
     name: str = "experiment"
     corpus: CorpusConfig = field(default_factory=CorpusConfig)
@@ -91,6 +103,7 @@ class Recipe:
     evaluation: EvaluationSettings = field(default_factory=lambda: EvaluationSettings(compute=Compute(workers=None)))
     sweep: SweepConfig = field(default_factory=SweepConfig)
     enrolment_curve: EnrolmentCurve = field(default_factory=EnrolmentCurve)
+    attacker_corpus: AttackerCorpus = field(default_factory=AttackerCorpus)
     output: str = "runs/experiment"
 
     def __post_init__(self) -> None:
@@ -111,17 +124,18 @@ def load_recipe(path: str | Path, overrides: Sequence[str] = ()) -> Recipe:
 
 
 def evaluate_to_report(frame: pd.DataFrame, manifest: pd.DataFrame, features: Path, settings: EvaluationSettings,
-                       output: Path, extra: dict[str, Any] | None = None, fresh: bool = False) -> Evaluation:
+                       output: Path, extra: dict[str, Any] | None = None, fresh: bool = False,
+                       public: Dataset | None = None) -> Evaluation:
     """Evaluate the methods on the features, write the report into ``output``, return the results.
 
     Finished fold fits are kept under ``output/checkpoints`` and reused by a rerun
-    (``fresh``: fit everything again).
+    (``fresh``: fit everything again). ``public``: another corpus attackers learn from.
     """
     manifest, dropped = drop_failed(manifest, features)
     if dropped:
         console.print(f"[yellow]left out {len(dropped)} file(s) whose extraction failed[/yellow] (listed beside {features})")
     X = align_features(frame, manifest)
-    data, plan = plan_evaluation(X, manifest, settings)
+    data, plan = plan_evaluation(X, manifest, settings, public)
     started = time.perf_counter()
     with progress_bar("evaluating", len(plan.tasks)) as advance:
         results = run_plan(data, plan, settings, progress=advance, checkpoints=output / "checkpoints", fresh=fresh)
@@ -147,12 +161,12 @@ def evaluate_to_report(frame: pd.DataFrame, manifest: pd.DataFrame, features: Pa
 
 def sweep_to_report(frame: pd.DataFrame, manifest: pd.DataFrame, features: Path, settings: EvaluationSettings,
                     sweep: SweepConfig, output: Path, extra: dict[str, Any] | None = None,
-                    fresh: bool = False) -> Evaluation:
+                    fresh: bool = False, public: Dataset | None = None) -> Evaluation:
     """The baselines of ``settings`` and every value of the sweep in one evaluation; ``sweep.png`` beside
     the report."""
     settings = replace(settings, methods=settings.methods + sweep.specs())
     results = evaluate_to_report(frame, manifest, features, settings, output, {"sweep": asdict(sweep), **(extra or {})},
-                                 fresh)
+                                 fresh, public)
     swept = sweep_results(results, sweep)
     baselines = [r for r in results if r not in swept]
     plot_sweep(swept, baselines, sweep.parameter, sweep.values, output / "sweep.png")
@@ -161,7 +175,8 @@ def sweep_to_report(frame: pd.DataFrame, manifest: pd.DataFrame, features: Path,
 
 def enrolment_curve_to_report(frame: pd.DataFrame, manifest: pd.DataFrame, features: Path,
                               settings: EvaluationSettings, curve: EnrolmentCurve, output: Path,
-                              extra: dict[str, Any] | None = None, fresh: bool = False) -> Evaluation:
+                              extra: dict[str, Any] | None = None, fresh: bool = False,
+                              public: Dataset | None = None) -> Evaluation:
     """One evaluation per enrolment of the curve (each a full report in ``output/enrolment-<label>``), the
     methods that read no speaker statistics once (``output/enrolment-none``); ``enrolment.md``,
     ``enrolment.json`` and ``enrolment.png`` in ``output``. Returns every result, named by its enrolment."""
@@ -170,12 +185,12 @@ def enrolment_curve_to_report(frame: pd.DataFrame, manifest: pd.DataFrame, featu
     runs: list[tuple[EnrolmentSettings | None, Evaluation]] = []
     if others:
         runs.append((None, evaluate_to_report(frame, manifest, features, replace(settings, methods=others),
-                                              output / "enrolment-none", extra, fresh)))
+                                              output / "enrolment-none", extra, fresh, public)))
     for enrolment in curve.enrolments() if reading else []:
         folder = output / f"enrolment-{enrolment.label.replace(' ', '-')}"
         runs.append((enrolment, evaluate_to_report(frame, manifest, features,
                                                    replace(settings, methods=reading, enrolment=enrolment),
-                                                   folder, extra, fresh)))
+                                                   folder, extra, fresh, public)))
     named = [replace(r, method=f"{r.method}, enrolment {e.label if e else 'none'}") for e, rs in runs for r in rs]
     table = Evaluation(named, target=settings.target.value)
     output.mkdir(parents=True, exist_ok=True)
@@ -196,14 +211,29 @@ def run_recipe(recipe: Recipe, fresh: bool = False) -> tuple[Path, Evaluation]:
     features = out / "features.parquet"
     frame = extract_to_file(manifest, recipe.features.set, features, None, Compute(workers=recipe.features.workers or None))
     timing = {"corpus": round(corpus_seconds, 1), "features": round(time.perf_counter() - started - corpus_seconds, 1)}
+    public = attacker_data(recipe, out / "attacker-corpus")
     extra = {"recipe": recipe.as_dict(), "timing_seconds": timing}
     if recipe.enrolment_curve.enrolments():
         return out / "report", enrolment_curve_to_report(frame, manifest, features, recipe.evaluation,
-                                                         recipe.enrolment_curve, out / "report", extra, fresh)
+                                                         recipe.enrolment_curve, out / "report", extra, fresh, public)
     if recipe.sweep.parameter:
         return out / "report", sweep_to_report(frame, manifest, features, recipe.evaluation, recipe.sweep,
-                                               out / "report", extra, fresh)
-    return out / "report", evaluate_to_report(frame, manifest, features, recipe.evaluation, out / "report", extra, fresh)
+                                               out / "report", extra, fresh, public)
+    return out / "report", evaluate_to_report(frame, manifest, features, recipe.evaluation, out / "report", extra,
+                                              fresh, public)
+
+
+def attacker_data(recipe: Recipe, out: Path) -> Dataset | None:
+    """The recipe's attacker corpus (manifest and features in ``out``), sampled per speaker; None without one."""
+    corpus = recipe.attacker_corpus
+    if not corpus.name:
+        return None
+    manifest = manifest_of(corpus, out)
+    features = out / "features.parquet"
+    frame = extract_to_file(manifest, recipe.features.set, features, None, Compute(workers=recipe.features.workers or None))
+    manifest, _ = drop_failed(manifest, features)
+    data = Dataset.from_manifest(align_features(frame, manifest), manifest, recipe.evaluation.target)
+    return data.sample(corpus.per_speaker, recipe.evaluation.seed)
 
 
 def sweep_results(results: Sequence[MethodResult], sweep: SweepConfig) -> list[MethodResult]:

@@ -238,3 +238,34 @@ def test_leakage_is_also_reported_by_speaker_against_its_target():
     by_speaker = r.metrics["gender_by_speaker"]
     assert by_speaker.mean == 1.0 and by_speaker.chance == 0.5  # 16 utterances of a strong signal each
     assert set(r.attackers["gender_by_speaker"]) == set(r.attackers["gender_leakage"])
+
+
+def _public(seed: int, n_features: int = 4, gender_strength: float = 4.0) -> Dataset:
+    """Another corpus of the same features: other speakers, the same gender cue."""
+    X, manifest = _data(gender_strength=gender_strength, speaker_strength=0.0, n_features=n_features, seed=seed)
+    manifest = manifest.assign(speaker="p:" + manifest["speaker"], corpus="p")
+    return Dataset.from_manifest(X, manifest, Target.VALENCE)
+
+
+def test_attackers_also_learn_from_another_corpus_passed_through_the_method():
+    X, manifest = _data(gender_strength=4.0, speaker_strength=0.0, n_features=4)
+    public = _public(seed=1).sample(per_speaker=5)
+    assert len(public.X) == 8 * 5 and set(public.speaker_names) == {f"p:t:{s}" for s in range(8)}
+    settings = EvaluationSettings(methods=("raw", "speaker_norm"), **FAST)
+    raw, norm = evaluate_methods(X, manifest, settings, public=public)
+    for result in (raw, norm):
+        other = {name: s.mean for name, s in result.attackers["gender_leakage"].items()
+                 if name.startswith("other corpus:")}
+        assert set(other) == {"other corpus:logreg", "other corpus:knn", "other corpus:svm"}
+        assert result.metrics["gender_leakage"].mean >= max(other.values())
+    assert max(s.mean for n, s in raw.attackers["gender_leakage"].items() if n.startswith("other corpus:")) > 0.95
+
+
+def test_an_attackers_corpus_must_fit_the_evaluated_one():
+    X, manifest = _data(gender_strength=1.0, speaker_strength=0.0, n_features=4)
+    settings = EvaluationSettings(methods=("raw",), **FAST)
+    with pytest.raises(ConfigError, match="attackers' corpus has 6 features, the evaluated one 4"):
+        evaluate_methods(X, manifest, settings, public=_public(seed=1, n_features=6))
+    same = Dataset.from_manifest(X, manifest, Target.VALENCE)
+    with pytest.raises(ConfigError, match="shares 8 speaker"):
+        evaluate_methods(X, manifest, settings, public=same)

@@ -16,7 +16,9 @@ from emoshield.types import Target
 @dataclass
 class Dataset:
     """Features with, per utterance, the target label (``""`` = none), speaker, gender and language
-    (and, where the manifest has them, emotion and valence, which enrolment compositions read)."""
+    (and, where the manifest has them, emotion and valence, which enrolment compositions read).
+    ``public``: another corpus an attacker has (its speakers never among these), passed through every
+    fitted method to train attackers (docs/evaluation.md, "Attackers")."""
 
     X: np.ndarray
     labels: np.ndarray
@@ -25,6 +27,7 @@ class Dataset:
     languages: np.ndarray
     emotions: np.ndarray | None = None
     valences: np.ndarray | None = None
+    public: "Dataset | None" = None
     _plans: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @classmethod
@@ -43,6 +46,23 @@ class Dataset:
 
     def __post_init__(self) -> None:
         self.speaker_names, self.speaker_index = np.unique(self.speakers, return_inverse=True)
+
+    def sample(self, per_speaker: int, seed: int = 0) -> "Dataset":
+        """At most ``per_speaker`` utterances of each speaker, drawn with ``seed`` (in corpus order)."""
+        rng = np.random.default_rng(seed)
+        keep = np.sort(np.concatenate([
+            rng.permutation(np.flatnonzero(self.speakers == s))[:per_speaker] for s in self.speaker_names]))
+        optional = {name: None if values is None else values[keep]
+                    for name, values in (("emotions", self.emotions), ("valences", self.valences))}
+        return Dataset(self.X[keep], self.labels[keep], self.speakers[keep], self.genders[keep],
+                       self.languages[keep], **optional)
+
+    def release_public(self, model: Method, enrolment: EnrolmentSettings | None, seed: int) -> np.ndarray | None:
+        """What ``model`` releases for every utterance of the public corpus (None without one); its
+        speakers enrol as the evaluated ones do."""
+        if self.public is None:
+            return None
+        return self.public.release(model, np.arange(len(self.public.X)), enrolment, seed)
 
     def attributes(self, index: np.ndarray) -> pd.DataFrame:
         """What a method may use at fit time for the utterances ``index``."""
@@ -99,3 +119,4 @@ class Released:
     fit: np.ndarray  # the method's own training speakers
     learn: np.ndarray  # the attackers' speakers (never seen by the method)
     test: np.ndarray  # the scored speakers (never seen by the method or the attackers)
+    public: np.ndarray | None = None  # another corpus an attacker has, passed through the method

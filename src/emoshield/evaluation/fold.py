@@ -44,7 +44,8 @@ def _privacy(data: Dataset, task: FoldTask, seconds: dict[str, float]) -> dict:
     with _timed(seconds, "method"):
         model = data.fit_method(task.method, task.seed, task.fit)
         released = Released(*(data.release(model, index, task.enrolment, task.seed)
-                               for index in (task.fit, task.learn, task.test)))
+                               for index in (task.fit, task.learn, task.test)),
+                            public=data.release_public(model, task.enrolment, task.seed))
     evidence: dict = {}
     for measurement, module in ((Measurement.LEAKAGE, leakage), (Measurement.LINKABILITY, linkability),
                                 (Measurement.MEMBERSHIP, membership)):

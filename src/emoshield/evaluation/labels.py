@@ -33,6 +33,8 @@ ATTACKERS: dict[str, str] = {
 
 #: The prefix of attackers that learnt from the method's own training speakers.
 SEEN = "seen:"
+#: The prefix of attackers that learnt from another corpus passed through the method.
+OTHER_CORPUS = "other corpus:"
 
 
 def column(metric: str, target: str = "emotion") -> str:
@@ -42,6 +44,8 @@ def column(metric: str, target: str = "emotion") -> str:
 
 def attacker(name: str) -> str:
     """``seen:logreg`` -> ``logistic regression, on the method's speakers``; unknown ids stay as they are."""
-    seen = name.startswith(SEEN)
-    words = ATTACKERS.get(name.removeprefix(SEEN), name.removeprefix(SEEN))
-    return f"{words}, on the method's speakers" if seen else words
+    for prefix, where in ((SEEN, ", on the method's speakers"), (OTHER_CORPUS, ", on another corpus")):
+        if name.startswith(prefix):
+            bare = name.removeprefix(prefix)
+            return ATTACKERS.get(bare, bare) + where
+    return ATTACKERS.get(name, name)

@@ -5,7 +5,9 @@ representation with their true labels (speakers the method never saw) and is
 scored on the ``test`` speakers. The same panel also learns from the method's
 own training speakers (``seen:`` attackers, the earlier protocol): a defence
 that scrambles only its own speakers fools those, and the report's headline is
-the stronger of the two. ``gender_by_speaker`` is the same attackers voting: each
+the stronger of the two. Where the evaluation has a public corpus (another corpus
+an attacker can pass through the released method), the panel also learns gender
+from it (``other corpus:`` attackers, in the headline too). ``gender_by_speaker`` is the same attackers voting: each
 scored speaker's gender is the label most of its utterances were given (a device's
 user speaks many times, and an attacker can pool them). Seed 000's weaker attacker (trained on half of the
 scored speakers' own utterances) is kept for comparison with the paper.
@@ -19,7 +21,7 @@ from sklearn.model_selection import StratifiedShuffleSplit
 from emoshield.evaluation.attackers import AttackerView, ali_mlp, make_panel
 from emoshield.evaluation.data import Dataset, Released
 from emoshield.evaluation.evidence import Evidence
-from emoshield.evaluation.labels import SEEN
+from emoshield.evaluation.labels import OTHER_CORPUS, SEEN
 from emoshield.evaluation.plan import FoldTask
 
 
@@ -28,15 +30,18 @@ def measure(data: Dataset, task: FoldTask, released: Released) -> dict[str, Evid
     targets = {"gender_leakage": data.genders}
     if task.languages:
         targets["language_leakage"] = data.languages
-    settings = {"": (task.learn, released.learn), SEEN: (task.fit, released.fit)}
     evidence: dict[str, Evidence] = {}
     for metric, y in targets.items():
+        settings = {"": (released.learn, y[task.learn], data.speakers[task.learn]),
+                    SEEN: (released.fit, y[task.fit], data.speakers[task.fit])}
+        if metric == "gender_leakage" and released.public is not None and data.public is not None:
+            settings[OTHER_CORPUS] = (released.public, data.public.genders, data.public.speakers)
         by = {}
-        for prefix, (index, Z) in settings.items():
+        for prefix, (Z, labels, speakers) in settings.items():
             view = AttackerView().fit(Z)
             Z_train, Z_test = view.transform(Z), view.transform(released.test)
             for name, attacker in make_panel(task.attackers, task.seed).items():
-                by[prefix + name] = attacker.fit(Z_train, y[index], data.speakers[index]).predict(Z_test)
+                by[prefix + name] = attacker.fit(Z_train, labels, speakers).predict(Z_test)
         evidence[metric] = {"kind": "uar", "truth": y[task.test], "speaker": data.speaker_index[task.test], "by": by}
     evidence["gender_by_speaker"] = speaker_vote(evidence["gender_leakage"])
     weak = ali_attack(data.genders[task.test], released.test, task.seed)

@@ -26,6 +26,7 @@ import pandas as pd
 
 from emoshield.backends import Compute, run_unordered
 from emoshield.checkpoints import CheckpointStore
+from emoshield.errors import ConfigError
 from emoshield.evaluation import evidence as ev
 from emoshield.evaluation.attackers import make_panel
 from emoshield.evaluation.checkpoints import data_digest, task_key
@@ -49,16 +50,37 @@ __all__ = ["Dataset", "Evaluation", "EvaluationSettings", "Measurement", "Method
 Progress = Callable[[str], None]
 
 
-def plan_evaluation(X: np.ndarray, manifest: pd.DataFrame, settings: EvaluationSettings) -> tuple[Dataset, Plan]:
+def plan_evaluation(X: np.ndarray, manifest: pd.DataFrame, settings: EvaluationSettings,
+                    public: Dataset | None = None) -> tuple[Dataset, Plan]:
     """The data and every fold fit of the evaluation, checked before any work: the methods and attackers
-    exist, the data can support the measurements, a cluster answers."""
+    exist, the data can support the measurements, a cluster answers. ``public``: another corpus attackers
+    learn gender from, through each fitted method (same features, none of the same speakers)."""
     settings.compute.check()
     data = Dataset.from_manifest(X, manifest, settings.target)
+    if public is not None:
+        check_public(data, public)
+        data.public = public
     plan = make_plan(data, settings)
+    if public is not None:
+        plan.notes.append(f"gender attackers also learnt from {len(public.X)} utterances of {len(public.speaker_names)} "
+                          "speakers of another corpus, passed through each fitted method ('on another corpus')")
     for method in settings.methods:
         make_method(method, settings.seed)  # fail fast on an unknown name
     make_panel(settings.attackers, settings.seed)
     return data, plan
+
+
+def check_public(data: Dataset, public: Dataset) -> None:
+    """An attacker's corpus has the same features, both genders, and none of the evaluated speakers."""
+    if public.X.shape[1] != data.X.shape[1]:
+        raise ConfigError(f"the attackers' corpus has {public.X.shape[1]} features, the evaluated one "
+                          f"{data.X.shape[1]}: extract both with the same feature set")
+    shared = sorted(set(public.speaker_names) & set(data.speaker_names))
+    if shared:
+        raise ConfigError(f"the attackers' corpus shares {len(shared)} speaker(s) with the evaluated one "
+                          f"({', '.join(shared[:3])}); attackers must never have heard the scored speakers")
+    if len(np.unique(public.genders)) < 2:
+        raise ConfigError("the attackers' corpus needs speakers of both genders")
 
 
 def evaluate_methods(
@@ -68,9 +90,10 @@ def evaluate_methods(
     progress: Progress | None = None,
     checkpoints: str | Path | None = None,
     fresh: bool = False,
+    public: Dataset | None = None,
 ) -> Evaluation:
     """Run the protocol on features aligned with the manifest; one result per method (see :func:`run_plan`)."""
-    data, plan = plan_evaluation(X, manifest, settings)
+    data, plan = plan_evaluation(X, manifest, settings, public)
     return run_plan(data, plan, settings, progress, checkpoints, fresh)
 
 

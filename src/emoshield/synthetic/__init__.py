@@ -90,14 +90,16 @@ class SyntheticSpec:
 
 
 def make_speakers(spec: SyntheticSpec) -> list[Speaker]:
-    """Speakers alternate female/male, then cycle through the languages."""
+    """Speakers alternate female/male, then cycle through the languages; named ``synthetic:f01`` (seed 0) or
+    ``synthetic:3-f01`` (seed 3)."""
     counts = {g: 0 for g in Gender}
     speakers = []
     for i in range(spec.n_speakers):
         gender = (Gender.FEMALE, Gender.MALE)[i % 2]
         language = spec.languages[(i // 2) % len(spec.languages)]
         counts[gender] += 1
-        name = f"{CORPUS}:{gender.value[0]}{counts[gender]:02d}"
+        seed = f"{spec.seed}-" if spec.seed else ""  # corpora of other seeds are other people
+        name = f"{CORPUS}:{seed}{gender.value[0]}{counts[gender]:02d}"
         rng = np.random.default_rng([spec.seed, 1, i])
         speakers.append(sample_speaker(name, gender, language, rng))
     return speakers
