@@ -198,3 +198,32 @@ def test_speaker_norm_priors_shrink_a_small_enrolment_toward_the_training_speake
     np.testing.assert_allclose(plain[5], (X[5] - X[:2].mean(axis=0)) / X[:2].std(axis=0))
     with pytest.raises(ConfigError, match="prior and mean_prior"):
         make_method("speaker_norm(prior=-1)", seed=0)
+
+
+def test_an_emotion_aware_enrolment_keeps_the_emotion_a_skewed_enrolment_centres_away():
+    """Speakers who enrol with negative utterances only: the plain front end centres the negative ones at 0
+    (the emotion goes with the voice); the emotion-aware one takes each enrolment utterance's expected label
+    shift out first, so negative utterances stay below the speaker's neutral point."""
+    rng = np.random.default_rng(0)
+    n_speakers, per = 8, 20
+    speakers = np.repeat([f"s{i}" for i in range(n_speakers)], per)
+    labels = np.tile(np.repeat(["negative", "positive"], per // 2), n_speakers)
+    X = rng.normal(size=(len(speakers), 50)) + rng.normal(size=(n_speakers, 50)).repeat(per, axis=0)
+    X += np.where(labels == "positive", 1.0, -1.0)[:, None]  # the label moves every feature by 1 sd
+    attributes = pd.DataFrame({"speaker": speakers, "label": labels})
+    index = np.arange(len(X)) % per
+    speaker_number = np.arange(len(X)) // per
+    # each speaker's enrolment: its first 8 utterances, all negative; they standardise the other 12
+    released = attributes.assign(enrolment=speaker_number, enrols=np.where(index < 8, speaker_number, -1))
+    negatives = (index >= 8) & (labels == "negative")
+    plain = SpeakerNorm(scale=False).fit(X, attributes).transform(X, released)
+    aware = SpeakerNorm(scale=False, emotion_aware=True).fit(X, attributes)
+    released_aware = aware.transform(X, released)
+    assert abs(plain[negatives].mean()) < 0.2  # centred away
+    assert released_aware[negatives].mean() < plain[negatives].mean() - 0.5  # kept below the neutral point
+    priors = aware.priors
+    assert priors.shifts.shape == (2, 50) and priors.shifts[1].mean() == pytest.approx(1.0, abs=0.1)
+    enrolment = priors.neutralise(X[:8])  # the definition: statistics of the enrolment with its shifts out
+    np.testing.assert_allclose(released_aware[8], X[8] - enrolment.mean(axis=0))
+    with pytest.raises(ConfigError, match="needs the speaker and label"):
+        SpeakerNorm(emotion_aware=True).fit(X)

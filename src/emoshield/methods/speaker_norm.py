@@ -11,13 +11,16 @@ could be told apart.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
+from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from emoshield.errors import ConfigError, ManifestError
 from emoshield.methods.protocol import MethodEstimator
-from emoshield.methods.statistics import Priors, standardise
+from emoshield.methods.statistics import MIN_SPREAD, Priors, standardise
 
 #: Attribute columns of an enrolment plan (``evaluation.enrolment``): the enrolment that standardises a
 #: row, and the enrolment a row belongs to (-1: none).
@@ -34,17 +37,21 @@ class SpeakerNorm(MethodEstimator):
     enrolment's variance is shrunk toward the training speakers' typical
     within-speaker variance, as if it held ``prior`` more utterances of that spread;
     ``mean_prior`` does the same for the mean, toward the training speakers' average.
+    ``emotion_aware``: a linear label model fit on the training speakers takes each
+    enrolment utterance's expected label shift out before its statistics, so an
+    emotionally skewed enrolment does not centre the emotion away (``statistics``).
     Without priors it learns nothing in ``fit`` (scikit-learn's ``requires_fit`` is
     False): ``transform`` works unfitted, as on a device.
     """
 
     def __init__(self, seed: int = 0, min_utterances: int = 2, scale: bool = True, prior: float = 0.0,
-                 mean_prior: float = 0.0) -> None:
+                 mean_prior: float = 0.0, emotion_aware: bool = False) -> None:
         self.seed = seed
         self.min_utterances = min_utterances
         self.scale = scale
         self.prior = prior
         self.mean_prior = mean_prior
+        self.emotion_aware = emotion_aware
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -61,10 +68,16 @@ class SpeakerNorm(MethodEstimator):
     def fit(self, X: np.ndarray, attributes: pd.DataFrame | None = None) -> "SpeakerNorm":
         X = validate_data(self, X, dtype=np.float64)  # records n_features_in_
         if isinstance(attributes, pd.DataFrame) and "speaker" in attributes and len(attributes) == len(X):
+            if self.emotion_aware:
+                self.shifts_, self.weights_, self.bias_ = label_model(X, attributes, self.seed)
+            neutral = self.priors_of_labels.neutralise(X)
             speakers = attributes["speaker"].to_numpy(dtype=str)
             rows = [speakers == s for s in np.unique(speakers)]
-            self.centre_ = np.mean([X[r].mean(axis=0) for r in rows], axis=0)  # the training speakers' average
-            self.variance_ = np.mean([X[r].var(axis=0) for r in rows], axis=0)  # typical within-speaker variance
+            self.centre_ = np.mean([neutral[r].mean(axis=0) for r in rows], axis=0)  # the training speakers' average
+            self.variance_ = np.mean([neutral[r].var(axis=0) for r in rows], axis=0)  # typical within-speaker variance
+        elif self.emotion_aware:
+            raise ConfigError("speaker_norm(emotion_aware=true) learns its label model in fit: it needs the speaker "
+                              "and label of every training utterance")
         self.transform(X, attributes)  # checks the enrolment of every training speaker
         return self
 
@@ -99,21 +112,56 @@ class SpeakerNorm(MethodEstimator):
     @classmethod
     def with_priors(cls, priors: Priors) -> "SpeakerNorm":
         """A front end that leans on ``priors`` (saved with an encoder), as if fitted."""
-        front = cls(prior=priors.prior, mean_prior=priors.mean_prior)
+        front = cls(prior=priors.prior, mean_prior=priors.mean_prior, emotion_aware=bool(priors.labels))
         if priors.used:
             front.centre_, front.variance_ = priors.centre, priors.variance
+        if priors.labels:
+            front.shifts_, front.weights_, front.bias_ = priors.shifts, priors.weights, priors.bias
         return front
 
     @property
-    def priors(self) -> Priors:
-        """What an enrolment leans on: the priors and the training speakers' statistics (fitted)."""
-        if not (self.prior or self.mean_prior):
+    def priors_of_labels(self) -> Priors:
+        """The label model alone (none unless ``emotion_aware``; fitted)."""
+        if not self.emotion_aware:
             return Priors()
+        check_is_fitted(self, ("shifts_", "weights_", "bias_"))
+        return Priors(shifts=self.shifts_, weights=self.weights_, bias=self.bias_)
+
+    @property
+    def priors(self) -> Priors:
+        """What an enrolment leans on: the priors, the training speakers' statistics and the label model
+        (fitted)."""
+        labels = self.priors_of_labels
+        if not (self.prior or self.mean_prior):
+            return labels
         check_is_fitted(self, ("centre_", "variance_"))
-        return Priors(self.prior, self.mean_prior, self.centre_, self.variance_)
+        return replace(labels, prior=self.prior, mean_prior=self.mean_prior, centre=self.centre_,
+                       variance=self.variance_)
 
     def _standardise(self, X: np.ndarray, enrolment: np.ndarray) -> np.ndarray:
-        return standardise(X, enrolment.mean(axis=0), enrolment.var(axis=0), len(enrolment), self.priors, self.scale)
+        priors = self.priors
+        enrolment = priors.neutralise(enrolment)
+        return standardise(X, enrolment.mean(axis=0), enrolment.var(axis=0), len(enrolment), priors, self.scale)
+
+
+def label_model(X: np.ndarray, attributes: pd.DataFrame, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each label's shift (its mean minus the labels' average), and a linear model of the labels on the raw
+    features (logistic regression on standardised features, folded into weights and bias on raw ones)."""
+    labels = attributes["label"].to_numpy(dtype=str) if "label" in attributes else np.full(len(X), "")
+    known = labels != ""
+    classes = np.unique(labels[known])
+    if len(classes) < 2:
+        raise ConfigError("speaker_norm(emotion_aware=true) needs training utterances of two labels or more")
+    means = np.vstack([X[labels == c].mean(axis=0) for c in classes])
+    shifts = means - means.mean(axis=0)
+    centre, spread = X[known].mean(axis=0), X[known].std(axis=0)
+    spread = np.where(spread > MIN_SPREAD, spread, 1.0)
+    model = LogisticRegression(C=0.01, max_iter=500, random_state=seed).fit((X[known] - centre) / spread, labels[known])
+    coef, intercept = model.coef_, model.intercept_
+    if len(classes) == 2:  # one logit for the second label: softmax over (0, z)
+        coef, intercept = np.vstack([np.zeros_like(coef), coef]), np.r_[0.0, intercept]
+    weights = coef / spread
+    return shifts, weights, intercept - weights @ centre
 
 
 def reads_speaker_statistics(method: object) -> bool:

@@ -20,7 +20,7 @@ from sklearn.utils.validation import check_is_fitted
 from emoshield import __version__
 from emoshield.errors import EmoshieldError
 from emoshield.files import read_json_card
-from emoshield.methods.statistics import Priors
+from emoshield.methods.statistics import LABEL_MODEL, Priors
 from emoshield.privacy.encoder import AdversarialEncoder
 from emoshield.privacy.model import EncoderConfig
 from emoshield.privacy.train import Schedule, torch_threads
@@ -57,13 +57,16 @@ def save_encoder(encoder: AdversarialEncoder, folder: str | Path, front_end: str
         "feature_names": None if names is None else [str(n) for n in names],
         "feature_set": encoder.feature_set_,
         "front_end": front_end,
-        "front_end_priors": {"prior": float(priors.prior), "mean_prior": float(priors.mean_prior)},
+        "front_end_priors": {"prior": float(priors.prior), "mean_prior": float(priors.mean_prior),
+                             **({"labels": priors.labels} if priors.labels else {})},
         "history": encoder.history_,
     }
     tensors = {f"model.{k}": v.detach().clone() for k, v in encoder.model_.state_dict().items()}
     tensors |= {f"scaling.{a}": torch.as_tensor(getattr(encoder, a)) for a in _SCALING}
     if priors.used:
         tensors |= {"front.centre": torch.as_tensor(priors.centre), "front.variance": torch.as_tensor(priors.variance)}
+    if priors.labels:
+        tensors |= {f"front.{name}": torch.as_tensor(getattr(priors, name)) for name in LABEL_MODEL}
     meta["encoder_id"] = encoder_id(meta, tensors)
     torch.save(tensors, folder / WEIGHTS_FILE)
     (folder / CONFIG_FILE).write_text(json.dumps(meta, indent=2, default=_plain))
@@ -102,7 +105,7 @@ def encoder_id(meta: dict, tensors: dict[str, torch.Tensor]) -> str:
     """16 hex digits of a SHA-256 over what defines the encoder: parameters, features, front end, weights."""
     digest = hashlib.sha256()
     defining = {k: meta[k] for k in ("params", "heads", "n_features", "feature_names", "feature_set", "front_end")}
-    if meta.get("front_end_priors", {}).get("prior") or meta.get("front_end_priors", {}).get("mean_prior"):
+    if any(meta.get("front_end_priors", {}).get(key) for key in ("prior", "mean_prior", "labels")):
         defining["front_end_priors"] = meta["front_end_priors"]  # (encoders saved without priors keep their id)
     digest.update(json.dumps(defining, sort_keys=True, default=_plain).encode())
     for name in sorted(tensors):
@@ -116,12 +119,17 @@ def load_priors(folder: str | Path) -> Priors:
     folder = Path(folder)
     weights = dict(_read_config(folder / CONFIG_FILE).get("front_end_priors") or {})
     prior, mean_prior = float(weights.get("prior", 0.0)), float(weights.get("mean_prior", 0.0))
-    if not (prior or mean_prior):
+    labels = int(weights.get("labels", 0))
+    if not (prior or mean_prior or labels):
         return Priors()
     tensors = _read_weights(folder / WEIGHTS_FILE)
-    if "front.centre" not in tensors or "front.variance" not in tensors:
-        raise EmoshieldError(f"{folder / WEIGHTS_FILE}: priors named in {CONFIG_FILE} but no front end statistics")
-    return Priors(prior, mean_prior, tensors["front.centre"].numpy(), tensors["front.variance"].numpy())
+    needed = (["front.centre", "front.variance"] if prior or mean_prior else []) + (
+        [f"front.{name}" for name in LABEL_MODEL] if labels else [])
+    missing = [name for name in needed if name not in tensors]
+    if missing:
+        raise EmoshieldError(f"{folder / WEIGHTS_FILE}: a front end named in {CONFIG_FILE} but no {', '.join(missing)}")
+    arrays = {name.removeprefix("front."): tensors[name].numpy().astype(np.float64) for name in needed}
+    return Priors(prior, mean_prior, **arrays)
 
 
 def encoder_info(folder: str | Path) -> dict:

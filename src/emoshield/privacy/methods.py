@@ -36,19 +36,21 @@ DEFENCE = {"front_end": "speaker", "kl_weight": 0.1, "prior": 10.0}
 
 
 def with_front_end(front_end: str, method: Method, prior: float = 0.0, mean_prior: float = 0.0,
-                   enrolled_copies: int = 0, seed: int = 0) -> Method:
+                   enrolled_copies: int = 0, seed: int = 0, emotion_aware: bool = False) -> Method:
     """``method`` behind the front end ``front_end`` (``speaker``: per-speaker standardisation first, its
     spread and mean shrunk by ``prior`` and ``mean_prior`` utterances of the training speakers';
     ``enrolled_copies`` > 0: the method trained behind that many simulated enrolments per training
-    speaker, ``privacy.enrolled``)."""
+    speaker, ``privacy.enrolled``; ``emotion_aware``: enrolments with each utterance's expected emotion
+    taken out, ``methods.statistics``)."""
     if front_end not in FRONT_ENDS:
         raise ConfigError(f"front_end must be one of {', '.join(FRONT_ENDS)}, got {front_end!r}")
     if front_end != "speaker":
-        if prior or mean_prior or enrolled_copies:
-            raise ConfigError("prior, mean_prior and enrolled_copies shape the speaker front end: they need "
-                              "front_end=speaker")
+        if prior or mean_prior or enrolled_copies or emotion_aware:
+            raise ConfigError("prior, mean_prior, enrolled_copies and emotion_aware shape the speaker front end: "
+                              "they need front_end=speaker")
         return method
-    return enrolled(SpeakerNorm(prior=prior, mean_prior=mean_prior), method, enrolled_copies, seed=seed)
+    front = SpeakerNorm(prior=prior, mean_prior=mean_prior, emotion_aware=emotion_aware)
+    return enrolled(front, method, enrolled_copies, seed=seed)
 
 
 def front_end_prior(front_end: str, prior: float | None) -> float:
@@ -59,10 +61,11 @@ def front_end_prior(front_end: str, prior: float | None) -> float:
 
 
 def adversarial(seed: int, front_end: str = DEFENCE["front_end"], kl_weight: float = DEFENCE["kl_weight"],
-                prior: float | None = None, mean_prior: float = 0.0, enrolled_copies: int = 0, **params: Any) -> Method:
+                prior: float | None = None, mean_prior: float = 0.0, enrolled_copies: int = 0,
+                emotion_aware: bool = False, **params: Any) -> Method:
     """The defence: the adversarial autoencoder (emotion head, gender and language adversaries)."""
     return with_front_end(front_end, build_encoder(seed=seed, kl_weight=kl_weight, **params),
-                          front_end_prior(front_end, prior), mean_prior, enrolled_copies, seed)
+                          front_end_prior(front_end, prior), mean_prior, enrolled_copies, seed, emotion_aware)
 
 
 def emotion_autoencoder(seed: int, front_end: str = DEFENCE["front_end"], kl_weight: float = DEFENCE["kl_weight"],

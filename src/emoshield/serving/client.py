@@ -93,7 +93,7 @@ class EdgeClient:
             else:
                 outcome.note = "; ".join(audio.notes)
                 if enrolment is not None and enrolment.count < minimum:
-                    enrolment.update(x)
+                    enrolment.update(x, priors)
                     outcome.status = "enrolling"
                     outcome.note = "; ".join([f"enrolling {enrolment.count} of {minimum}", *audio.notes])
                 else:
@@ -113,7 +113,7 @@ class EdgeClient:
             for (outcome, x, sent), message, result in zip(chunk, messages, reply["results"]):
                 _fill(outcome, result, len(message.model_dump_json()), f"{info['feature_set']} features: {len(sent)} float32")
                 if enrolment is not None:
-                    enrolment.update(x)
+                    enrolment.update(x, priors)
         if enrolment is not None:
             enrolment.save(profile)
         return outcomes

@@ -212,11 +212,11 @@ def create_edge_app(settings: EdgeSettings):
         if speaker:
             state = edge.enrolment(key)
             if state.count < settings.min_enrolment:  # the first utterances only enrol
-                state.update(values)
+                state.update(values, settings.model.priors)
                 return {"enrolment": state.progress(settings.min_enrolment), "result": None, "notes": notes}
             standardised = state.standardise(values, settings.model.priors, settings.min_enrolment)
             result = (await edge.decide(standardised, [uuid.uuid4().hex], [len(data)]))[0]
-            state.update(values)  # statistics grow with the utterances that got a decision
+            state.update(values, settings.model.priors)  # statistics grow with the utterances that got a decision
             enrolment = state.progress(settings.min_enrolment)
         else:
             result = (await edge.decide(values.astype(np.float32), [uuid.uuid4().hex], [len(data)]))[0]

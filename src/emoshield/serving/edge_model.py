@@ -53,9 +53,8 @@ class EdgeModel:
         missing = [k for k in REQUIRED if k not in meta]
         if missing:
             raise EmoshieldError(f"{path}: not an emoshield edge encoder (metadata lacks {', '.join(missing)})")
-        priors = front_end_from({"prior": meta.get("front_end_prior", 0), "mean_prior": meta.get("front_end_mean_prior", 0),
-                                 "n_features": meta["n_features"], "centre": meta.get("front_end_centre", ""),
-                                 "variance": meta.get("front_end_variance", "")}, str(path))
+        message = {k.removeprefix("front_end_"): v for k, v in meta.items() if k.startswith("front_end_")}
+        priors = front_end_from({**message, "n_features": meta["n_features"]}, str(path))
         return cls(session, meta["encoder_id"], meta["feature_set"], meta["names_digest"], int(meta["n_features"]),
                    int(meta["latent"]), meta["front_end"], meta, priors)
 

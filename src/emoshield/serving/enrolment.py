@@ -41,9 +41,10 @@ class Enrolment:
     mean: np.ndarray = field(default_factory=lambda: np.zeros(0))
     m2: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
-    def update(self, X: np.ndarray) -> "Enrolment":
-        """Add the rows of ``X`` (utterances x features)."""
-        X = np.atleast_2d(np.asarray(X, dtype=np.float64))
+    def update(self, X: np.ndarray, priors: Priors = Priors()) -> "Enrolment":
+        """Add the rows of ``X`` (utterances x features), each with its expected label's shift taken out when
+        ``priors`` has a label model (``methods.statistics``)."""
+        X = priors.neutralise(np.atleast_2d(np.asarray(X, dtype=np.float64)))
         if self.count == 0:
             self.mean, self.m2 = np.zeros(X.shape[1]), np.zeros(X.shape[1])
         elif X.shape[1] != len(self.mean):

@@ -93,11 +93,10 @@ def export_encoder(folder: str | Path, output: str | Path, probes: int = 64, see
 
 
 def _front_end_metadata(priors: Priors) -> dict[str, str]:
-    """The front end's priors as graph metadata (none without priors)."""
-    if not priors.used:
+    """The front end's priors and label model as graph metadata (none without either)."""
+    if not (priors.used or priors.labels):
         return {}
-    message = front_end_message(priors)
-    return {f"front_end_{key}": str(message[key]) for key in ("prior", "mean_prior", "centre", "variance")}
+    return {f"front_end_{key}": str(value) for key, value in front_end_message(priors).items() if key != "n_features"}
 
 
 def describe(meta: dict[str, str]) -> str:

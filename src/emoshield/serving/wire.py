@@ -12,13 +12,14 @@ import base64
 import binascii
 import hashlib
 import uuid
+from dataclasses import replace
 from typing import Literal, Sequence
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from emoshield.errors import EmoshieldError
-from emoshield.methods.statistics import Priors
+from emoshield.methods.statistics import LABEL_MODEL, Priors
 
 #: The version of these messages; a service refuses any other.
 SCHEMA_VERSION = 1
@@ -159,18 +160,32 @@ def features_message(values: np.ndarray, feature_set: str, names: Sequence[str],
 
 
 def front_end_message(priors: Priors) -> dict:
-    """The front end's priors as JSON: weights, and the training speakers' statistics as float32 base64."""
-    if not priors.used:
-        return {"prior": 0.0, "mean_prior": 0.0, "centre": "", "variance": "", "n_features": 0}
-    return {"prior": priors.prior, "mean_prior": priors.mean_prior, "n_features": int(len(priors.centre)),
-            "centre": encode_array(priors.centre, "float32"), "variance": encode_array(priors.variance, "float32")}
+    """The front end's priors as JSON: weights, the training speakers' statistics and the label model
+    (``labels`` > 0) as float32 base64."""
+    message: dict = {"prior": 0.0, "mean_prior": 0.0, "centre": "", "variance": "", "n_features": 0, "labels": 0}
+    if priors.used:
+        message |= {"prior": priors.prior, "mean_prior": priors.mean_prior, "n_features": int(len(priors.centre)),
+                    "centre": encode_array(priors.centre, "float32"),
+                    "variance": encode_array(priors.variance, "float32")}
+    if priors.labels:
+        message |= {"labels": priors.labels, "n_features": int(priors.shifts.shape[1]),
+                    **{name: encode_array(np.ravel(getattr(priors, name)), "float32") for name in LABEL_MODEL}}
+    return message
 
 
 def front_end_from(message: dict, where: str) -> Priors:
     """The priors a ``front_end_message`` (or an exported graph's metadata, by the same names) carries."""
     prior, mean_prior = float(message.get("prior", 0.0)), float(message.get("mean_prior", 0.0))
-    if not (prior or mean_prior):
+    labels = int(message.get("labels", 0) or 0)
+    if not (prior or mean_prior or labels):
         return Priors()
     n = int(message["n_features"])
-    return Priors(prior, mean_prior, decode_array(message["centre"], "float32", n, f"{where}: centre").astype(np.float64),
-                  decode_array(message["variance"], "float32", n, f"{where}: variance").astype(np.float64))
+
+    def array(name: str, length: int) -> np.ndarray:
+        return decode_array(message[name], "float32", length, f"{where}: {name}").astype(np.float64)
+
+    priors = Priors(prior, mean_prior, array("centre", n), array("variance", n)) if prior or mean_prior else Priors()
+    if labels:
+        priors = replace(priors, shifts=array("shifts", labels * n).reshape(labels, n),
+                         weights=array("weights", labels * n).reshape(labels, n), bias=array("bias", labels))
+    return priors
