@@ -75,7 +75,7 @@ def test_a_chain_is_a_scikit_learn_composite():
     assert chain.steps[0].scale is False and chain.steps[1].alpha == 0.5
     copy = clone(chain)
     assert copy.steps[1] is not chain.steps[1] and copy.get_params()["adversarialencoder__alpha"] == 0.5
-    assert repr(copy) == repr(chain) and repr(chain).startswith("Chain(SpeakerNorm(prior=10.0, scale=False), AdversarialEncoder(")
+    assert repr(copy) == repr(chain) and repr(chain).startswith("Chain(SpeakerNorm(emotion_aware=True, prior=10.0, scale=False), AdversarialEncoder(")
     chain.set_params(speakernorm=MinMaxRaw())
     assert isinstance(chain.steps[0], MinMaxRaw) and "minmaxraw__seed" in chain.get_params()
     with pytest.raises(ValueError, match="Invalid parameter 'nope'"):

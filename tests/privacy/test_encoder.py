@@ -156,9 +156,10 @@ def test_a_speaker_front_end_standardises_each_speaker_before_the_encoder(uttera
     method = make_method(f"adversarial(latent={TINY.latent}, epochs=3)", 0)  # the default front end
     assert isinstance(method, Chain) and isinstance(method.steps[0], SpeakerNorm)
     assert method.steps[0].prior == DEFENCE["prior"] > 0  # each spread shrunk toward the training speakers'
+    assert method.steps[0].emotion_aware is DEFENCE["emotion_aware"] is True
     encoder = method.steps[1].set_params(config=TINY)
     codes = method.fit(X, attributes).transform(X, attributes)
-    front_end = SpeakerNorm(prior=DEFENCE["prior"]).fit(X, attributes)
+    front_end = SpeakerNorm(prior=DEFENCE["prior"], emotion_aware=True).fit(X, attributes)
     np.testing.assert_allclose(codes, encoder.transform(front_end.transform(X, attributes)))
     with pytest.raises(ConfigError, match="front_end must be one of minmax, speaker, got 'zscore'"):
         make_method("ae(front_end=zscore)", 0)

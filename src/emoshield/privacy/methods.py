@@ -30,9 +30,10 @@ FRONT_ENDS = ("minmax", "speaker")
 #: The defence's defaults, chosen on the development corpus (EMO-DB) by the rule in docs/privacy.md
 #: and applied unchanged to the others: per-speaker standardisation on the device, then the
 #: encoder with a variational latent. ``prior``: each speaker's spread is shrunk toward the training
-#: speakers' by 10 utterances' weight (docs/privacy.md, "Under realistic enrolment"). ``ae`` stays
-#: seed 000's baseline (its own min-max scaling).
-DEFENCE = {"front_end": "speaker", "kl_weight": 0.1, "prior": 10.0}
+#: speakers' by 10 utterances' weight; ``emotion_aware``: each enrolment utterance's expected emotion is
+#: taken out before its statistics (docs/privacy.md, "Under realistic enrolment"). ``ae`` stays seed
+#: 000's baseline (its own min-max scaling).
+DEFENCE = {"front_end": "speaker", "kl_weight": 0.1, "prior": 10.0, "emotion_aware": True}
 
 
 def with_front_end(front_end: str, method: Method, prior: float = 0.0, mean_prior: float = 0.0,
@@ -60,28 +61,38 @@ def front_end_prior(front_end: str, prior: float | None) -> float:
     return DEFENCE["prior"] if front_end == "speaker" else 0.0
 
 
+def front_end_emotion_aware(front_end: str, emotion_aware: bool | None) -> bool:
+    """``emotion_aware`` as given, else the defence's for the speaker front end (never for the others)."""
+    if emotion_aware is not None:
+        return emotion_aware
+    return bool(DEFENCE["emotion_aware"]) and front_end == "speaker"
+
+
 def adversarial(seed: int, front_end: str = DEFENCE["front_end"], kl_weight: float = DEFENCE["kl_weight"],
                 prior: float | None = None, mean_prior: float = 0.0, enrolled_copies: int = 0,
-                emotion_aware: bool = False, **params: Any) -> Method:
+                emotion_aware: bool | None = None, **params: Any) -> Method:
     """The defence: the adversarial autoencoder (emotion head, gender and language adversaries)."""
     return with_front_end(front_end, build_encoder(seed=seed, kl_weight=kl_weight, **params),
-                          front_end_prior(front_end, prior), mean_prior, enrolled_copies, seed, emotion_aware)
+                          front_end_prior(front_end, prior), mean_prior, enrolled_copies, seed,
+                          front_end_emotion_aware(front_end, emotion_aware))
 
 
 def emotion_autoencoder(seed: int, front_end: str = DEFENCE["front_end"], kl_weight: float = DEFENCE["kl_weight"],
-                        prior: float | None = None, **params: Any) -> Method:
+                        prior: float | None = None, emotion_aware: bool | None = None, **params: Any) -> Method:
     """``adversarial`` without adversaries (alpha 0): the ablation of the adversaries."""
     return with_front_end(front_end, build_encoder(alpha=0.0, seed=seed, kl_weight=kl_weight, **params),
-                          front_end_prior(front_end, prior))
+                          front_end_prior(front_end, prior),
+                          emotion_aware=front_end_emotion_aware(front_end, emotion_aware))
 
 
 def adversarial_leace(seed: int, front_end: str = DEFENCE["front_end"], kl_weight: float = DEFENCE["kl_weight"],
-                      prior: float | None = None, **params: Any) -> Method:
+                      prior: float | None = None, emotion_aware: bool | None = None, **params: Any) -> Method:
     """The adversarial code, then LEACE of gender and language (erasing speakers would take n_speakers - 1
     of the code's dimensions)."""
     encoder = build_encoder(seed=seed, kl_weight=kl_weight, **params)
     return with_front_end(front_end, Chain(encoder, LeaceEraser(("gender", "language"))),
-                          front_end_prior(front_end, prior))
+                          front_end_prior(front_end, prior),
+                          emotion_aware=front_end_emotion_aware(front_end, emotion_aware))
 
 
 def plain_autoencoder(seed: int, front_end: str = "minmax", **params: Any) -> Method:
