@@ -130,11 +130,35 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-component-update", "--disable-sync"]
 
 
-def page_send(url: str, files: list[Path], token: str = DEVICE_TOKEN, microphone: Path | None = None) -> list[dict]:
+#: What the page's layout looks like after the sends: horizontal overflow, boxes that run past the result
+#: box, the height of each row label in lines, the bars of the decision chart, the note before the first send.
+LAYOUT = """() => {
+    const result = document.getElementById('result').getBoundingClientRect();
+    const outside = Array.from(document.querySelectorAll('#result *, #history *'))
+        .filter(el => el.getClientRects().length && el.getBoundingClientRect().right > result.right + 0.5)
+        .map(el => el.tagName + ': ' + el.textContent.slice(0, 40));
+    return {
+        page_overflow: document.documentElement.scrollWidth - window.innerWidth,
+        outside_result: outside,
+        label_lines: Array.from(document.querySelectorAll('#sent td:first-child'), td => {
+            const range = document.createRange();
+            range.selectNodeContents(td);
+            return new Set(Array.from(range.getClientRects(), r => Math.round(r.top))).size;  // line boxes
+        }),
+        bars: document.querySelectorAll('#chart rect').length,
+        note: document.getElementById('enrol-note').textContent,
+        enrolment: document.getElementById('enrolled-text').textContent,
+    };
+}"""
+
+
+def page_send(url: str, files: list[Path], token: str = DEVICE_TOKEN, microphone: Path | None = None,
+              viewport: dict[str, int] | None = None) -> list[dict]:
     """Drive the edge's web page in headless Chromium: upload each file (or record ``microphone`` three times:
     two enrol, the third is decided).
 
-    Returns, per send, what the page shows: status, emotion, confidence and the rows of what was sent.
+    Returns, per send, what the page shows: status, emotion, confidence and the rows of what was sent; the
+    last also has ``layout`` (``LAYOUT``) at ``viewport`` (Playwright's default 1280 x 720 without one).
     """
     from playwright.sync_api import sync_playwright
 
@@ -147,8 +171,9 @@ def page_send(url: str, files: list[Path], token: str = DEVICE_TOKEN, microphone
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=args)
         try:
-            page = browser.new_page()
+            page = browser.new_page(viewport=viewport) if viewport else browser.new_page()
             page.goto(url + "/")
+            page.wait_for_function("document.getElementById('enrol-note').textContent.includes('recording ')")
             page.fill("#token", token)
             sends = [("record", None)] * 3 if microphone is not None else [("file", f) for f in files]
             for kind, file in sends:
@@ -172,6 +197,8 @@ def page_send(url: str, files: list[Path], token: str = DEVICE_TOKEN, microphone
                     confidence: document.getElementById('confidence').textContent,
                     sent: Array.from(document.querySelectorAll('#sent tr'), tr => Array.from(tr.cells, c => c.textContent)),
                 })"""))
+            if shown:
+                shown[-1]["layout"] = page.evaluate(LAYOUT)
         finally:
             browser.close()
     return shown

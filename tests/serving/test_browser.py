@@ -35,3 +35,18 @@ def test_page_records_from_the_microphone(system, artifacts, tmp_path):
 def test_page_shows_a_refusal_for_a_wrong_token(system, artifacts):
     [shown] = page_send(system.edge.url, artifacts.wavs[:1], token="not-the-device-token-at-all")
     assert shown["status"] == "Refused (401): missing or wrong bearer token"
+
+
+@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 900}, {"width": 390, "height": 844}],
+                         ids=["desktop", "phone"])
+def test_the_page_fits_its_screen_and_charts_each_decision(system, artifacts, viewport):
+    """Nothing runs past the result box (the base64 code wraps), row labels stay on one line, the page never
+    scrolls sideways; before the first send it says how many recordings only enrol; each decision is a bar."""
+    shown = page_send(system.edge.url, artifacts.wavs[6:10], viewport=viewport)
+    assert [s["status"] == "Done." for s in shown] == [False, False, True, True]
+    layout = shown[-1]["layout"]
+    assert layout["note"].startswith("Your first 2 recordings only enrol your voice")
+    assert layout["enrolment"].startswith("enrolled")
+    assert layout["page_overflow"] <= 0 and layout["outside_result"] == []
+    assert layout["label_lines"] and max(layout["label_lines"]) == 1
+    assert layout["bars"] == 2

@@ -219,10 +219,14 @@ def test_health_info_metrics_and_openapi(system):
         assert edge.get("/readyz").json() == {"ready": True}
         info = edge.get("/v1/info").json()
         assert info["latent"] == 32 and info["front_end"] == "speaker" and info["accept_audio"] is True
+        assert info["prior"] == 10 and info["emotion_aware"] is True  # the default defence's front end
+        assert not any(key.startswith("front_end_") and len(value) > 100 for key, value in info["metadata"].items())
         metrics = edge.get("/metrics").text
         assert "emoshield_requests_total" in metrics and 'route="/v1/info"' in metrics
         assert "/v1/features" in edge.get("/openapi.json").json()["paths"]
         assert "<html" in edge.get("/").text
+        icon = edge.get("/favicon.ico")
+        assert icon.status_code == 200 and icon.headers["content-type"] == "image/svg+xml" and b"<svg" in icon.content
 
 
 def test_device_ids_never_reach_the_cloud(system):

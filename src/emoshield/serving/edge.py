@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 import numpy as np
 from fastapi import Depends, HTTPException, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from emoshield.errors import EmoshieldError
@@ -53,6 +53,9 @@ AUDIO_RATE = 16000
 MAX_ENROLMENTS = 256
 _ENROLMENT_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 PAGE = Path(__file__).with_name("static") / "index.html"
+#: The page's icon: a shield (SVG, served as /favicon.ico).
+ICON = (b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><path d="M8 1 2 3v5c0 3.5 2.6 6 6 7 '
+        b'3.4-1 6-3.5 6-7V3z" fill="#3b73c4"/></svg>')
 
 
 @dataclass
@@ -231,6 +234,7 @@ def create_edge_app(settings: EdgeSettings):
         return {"service": "edge", "encoder_id": model.encoder_id, "feature_set": model.feature_set,
                 "names_digest": model.names_digest, "n_features": model.n_features, "latent": model.latent,
                 "front_end": model.front_end, "prior": model.priors.prior, "mean_prior": model.priors.mean_prior,
+                "emotion_aware": bool(model.priors.labels),
                 "wire_dtype": settings.wire_dtype, "accept_audio": settings.accept_audio,
                 "min_enrolment": settings.min_enrolment, "metadata": model.small_metadata}
 
@@ -244,7 +248,12 @@ def create_edge_app(settings: EdgeSettings):
     async def page() -> HTMLResponse:
         return HTMLResponse(PAGE.read_text())
 
-    routes = ("/v1/features", "/v1/audio", "/v1/info", "/v1/front-end", "/", "/healthz", "/readyz", "/metrics")
+    @app.get("/favicon.ico", include_in_schema=False)
+    async def favicon() -> Response:
+        return Response(ICON, media_type="image/svg+xml", headers={"cache-control": "max-age=86400"})
+
+    routes = ("/v1/features", "/v1/audio", "/v1/info", "/v1/front-end", "/", "/favicon.ico", "/healthz", "/readyz",
+              "/metrics")
     metrics = Metrics(Guard(app, {"/v1/audio": AUDIO_LIMIT}, FEATURES_LIMIT, settings.rate), routes)
     add_metrics(app, metrics)
     return metrics

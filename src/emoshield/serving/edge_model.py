@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from emoshield.errors import EmoshieldError
-from emoshield.methods.statistics import Priors
+from emoshield.methods.statistics import LABEL_MODEL, Priors
 from emoshield.serving.wire import front_end_from
 
 #: Metadata every exported graph carries.
@@ -31,8 +31,9 @@ class EdgeModel:
 
     @property
     def small_metadata(self) -> dict[str, str]:
-        """The metadata without the front end's statistics (two arrays of n_features numbers)."""
-        return {k: v for k, v in self.metadata.items() if k not in ("front_end_centre", "front_end_variance")}
+        """The metadata without the front end's arrays (statistics and label model: n_features numbers each)."""
+        arrays = {f"front_end_{name}" for name in ("centre", "variance", *LABEL_MODEL)}
+        return {k: v for k, v in self.metadata.items() if k not in arrays}
 
     @classmethod
     def load(cls, path: str | Path, threads: int = 1) -> "EdgeModel":
