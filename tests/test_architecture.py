@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "src" / "emoshield"
 #: What must not load before a command runs: each costs seconds or hundreds of MB.
@@ -53,9 +55,12 @@ def test_the_checker_finds_an_import_without_a_reason():
     assert _lazy_imports_without_a_reason("def f():\n    # os: why\n    import os\n\n    import sys\n") == []
 
 
-def test_the_command_line_starts_without_heavy_libraries():
-    code = ("import sys\nfrom emoshield.commands import app\n"
-            f"print(','.join(m for m in {HEAVY!r} if m in sys.modules))")
+@pytest.mark.parametrize("module", ["emoshield.commands", "emoshield.serving.client"])
+def test_the_command_line_and_the_device_client_start_without_heavy_libraries(module):
+    """The device client (``emoshield send``) needs numpy, httpx and openSMILE, not a learning library: importing
+    ``methods.statistics`` once pulled scikit-learn through the package (1.7 s of its start-up)."""
+    code = (f"import sys\nimport {module}\n"
+            f"print(','.join(m for m in {HEAVY + ('scipy',)!r} if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == ""

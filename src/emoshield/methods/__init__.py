@@ -7,10 +7,35 @@ gender, language, label) at fit time so that privacy defences can use them; the
 baselines ignore them.
 """
 
-from emoshield.methods.baselines import PCA_COMPONENTS, Chain, MinMaxPca, MinMaxRaw
-from emoshield.methods.protocol import Method, MethodEstimator, MethodFactory
-from emoshield.methods.registry import ALIASES, METHODS, factory_of, make_method, parse_method, resolved_params
-from emoshield.methods.speaker_norm import SpeakerNorm, reads_speaker_statistics
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from emoshield.methods.baselines import PCA_COMPONENTS, Chain, MinMaxPca, MinMaxRaw
+    from emoshield.methods.protocol import Method, MethodEstimator, MethodFactory
+    from emoshield.methods.registry import ALIASES, METHODS, factory_of, make_method, parse_method, resolved_params
+    from emoshield.methods.speaker_norm import SpeakerNorm, reads_speaker_statistics
+
+#: Where each public name lives. Imported when first used, so that a device importing only
+#: ``emoshield.methods.statistics`` (numpy) does not pay for scikit-learn.
+_HOMES = {
+    "baselines": ("PCA_COMPONENTS", "Chain", "MinMaxPca", "MinMaxRaw"),
+    "protocol": ("Method", "MethodEstimator", "MethodFactory"),
+    "registry": ("ALIASES", "METHODS", "factory_of", "make_method", "parse_method", "resolved_params"),
+    "speaker_norm": ("SpeakerNorm", "reads_speaker_statistics"),
+}
+_MODULE_OF = {name: module for module, names in _HOMES.items() for name in names}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _MODULE_OF:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_MODULE_OF[name]}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "ALIASES",
