@@ -152,6 +152,16 @@ LAYOUT = """() => {
 }"""
 
 
+def wait_until(page, expression: str, seconds: float = 30) -> None:
+    """Poll ``expression`` in the page until it is true (Playwright's wait_for_function evaluates its predicate
+    with eval, which the page's Content-Security-Policy rightly forbids)."""
+    deadline = time.monotonic() + seconds
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the page never satisfied: {expression}")
+        page.wait_for_timeout(100)
+
+
 def page_send(url: str, files: list[Path], token: str = DEVICE_TOKEN, microphone: Path | None = None,
               viewport: dict[str, int] | None = None) -> list[dict]:
     """Drive the edge's web page in headless Chromium: upload each file (or record ``microphone`` three times:
@@ -173,8 +183,8 @@ def page_send(url: str, files: list[Path], token: str = DEVICE_TOKEN, microphone
         try:
             page = browser.new_page(viewport=viewport) if viewport else browser.new_page()
             page.goto(url + "/")
-            page.wait_for_function("document.getElementById('enrol-note').textContent.includes('recording ')")
             page.fill("#token", token)
+            page.dispatch_event("#token", "change")
             sends = [("record", None)] * 3 if microphone is not None else [("file", f) for f in files]
             for kind, file in sends:
                 page.evaluate("document.getElementById('status').textContent = ''")
@@ -183,14 +193,12 @@ def page_send(url: str, files: list[Path], token: str = DEVICE_TOKEN, microphone
                     page.click("#send-file")
                 else:
                     page.click("#record")
-                    page.wait_for_function("document.getElementById('status').textContent.startsWith('Recording')")
+                    wait_until(page, "document.getElementById('status').textContent.startsWith('Recording')")
                     page.wait_for_timeout(2500)
                     page.evaluate("document.getElementById('status').textContent = ''")
                     page.click("#stop")
-                page.wait_for_function(
-                    "(() => { const s = document.getElementById('status').textContent; return s && !s.startsWith('Sending'); })()",
-                    timeout=60_000,
-                )
+                wait_until(page, "(() => { const s = document.getElementById('status').textContent; "
+                                 "return s && !s.startsWith('Sending'); })()", seconds=60)
                 shown.append(page.evaluate("""() => ({
                     status: document.getElementById('status').textContent,
                     emotion: document.getElementById('emotion').textContent,

@@ -42,7 +42,7 @@ def test_page_shows_a_refusal_for_a_wrong_token(system, artifacts):
 def test_the_page_fits_its_screen_and_charts_each_decision(system, artifacts, viewport):
     """Nothing runs past the result box (the base64 code wraps), row labels stay on one line, the page never
     scrolls sideways; before the first send it says how many recordings only enrol; each decision is a bar."""
-    shown = page_send(system.edge.url, artifacts.wavs[6:10], viewport=viewport)
+    shown = page_send(system.edge.url, artifacts.wavs[6:10], viewport=viewport)  # the note is read after the sends
     assert [s["status"] == "Done." for s in shown] == [False, False, True, True]
     layout = shown[-1]["layout"]
     assert layout["note"].startswith("Your first 2 recordings only enrol your voice")

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import io
 import json
+import socket
 from pathlib import Path
 
+import httpx
 import numpy as np
 import pandas as pd
 import pytest
@@ -101,6 +103,37 @@ def test_auth_matrix(system):
         assert reply.status_code == expected, (url, path, token, reply.text)
         if expected == 401:
             assert reply.headers["www-authenticate"] == "Bearer" and "token" in reply.json()["detail"]
+
+
+def test_a_header_larger_than_the_limit_is_refused_unparsed_and_others_keep_being_served(system):
+    """Issue 29 item 3: a 48 MiB header was parsed (12 s) and stalled other callers; now a request line and
+    headers over 32 KiB are refused as they arrive."""
+    host, port = httpx.URL(system.edge.url).host, httpx.URL(system.edge.url).port
+    with socket.create_connection((host, port), timeout=30) as raw:
+        raw.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ")
+        try:
+            for _ in range(64):  # 1 MiB of one header, unless the server stops reading first
+                raw.sendall(b"a" * 16384)
+        except OSError:
+            pass  # the server closed the connection: refused
+        answer = raw.recv(64)
+    assert answer == b"" or answer.startswith(b"HTTP/1.1 4"), answer
+    assert httpx.get(system.edge.url + "/healthz", timeout=10).status_code == 200
+
+
+def test_without_the_token_nothing_is_read_or_parsed(system):
+    """Issue 29 item 2: a request without the token is refused 401 before its body is read or parsed, whatever
+    the body (malformed JSON was answered 422, an oversize declared body 413); /v1/info is behind the token too."""
+    for url, path in [(system.edge.url, "/v1/features"), (system.edge.url, "/v1/audio"), (system.cloud.url, "/v1/classify")]:
+        with httpx.Client(base_url=url, timeout=30) as client:
+            malformed = client.post(path, content=b"{not json", headers={"content-type": "application/json"})
+        assert malformed.status_code == 401, (url, path, malformed.text)
+        host, port = httpx.URL(url).host, httpx.URL(url).port
+        with socket.create_connection((host, port), timeout=30) as raw:  # 10 MiB announced, none sent
+            raw.sendall(f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Length: {10 * 2**20}\r\n\r\n".encode())
+            assert raw.recv(64).startswith(b"HTTP/1.1 401"), (url, path)
+    for url in (system.edge.url, system.cloud.url):
+        assert httpx.get(url + "/v1/info", timeout=30).status_code == 401
 
 
 def _features(array: np.ndarray, info: dict, **changes) -> dict:
@@ -223,8 +256,11 @@ def test_health_info_metrics_and_openapi(system):
         assert not any(key.startswith("front_end_") and len(value) > 100 for key, value in info["metadata"].items())
         metrics = edge.get("/metrics").text
         assert "emoshield_requests_total" in metrics and 'route="/v1/info"' in metrics
-        assert "/v1/features" in edge.get("/openapi.json").json()["paths"]
-        assert "<html" in edge.get("/").text
+        assert edge.get("/openapi.json").status_code == 404 and edge.get("/docs").status_code == 404  # --docs
+        page = edge.get("/")
+        assert "<html" in page.text and page.headers["x-frame-options"] == "DENY"
+        policy = page.headers["content-security-policy"]
+        assert "frame-ancestors 'none'" in policy and "script-src 'sha256-" in policy and "http" not in policy
         icon = edge.get("/favicon.ico")
         assert icon.status_code == 200 and icon.headers["content-type"] == "image/svg+xml" and b"<svg" in icon.content
 

@@ -27,6 +27,7 @@ CertFile = Annotated[Optional[Path], typer.Option(help="TLS certificate (PEM); w
 KeyFile = Annotated[Optional[Path], typer.Option(help="TLS private key (PEM).")]
 LogLevel = Annotated[str, typer.Option(help="uvicorn's log level: debug, info (one access line per request), warning, error.")]
 RateOption = Annotated[float, typer.Option(help="Requests per second per client address (0: no limit).")]
+DocsOption = Annotated[bool, typer.Option(help="Serve the API's interactive docs (/docs, /openapi.json); off by default.")]
 Target = Annotated[str, typer.Option(help="emotion (categories) or valence (binary, seed 000).")]
 
 
@@ -138,6 +139,7 @@ def serve_edge(
     ssl_certfile: CertFile = None,
     ssl_keyfile: KeyFile = None,
     log_level: LogLevel = "info",
+    docs: DocsOption = False,
 ) -> None:
     """The edge: encodes what devices send, asks the cloud, answers the device.
 
@@ -154,7 +156,7 @@ def serve_edge(
     settings = EdgeSettings(
         model=EdgeModel.load(encoder), cloud_url=cloud_url, device_token=read_token(DEVICE_TOKEN_ENV, device_token_file),
         cloud_token=read_token(CLOUD_TOKEN_ENV, cloud_token_file), cloud_ca=cloud_ca_file, accept_audio=accept_audio,
-        wire_dtype=dtype, rate=_rate(rate_limit), min_enrolment=_min_enrolment(min_enrolment),
+        wire_dtype=dtype, rate=_rate(rate_limit), min_enrolment=_min_enrolment(min_enrolment), docs=docs,
     )
     serve(create_edge_app(settings), host, port, ready_file, ssl_certfile, ssl_keyfile, _log_level(log_level))
 
@@ -171,6 +173,7 @@ def serve_cloud(
     ssl_certfile: CertFile = None,
     ssl_keyfile: KeyFile = None,
     log_level: LogLevel = "info",
+    docs: DocsOption = False,
 ) -> None:
     """The cloud: decides the emotion from privacy-enhanced representations only.
 
@@ -184,7 +187,7 @@ def serve_cloud(
     from emoshield.serving.service import serve
 
     settings = CloudSettings(classifiers=load_cloud(model), token=read_token(CLOUD_TOKEN_ENV, cloud_token_file),
-                             rate=_rate(rate_limit), audit_dir=audit_dir)
+                             rate=_rate(rate_limit), audit_dir=audit_dir, docs=docs)
     serve(create_cloud_app(settings), host, port, ready_file, ssl_certfile, ssl_keyfile, _log_level(log_level))
 
 

@@ -32,6 +32,7 @@ class CloudSettings:
     token: str
     rate: RateLimit | None = None
     audit_dir: Path | None = None
+    docs: bool = False  # /docs and /openapi.json
 
 
 def decide(classifiers: dict[str, Classifier], items: list[Representation]) -> list[Decision]:
@@ -58,7 +59,7 @@ def decide(classifiers: dict[str, Classifier], items: list[Representation]) -> l
 
 def create_cloud_app(settings: CloudSettings):
     """The cloud's ASGI app (FastAPI inside the size/rate guard and the metrics)."""
-    app = new_app("emoshield cloud", ready=lambda: bool(settings.classifiers))
+    app = new_app("emoshield cloud", ready=lambda: bool(settings.classifiers), docs=settings.docs)
     auth = bearer(TokenCheck(settings.token))
     if settings.audit_dir is not None:
         settings.audit_dir.mkdir(parents=True, exist_ok=True)
@@ -80,6 +81,6 @@ def create_cloud_app(settings: CloudSettings):
         return {"service": "cloud", "encoders": {k: {"latent": c.latent, "dtype": c.dtype, "labels": c.labels}
                                                  for k, c in settings.classifiers.items()}}
 
-    metrics = Metrics(Guard(app, {}, BODY_LIMIT, settings.rate), ("/v1/classify", "/v1/info", "/healthz", "/readyz", "/metrics"))
+    metrics = Metrics(Guard(app, {}, BODY_LIMIT, settings.rate, TokenCheck(settings.token)), ("/v1/classify", "/v1/info", "/healthz", "/readyz", "/metrics"))
     add_metrics(app, metrics)
     return metrics

@@ -28,7 +28,7 @@ from emoshield.serving.edge_model import EdgeModel
 from emoshield.serving.enrolment import MIN_ENROLMENT, Enrolment
 from emoshield.serving.intake import MAX_SECONDS, MIN_SECONDS, RATES
 from emoshield.serving.security import Guard, RateLimit, TokenCheck
-from emoshield.serving.service import Metrics, add_metrics, bearer, new_app
+from emoshield.serving.service import Metrics, add_metrics, bearer, new_app, page_security_headers
 from emoshield.serving.wire import (
     SCHEMA_VERSION,
     WIRE_DTYPES,
@@ -69,6 +69,7 @@ class EdgeSettings:
     wire_dtype: str = "float16"
     rate: RateLimit | None = None
     min_enrolment: int = MIN_ENROLMENT
+    docs: bool = False  # /docs and /openapi.json
 
 
 class CloudError(EmoshieldError):
@@ -181,7 +182,7 @@ def create_edge_app(settings: EdgeSettings):
             await edge.client.aclose()
             edge.client = None
 
-    app = new_app("emoshield edge", ready=lambda: edge.client is not None, lifespan=lifespan)
+    app = new_app("emoshield edge", ready=lambda: edge.client is not None, lifespan=lifespan, docs=settings.docs)
     auth = bearer(TokenCheck(settings.device_token))
 
     @app.exception_handler(CloudError)
@@ -227,7 +228,7 @@ def create_edge_app(settings: EdgeSettings):
         metrics.utterances.inc()
         return {"enrolment": enrolment, "result": result.model_dump(), "notes": notes}
 
-    @app.get("/v1/info")
+    @app.get("/v1/info", dependencies=[Depends(auth)])
     async def info() -> dict:
         """The encoder this edge runs and what it accepts."""
         model = settings.model
@@ -244,9 +245,12 @@ def create_edge_app(settings: EdgeSettings):
         statistics (float32, base64, little-endian; empty without priors)."""
         return front_end_message(settings.model.priors)
 
+    page_html = PAGE.read_text()
+    page_headers = page_security_headers(page_html)
+
     @app.get("/", include_in_schema=False)
     async def page() -> HTMLResponse:
-        return HTMLResponse(PAGE.read_text())
+        return HTMLResponse(page_html, headers=page_headers)
 
     @app.get("/favicon.ico", include_in_schema=False)
     async def favicon() -> Response:
@@ -254,6 +258,7 @@ def create_edge_app(settings: EdgeSettings):
 
     routes = ("/v1/features", "/v1/audio", "/v1/info", "/v1/front-end", "/", "/favicon.ico", "/healthz", "/readyz",
               "/metrics")
-    metrics = Metrics(Guard(app, {"/v1/audio": AUDIO_LIMIT}, FEATURES_LIMIT, settings.rate), routes)
+    metrics = Metrics(Guard(app, {"/v1/audio": AUDIO_LIMIT}, FEATURES_LIMIT, settings.rate,
+                            TokenCheck(settings.device_token)), routes)
     add_metrics(app, metrics)
     return metrics

@@ -87,23 +87,31 @@ def _problem(status: int, message: str, headers: dict[str, str] | None = None) -
 
 
 class Guard:
-    """ASGI middleware: a body size limit per path prefix and a rate limit per client address.
+    """ASGI middleware: the bearer token, a body size limit per path prefix and a rate limit per client address.
 
-    A body declared larger than its limit is refused before it is read; a body sent
-    without a length (chunked) is counted as it arrives and refused once over. Bodies
-    are read here whole (they are at most a few MB) and handed to the app.
+    A request to ``/v1/`` without the token is answered 401 before anything else: its body is
+    never read and it takes nothing from the rate limit. A body declared larger than its limit
+    is refused before it is read; a body sent without a length (chunked) is counted as it
+    arrives and refused once over. Bodies are read here whole (they are at most a few MB) and
+    handed to the app.
     """
 
-    def __init__(self, app, limits: dict[str, int], default_limit: int, rate: RateLimit | None) -> None:
+    def __init__(self, app, limits: dict[str, int], default_limit: int, rate: RateLimit | None,
+                 token: TokenCheck | None = None) -> None:
         self.app = app
         self.limits = limits
         self.default_limit = default_limit
         self.rate = rate
+        self.token = token
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         path = scope["path"]
+        if self.token is not None and path.startswith("/v1/"):
+            authorization = dict(scope.get("headers") or []).get(b"authorization", b"").decode("latin-1")
+            if not self.token.allows(authorization):
+                return await _respond(send, *_problem(401, "missing or wrong bearer token", {"WWW-Authenticate": "Bearer"}))
         if self.rate is not None and path.startswith("/v1/"):
             client = (scope.get("client") or ("?", 0))[0]
             wait = self.rate.wait(client)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import os
+import re
 import socket
 import threading
 import time
@@ -61,9 +64,11 @@ class Metrics:
         return generate_latest(self.registry)
 
 
-def new_app(title: str, ready: Callable[[], bool], lifespan=None) -> FastAPI:
-    """A FastAPI app with the shared error handlers, ``/healthz`` and ``/readyz``."""
-    app = FastAPI(title=title, version="1", lifespan=lifespan)
+def new_app(title: str, ready: Callable[[], bool], lifespan=None, docs: bool = False) -> FastAPI:
+    """A FastAPI app with the shared error handlers, ``/healthz`` and ``/readyz``; the interactive docs and the
+    OpenAPI schema only with ``docs`` (their page loads scripts from a CDN)."""
+    app = FastAPI(title=title, version="1", lifespan=lifespan, docs_url="/docs" if docs else None, redoc_url=None,
+                  openapi_url="/openapi.json" if docs else None)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -96,6 +101,19 @@ def add_metrics(app: FastAPI, metrics: Metrics) -> None:
         return PlainTextResponse(metrics.exposition(), media_type="text/plain; version=0.0.4")
 
 
+def page_security_headers(html: str) -> dict[str, str]:
+    """A strict Content-Security-Policy for a page whose only script and style are inline in ``html`` (allowed
+    by their SHA-256), never framed by another site."""
+    def hashes(tag: str) -> str:
+        bodies = re.findall(rf"<{tag}>(.*?)</{tag}>", html, flags=re.S)
+        return " ".join(f"'sha256-{base64.b64encode(hashlib.sha256(b.encode()).digest()).decode()}'" for b in bodies)
+
+    policy = (f"default-src 'none'; script-src {hashes('script')}; style-src {hashes('style')}; connect-src 'self'; "
+              "img-src 'self'; media-src 'self' blob:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+    return {"content-security-policy": policy, "x-frame-options": "DENY", "x-content-type-options": "nosniff",
+            "referrer-policy": "no-referrer"}
+
+
 def bearer(check: TokenCheck) -> Callable[[Request], None]:
     """A FastAPI dependency answering 401 unless the request carries the token."""
 
@@ -104,6 +122,10 @@ def bearer(check: TokenCheck) -> Callable[[Request], None]:
             raise HTTPException(401, "missing or wrong bearer token", headers={"WWW-Authenticate": "Bearer"})
 
     return dependency
+
+
+#: The most a request's line and headers may hold (a bearer token and a few headers need ~1 KiB).
+MAX_HEADER_BYTES = 32 * 1024
 
 
 def serve(app, host: str, port: int, ready_file: Path | None, certfile: Path | None = None, keyfile: Path | None = None,
@@ -121,8 +143,10 @@ def serve(app, host: str, port: int, ready_file: Path | None, certfile: Path | N
     except OSError as exc:
         raise EmoshieldError(f"cannot listen on {host}:{port} ({exc.strerror})") from None
     bound = sock.getsockname()[1]
+    # h11 bounds what a request may send before its body (headers): a larger one is refused, not parsed
     config = uvicorn.Config(app, log_level=log_level, ssl_certfile=certfile, ssl_keyfile=keyfile,
-                            server_header=False, date_header=False, timeout_keep_alive=30)
+                            server_header=False, date_header=False, timeout_keep_alive=30, http="h11",
+                            h11_max_incomplete_event_size=MAX_HEADER_BYTES)
     server = uvicorn.Server(config)
     scheme = "https" if certfile else "http"
     url = f"{scheme}://{host if ':' not in host else f'[{host}]'}:{bound}"
