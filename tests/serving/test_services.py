@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import socket
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -204,6 +205,30 @@ def test_bad_audio_gets_a_clear_4xx(system, audio, words):
         reply = edge.post("/v1/audio", content=audio, headers={"x-enrolment": "e" * 20, "content-type": "audio/wav"})
         assert 400 <= reply.status_code < 500 and words in reply.text.lower(), reply.text
         assert edge.get("/healthz").status_code == 200
+
+
+def test_audio_extractions_beyond_the_cap_wait_outside_with_retry_after(system, artifacts, tmp_path):
+    """Issue 29 item 1: uploads ran in a pool of 40 threads, each extraction holding its audio and openSMILE's
+    buffers; now at most --max-extractions run at once and the rest are told to come back."""
+    edge = start(tmp_path, "capped", "edge", "--encoder", str(artifacts.onnx), "--cloud-url", system.cloud.url,
+                 "--accept-audio", "--min-enrolment", "2", "--max-extractions", "1")
+    try:
+        upload = wav_bytes(seconds=20.0)
+
+        def send(i: int) -> httpx.Response:
+            with device(edge.url) as client:
+                return client.post("/v1/audio", content=upload,
+                                   headers={"x-enrolment": f"capped-device-{i:04d}", "content-type": "audio/wav"})
+
+        with ThreadPoolExecutor(6) as pool:
+            replies = list(pool.map(send, range(6)))
+        codes = sorted(r.status_code for r in replies)
+        assert codes[0] == 200 and 503 in codes and set(codes) <= {200, 503}, codes
+        busy = next(r for r in replies if r.status_code == 503)
+        assert busy.headers["retry-after"] == "1" and "retry" in busy.json()["detail"]
+        assert send(99).status_code == 200  # the cap frees as extractions finish
+    finally:
+        edge.stop()
 
 
 def test_oversize_and_chunked_bodies_are_refused(system):

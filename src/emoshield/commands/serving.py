@@ -140,6 +140,8 @@ def serve_edge(
     ssl_keyfile: KeyFile = None,
     log_level: LogLevel = "info",
     docs: DocsOption = False,
+    max_extractions: Annotated[int, typer.Option(
+        help="Audio uploads extracted at once; more are answered 503 with Retry-After (default: the cores).")] = 0,
 ) -> None:
     """The edge: encodes what devices send, asks the cloud, answers the device.
 
@@ -157,6 +159,7 @@ def serve_edge(
         model=EdgeModel.load(encoder), cloud_url=cloud_url, device_token=read_token(DEVICE_TOKEN_ENV, device_token_file),
         cloud_token=read_token(CLOUD_TOKEN_ENV, cloud_token_file), cloud_ca=cloud_ca_file, accept_audio=accept_audio,
         wire_dtype=dtype, rate=_rate(rate_limit), min_enrolment=_min_enrolment(min_enrolment), docs=docs,
+        max_extractions=max_extractions if max_extractions > 0 else (os.cpu_count() or 2),
     )
     serve(create_edge_app(settings), host, port, ready_file, ssl_certfile, ssl_keyfile, _log_level(log_level))
 

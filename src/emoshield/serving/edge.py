@@ -70,6 +70,7 @@ class EdgeSettings:
     rate: RateLimit | None = None
     min_enrolment: int = MIN_ENROLMENT
     docs: bool = False  # /docs and /openapi.json
+    max_extractions: int = 2  # audio uploads extracted at once; more wait outside (503, Retry-After)
 
 
 class CloudError(EmoshieldError):
@@ -85,6 +86,7 @@ class Edge:
         self.client: httpx.AsyncClient | None = None
         self.enrolments: OrderedDict[str, Enrolment] = OrderedDict()
         self.extractor = self._extractor() if settings.accept_audio else None
+        self.extracting = 0  # audio uploads being extracted now
 
     def _extractor(self):
         # openSMILE: only for an edge that takes audio (--accept-audio)
@@ -211,7 +213,14 @@ def create_edge_app(settings: EdgeSettings):
         if speaker and not _ENROLMENT_ID.match(key):
             raise HTTPException(422, "this encoder standardises with the speaker's own statistics: send an X-Enrolment "
                                      "header (16-64 letters, digits, - or _) naming the speaker's enrolment")
-        values, notes = await run_in_threadpool(edge.extract, data)
+        if edge.extracting >= settings.max_extractions:
+            raise HTTPException(503, f"busy: {edge.extracting} uploads are being extracted; retry shortly",
+                                headers={"Retry-After": "1"})
+        edge.extracting += 1  # (the event loop's thread only: no lock needed)
+        try:
+            values, notes = await run_in_threadpool(edge.extract, data)
+        finally:
+            edge.extracting -= 1
         enrolment = {}
         if speaker:
             state = edge.enrolment(key)
