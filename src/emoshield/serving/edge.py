@@ -20,6 +20,8 @@ from pathlib import Path
 import httpx
 import numpy as np
 from fastapi import Depends, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import TypeAdapter, ValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -35,6 +37,7 @@ from emoshield.serving.wire import (
     EdgeResult,
     Features,
     FeaturesBatch,
+    Representation,
     RepresentationBatch,
     Sent,
     WireError,
@@ -44,6 +47,8 @@ from emoshield.serving.wire import (
     represent,
 )
 
+#: What /v1/features takes: one utterance's features or a batch.
+FEATURES_BODY: TypeAdapter[Features | FeaturesBatch] = TypeAdapter(Features | FeaturesBatch)
 #: Body limits: a full batch (MAX_BATCH) of ComParE messages (about 34 KB each) fits.
 FEATURES_LIMIT = 10 * 1024 * 1024
 AUDIO_LIMIT = 4 * 1024 * 1024
@@ -112,18 +117,31 @@ class Edge:
                 if wanted else "as extracted (front_end=minmax); send standardised=false"))
         return item.array()
 
+    def represent(self, X: np.ndarray, ids: list[str]) -> tuple[list[Representation], bytes]:
+        """Each utterance's code as the cloud receives it, and the body that carries them."""
+        with np.errstate(over="ignore"):  # a code past the wire dtype's range is caught just below
+            codes = self.model.encode(X).astype(WIRE_DTYPES[self.settings.wire_dtype])
+        for code, device_id in zip(codes, ids):  # overflowing the wire dtype is the device's input's fault
+            check_finite(code, f"utterance {device_id}: its code")
+        items = [represent(code, self.model.encoder_id, self.settings.wire_dtype, uuid.uuid4().hex) for code in codes]
+        return items, RepresentationBatch(schema_version=SCHEMA_VERSION, items=items).model_dump_json().encode()
+
+    def read_features(self, body: bytes) -> tuple[np.ndarray, list[str]]:
+        """The utterances of a ``Features`` or ``FeaturesBatch`` body, checked, and their request ids."""
+        try:
+            message = FEATURES_BODY.validate_json(body)
+        except ValidationError as exc:
+            raise RequestValidationError(exc.errors()) from None
+        items = message.items if isinstance(message, FeaturesBatch) else [message]
+        return np.stack([self.check(item) for item in items]), [item.request_id for item in items]
+
     async def decide(self, X: np.ndarray, ids: list[str], sizes: list[int]) -> list[EdgeResult]:
         """Encode, send the codes to the cloud, return each decision with what was sent.
 
         The cloud hop gets fresh random request ids: nothing the device chose (its own
         request ids included) rides along to the cloud.
         """
-        with np.errstate(over="ignore"):  # a code past the wire dtype's range is caught just below
-            codes = self.model.encode(X).astype(WIRE_DTYPES[self.settings.wire_dtype])
-        for code, device_id in zip(codes, ids):  # overflowing the wire dtype is the device's input's fault
-            check_finite(code, f"utterance {device_id}: its code")
-        items = [represent(code, self.model.encoder_id, self.settings.wire_dtype, uuid.uuid4().hex) for code in codes]
-        body = RepresentationBatch(schema_version=SCHEMA_VERSION, items=items).model_dump_json().encode()
+        items, body = await run_in_threadpool(self.represent, X, ids)  # ONNX and JSON off the event loop
         assert self.client is not None
         try:
             reply = await self.client.post("/v1/classify", content=body, headers={"content-type": "application/json"})
@@ -192,13 +210,16 @@ def create_edge_app(settings: EdgeSettings):
         return JSONResponse({"detail": str(exc)}, status_code=502)
 
     @app.post("/v1/features", dependencies=[Depends(auth)])
-    async def features(body: Features | FeaturesBatch, request: Request) -> dict:
-        """Encode one utterance's features or a batch; the cloud decides each."""
-        items = body.items if isinstance(body, FeaturesBatch) else [body]
-        X = np.stack([edge.check(item) for item in items])
-        size = len(await request.body()) // len(items)
-        results = await edge.decide(X, [item.request_id for item in items], [size] * len(items))
-        metrics.utterances.inc(len(items))
+    async def features(request: Request) -> dict:
+        """Encode one utterance's features (a ``Features`` JSON body) or a batch (``FeaturesBatch``); the cloud
+        decides each."""
+        kind = request.headers.get("content-type", "")
+        if not kind.startswith("application/json"):
+            raise HTTPException(415, f"send the body as JSON with Content-Type: application/json (got {kind[:60] or 'none'!r})")
+        body = await request.body()
+        X, ids = await run_in_threadpool(edge.read_features, body)  # parsing a batch takes a while
+        results = await edge.decide(X, ids, [len(body) // len(ids)] * len(ids))
+        metrics.utterances.inc(len(ids))
         return {"results": [r.model_dump() for r in results]}
 
     @app.post("/v1/audio", dependencies=[Depends(auth)])
