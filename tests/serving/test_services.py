@@ -258,6 +258,39 @@ def test_rate_limit_answers_429_with_retry_after(artifacts, tmp_path):
         cloud.stop()
 
 
+def test_a_forwarded_address_from_an_untrusted_peer_does_not_pass_the_rate_limit(artifacts, tmp_path):
+    """Issue 29 item 8: uvicorn believed X-Forwarded-For from 127.0.0.1, so a random one per request passed a
+    limit of 5/s (50 of 50); forwarded addresses are believed only from --trusted-proxy."""
+    cloud = start(tmp_path, "forwarded", "cloud", "--model", str(artifacts.cloud), "--rate-limit", "1")
+    try:
+        with device(cloud.url, CLOUD_TOKEN) as client:
+            codes = [client.get("/v1/info", headers={"x-forwarded-for": f"10.0.{i}.1"}).status_code for i in range(6)]
+        assert codes[0] == 200 and 429 in codes, codes
+    finally:
+        cloud.stop()
+
+
+def test_the_logs_name_method_path_and_status_only(system):
+    """Issue 29 item 11: the access log held the client's address and the full query string (a token sent in
+    a query string was written to it)."""
+    secret = "query-secret-" + "q" * 20
+    with device(system.edge.url) as edge:
+        edge.get(f"/healthz?token={secret}")
+        edge.get("/v1/info")
+    log = system.edge.log.read_text()
+    access = [line for line in log.splitlines() if "/healthz" in line or "/v1/info" in line]
+    assert "INFO:     GET /healthz 200" in access and "INFO:     GET /v1/info 200" in access
+    assert secret not in log and not any("127.0.0.1" in line for line in access)
+
+
+def test_plain_http_to_another_host_is_refused_unless_asked(artifacts):
+    """Issue 29 item 10: an http:// cloud URL to another machine sent the cloud token in clear, silently."""
+    refused = cli("serve", "edge", "--encoder", str(artifacts.onnx), "--cloud-url", "http://10.0.0.7:8081", check=False,
+                  env=TOKENS)
+    assert refused.returncode != 0 and "plain HTTP to another host" in refused.stdout + refused.stderr
+    assert "--allow-plaintext" in refused.stdout + refused.stderr
+
+
 def test_tokens_are_never_taken_from_the_command_line(artifacts, tmp_path):
     done = cli("serve", "cloud", "--model", str(artifacts.cloud), "--port", "0", env={"EMOSHIELD_CLOUD_TOKEN": ""}, check=False)
     assert done.returncode == 1 and "EMOSHIELD_CLOUD_TOKEN" in done.stderr

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import importlib.util
+import ipaddress
 import os
 from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Optional
+from urllib.parse import urlparse
 
 import typer
 from rich.table import Table
@@ -27,6 +29,8 @@ CertFile = Annotated[Optional[Path], typer.Option(help="TLS certificate (PEM); w
 KeyFile = Annotated[Optional[Path], typer.Option(help="TLS private key (PEM).")]
 LogLevel = Annotated[str, typer.Option(help="uvicorn's log level: debug, info (one access line per request), warning, error.")]
 RateOption = Annotated[float, typer.Option(help="Requests per second per client address (0: no limit).")]
+TrustedProxies = Annotated[str, typer.Option(
+    help="Comma-separated addresses of proxies whose X-Forwarded-For is believed (none by default).")]
 DocsOption = Annotated[bool, typer.Option(help="Serve the API's interactive docs (/docs, /openapi.json); off by default.")]
 Target = Annotated[str, typer.Option(help="emotion (categories) or valence (binary, seed 000).")]
 
@@ -132,7 +136,7 @@ def serve_edge(
     dtype: Annotated[str, typer.Option(help="Wire dtype of the codes sent to the cloud.")] = "float16",
     min_enrolment: Annotated[int, typer.Option(
         help="Utterances a speaker enrols before the first decision (the evaluation measures 10).")] = 10,
-    rate_limit: RateOption = 1000.0,
+    rate_limit: RateOption = 50.0,
     host: Host = "127.0.0.1",
     port: Port = 8080,
     ready_file: ReadyFile = None,
@@ -140,6 +144,9 @@ def serve_edge(
     ssl_keyfile: KeyFile = None,
     log_level: LogLevel = "info",
     docs: DocsOption = False,
+    trusted_proxy: TrustedProxies = "",
+    allow_plaintext: Annotated[bool, typer.Option(
+        help="Allow an http:// cloud URL to a host other than this one (the cloud token would travel in clear).")] = False,
     max_extractions: Annotated[int, typer.Option(
         help="Audio uploads extracted at once; more are answered 503 with Retry-After (default: the cores).")] = 0,
 ) -> None:
@@ -155,13 +162,14 @@ def serve_edge(
     from emoshield.serving.service import serve
 
     _check_dtype(dtype)
+    _check_cloud_url(cloud_url, allow_plaintext)
     settings = EdgeSettings(
         model=EdgeModel.load(encoder), cloud_url=cloud_url, device_token=read_token(DEVICE_TOKEN_ENV, device_token_file),
         cloud_token=read_token(CLOUD_TOKEN_ENV, cloud_token_file), cloud_ca=cloud_ca_file, accept_audio=accept_audio,
         wire_dtype=dtype, rate=_rate(rate_limit), min_enrolment=_min_enrolment(min_enrolment), docs=docs,
         max_extractions=max_extractions if max_extractions > 0 else (os.cpu_count() or 2),
     )
-    serve(create_edge_app(settings), host, port, ready_file, ssl_certfile, ssl_keyfile, _log_level(log_level))
+    serve(create_edge_app(settings), host, port, ready_file, ssl_certfile, ssl_keyfile, _log_level(log_level), trusted_proxy)
 
 
 @serve_app.command("cloud")
@@ -169,7 +177,7 @@ def serve_cloud(
     model: Annotated[Path, typer.Option(help="The cloud folder from `cloud fit`.")],
     cloud_token_file: Annotated[Optional[Path], typer.Option(help="File holding the edge->cloud token (else $EMOSHIELD_CLOUD_TOKEN).")] = None,
     audit_dir: Annotated[Optional[Path], typer.Option(help="Write every accepted request body here, as received (privacy review).")] = None,
-    rate_limit: RateOption = 1000.0,
+    rate_limit: RateOption = 50.0,
     host: Host = "127.0.0.1",
     port: Port = 8081,
     ready_file: ReadyFile = None,
@@ -177,6 +185,7 @@ def serve_cloud(
     ssl_keyfile: KeyFile = None,
     log_level: LogLevel = "info",
     docs: DocsOption = False,
+    trusted_proxy: TrustedProxies = "",
 ) -> None:
     """The cloud: decides the emotion from privacy-enhanced representations only.
 
@@ -191,7 +200,7 @@ def serve_cloud(
 
     settings = CloudSettings(classifiers=load_cloud(model), token=read_token(CLOUD_TOKEN_ENV, cloud_token_file),
                              rate=_rate(rate_limit), audit_dir=audit_dir, docs=docs)
-    serve(create_cloud_app(settings), host, port, ready_file, ssl_certfile, ssl_keyfile, _log_level(log_level))
+    serve(create_cloud_app(settings), host, port, ready_file, ssl_certfile, ssl_keyfile, _log_level(log_level), trusted_proxy)
 
 
 def send(
@@ -267,6 +276,25 @@ def _min_enrolment(utterances: int) -> int:
     if utterances < 2:
         raise ConfigError(f"--min-enrolment: statistics need 2 or more utterances, got {utterances}")
     return utterances
+
+
+def _check_cloud_url(url: str, allow_plaintext: bool) -> None:
+    """Refuse to send the cloud token in clear to another machine unless asked to."""
+    parsed = urlparse(url)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise ConfigError(f"--cloud-url must be an http:// or https:// URL with a host, got {url!r}")
+    if parsed.scheme == "http" and not allow_plaintext and not _is_loopback(parsed.hostname):
+        raise ConfigError(f"--cloud-url {url} is plain HTTP to another host: the cloud token would travel in clear; "
+                          "use https:// (with --cloud-ca-file for a private CA) or --allow-plaintext")
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _log_level(level: str) -> str:

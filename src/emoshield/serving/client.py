@@ -19,6 +19,7 @@ from emoshield.errors import EmoshieldError
 from emoshield.methods.statistics import Priors
 from emoshield.serving.enrolment import Enrolment
 from emoshield.serving.intake import MAX_SECONDS, MIN_SECONDS, RATES
+from emoshield.serving.security import tls_client_context
 from emoshield.serving.wire import MAX_BATCH, FeaturesBatch, features_message, front_end_from, names_digest
 
 #: Where the device keeps its user's enrolment by default.
@@ -48,7 +49,7 @@ class EdgeClient:
 
     def __init__(self, url: str, token: str, ca_file: Path | None = None, timeout: float = 60.0) -> None:
         self.http = httpx.Client(base_url=url, headers={"authorization": f"Bearer {token}"}, timeout=timeout,
-                                 verify=str(ca_file) if ca_file else True)
+                                 verify=tls_client_context(ca_file))
         self.info = self._call("GET", "/v1/info")
 
     def _call(self, method: str, path: str, **kwargs) -> dict:

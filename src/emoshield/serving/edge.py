@@ -29,7 +29,7 @@ from emoshield.errors import EmoshieldError
 from emoshield.serving.edge_model import EdgeModel
 from emoshield.serving.enrolment import MIN_ENROLMENT, Enrolment
 from emoshield.serving.intake import MAX_SECONDS, MIN_SECONDS, RATES
-from emoshield.serving.security import Guard, RateLimit, TokenCheck
+from emoshield.serving.security import Guard, RateLimit, TokenCheck, tls_client_context
 from emoshield.serving.service import Metrics, add_metrics, bearer, new_app, page_security_headers
 from emoshield.serving.wire import (
     SCHEMA_VERSION,
@@ -192,7 +192,7 @@ def create_edge_app(settings: EdgeSettings):
     @asynccontextmanager
     async def lifespan(app):
         edge.client = httpx.AsyncClient(
-            base_url=settings.cloud_url, verify=str(settings.cloud_ca) if settings.cloud_ca else True,
+            base_url=settings.cloud_url, verify=tls_client_context(settings.cloud_ca),
             headers={"authorization": f"Bearer {settings.cloud_token}"}, timeout=10.0,
             limits=httpx.Limits(max_connections=64, max_keepalive_connections=32),
         )

@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import json
 import os
+import ssl
 import threading
 import time
 from dataclasses import dataclass, field
@@ -63,20 +64,35 @@ class RateLimit:
     burst: int
     _buckets: dict[str, tuple[float, float]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _swept: float = 0.0
 
     def wait(self, client: str) -> float:
         """0 when ``client`` may go on (a token is taken), else seconds until it may."""
         now = time.monotonic()
         with self._lock:
+            self._forget_idle(now)
             tokens, last = self._buckets.get(client, (float(self.burst), now))
             tokens = min(float(self.burst), tokens + (now - last) * self.rate)
             if tokens >= 1.0:
                 self._buckets[client] = (tokens - 1.0, now)
                 return 0.0
             self._buckets[client] = (tokens, now)
-            if len(self._buckets) > 10_000:  # forget idle clients
-                self._buckets = {k: v for k, v in self._buckets.items() if now - v[1] < 60}
             return (1.0 - tokens) / self.rate
+
+    def _forget_idle(self, now: float) -> None:
+        """Drop clients whose bucket has refilled (they are as if new), at most once a second."""
+        if now - self._swept < 1.0:
+            return
+        self._swept = now
+        full = self.burst / self.rate
+        self._buckets = {k: v for k, v in self._buckets.items() if now - v[1] < full}
+
+
+def tls_client_context(ca_file: Path | None = None) -> ssl.SSLContext:
+    """What a client here trusts: the system's CAs (or ``ca_file``'s), TLS 1.2 or later, names checked."""
+    context = ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    return context
 
 
 def _problem(status: int, message: str, headers: dict[str, str] | None = None) -> tuple[int, list, bytes]:

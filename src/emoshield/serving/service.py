@@ -5,9 +5,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import logging
 import os
 import re
 import socket
+import ssl
 import threading
 import time
 from pathlib import Path
@@ -21,6 +23,11 @@ from emoshield.errors import EmoshieldError
 from emoshield.files import write_text_atomic
 from emoshield.progress import console
 from emoshield.serving.security import TokenCheck
+
+
+#: One line per request: method, path (never the query string) and status; uvicorn's own access log, which
+#: adds the client's address and the full query, is off.
+ACCESS_LOG = logging.getLogger("uvicorn.error")
 
 
 class Metrics:
@@ -56,6 +63,7 @@ class Metrics:
         finally:
             self.requests.labels(route, str(status)).inc()
             self.latency.labels(route).observe(time.perf_counter() - start)
+            ACCESS_LOG.info("%s %s %d", scope["method"], scope["path"], status)  # no query, no address
 
     def exposition(self) -> bytes:
         # prometheus_client: the serve extra, only when a service starts
@@ -129,8 +137,12 @@ MAX_HEADER_BYTES = 32 * 1024
 
 
 def serve(app, host: str, port: int, ready_file: Path | None, certfile: Path | None = None, keyfile: Path | None = None,
-          log_level: str = "info") -> None:
-    """Run ``app`` under uvicorn; once it accepts connections, write ``{"url", "port", "pid"}`` to ``ready_file``."""
+          log_level: str = "info", trusted_proxies: str = "") -> None:
+    """Run ``app`` under uvicorn; once it accepts connections, write ``{"url", "port", "pid"}`` to ``ready_file``.
+
+    ``X-Forwarded-For`` is believed only from ``trusted_proxies`` (comma-separated addresses; none by
+    default: a client could name any address and pass the rate limit). TLS is 1.2 or later.
+    """
     # uvicorn: the serve extra, only when a service starts
     import uvicorn
 
@@ -146,7 +158,11 @@ def serve(app, host: str, port: int, ready_file: Path | None, certfile: Path | N
     # h11 bounds what a request may send before its body (headers): a larger one is refused, not parsed
     config = uvicorn.Config(app, log_level=log_level, ssl_certfile=certfile, ssl_keyfile=keyfile,
                             server_header=False, date_header=False, timeout_keep_alive=30, http="h11",
-                            h11_max_incomplete_event_size=MAX_HEADER_BYTES)
+                            h11_max_incomplete_event_size=MAX_HEADER_BYTES, access_log=False,
+                            proxy_headers=bool(trusted_proxies), forwarded_allow_ips=trusted_proxies or None)
+    config.load()
+    if config.ssl is not None:
+        config.ssl.minimum_version = ssl.TLSVersion.TLSv1_2
     server = uvicorn.Server(config)
     scheme = "https" if certfile else "http"
     url = f"{scheme}://{host if ':' not in host else f'[{host}]'}:{bound}"
