@@ -283,6 +283,17 @@ def test_the_logs_name_method_path_and_status_only(system):
     assert secret not in log and not any("127.0.0.1" in line for line in access)
 
 
+def test_the_edge_is_ready_only_while_its_cloud_is(artifacts, tmp_path):
+    """Issue 29 item 9: /readyz said ready while the cloud was unreachable."""
+    edge = start(tmp_path, "orphan", "edge", "--encoder", str(artifacts.onnx), "--cloud-url", "http://127.0.0.1:9")
+    try:
+        reply = httpx.get(edge.url + "/readyz", timeout=30)
+        assert reply.status_code == 503 and reply.json() == {"ready": False}
+        assert httpx.get(edge.url + "/healthz", timeout=30).status_code == 200  # alive, not ready
+    finally:
+        edge.stop()
+
+
 def test_plain_http_to_another_host_is_refused_unless_asked(artifacts):
     """Issue 29 item 10: an http:// cloud URL to another machine sent the cloud token in clear, silently."""
     refused = cli("serve", "edge", "--encoder", str(artifacts.onnx), "--cloud-url", "http://10.0.0.7:8081", check=False,

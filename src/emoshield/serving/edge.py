@@ -11,6 +11,7 @@ edge sends the cloud only :class:`Representation` messages.
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from collections import OrderedDict
 from contextlib import asynccontextmanager
@@ -47,6 +48,8 @@ from emoshield.serving.wire import (
     represent,
 )
 
+#: How long the edge trusts the cloud's last /readyz answer (seconds).
+READY_CACHE_SECONDS = 3.0
 #: What /v1/features takes: one utterance's features or a batch.
 FEATURES_BODY: TypeAdapter[Features | FeaturesBatch] = TypeAdapter(Features | FeaturesBatch)
 #: Body limits: a full batch (MAX_BATCH) of ComParE messages (about 34 KB each) fits.
@@ -92,6 +95,7 @@ class Edge:
         self.enrolments: OrderedDict[str, Enrolment] = OrderedDict()
         self.extractor = self._extractor() if settings.accept_audio else None
         self.extracting = 0  # audio uploads being extracted now
+        self._cloud_ready: tuple[float, bool] = (-READY_CACHE_SECONDS, False)  # (when asked, answer)
 
     def _extractor(self):
         # openSMILE: only for an edge that takes audio (--accept-audio)
@@ -116,6 +120,21 @@ class Edge:
                 "standardised on the device with the speaker's own statistics (front_end=speaker); send standardised=true"
                 if wanted else "as extracted (front_end=minmax); send standardised=false"))
         return item.array()
+
+    async def ready(self) -> bool:
+        """Whether the cloud answers its /readyz (asked at most every READY_CACHE_SECONDS)."""
+        asked, answer = self._cloud_ready
+        if time.monotonic() - asked < READY_CACHE_SECONDS:
+            return answer
+        answer = False
+        if self.client is not None:
+            try:
+                reply = await self.client.get("/readyz", timeout=READY_CACHE_SECONDS)
+                answer = reply.status_code == 200 and reply.json().get("ready") is True
+            except (httpx.HTTPError, ValueError):
+                answer = False
+        self._cloud_ready = (time.monotonic(), answer)
+        return answer
 
     def represent(self, X: np.ndarray, ids: list[str]) -> tuple[list[Representation], bytes]:
         """Each utterance's code as the cloud receives it, and the body that carries them."""
@@ -202,7 +221,7 @@ def create_edge_app(settings: EdgeSettings):
             await edge.client.aclose()
             edge.client = None
 
-    app = new_app("emoshield edge", ready=lambda: edge.client is not None, lifespan=lifespan, docs=settings.docs)
+    app = new_app("emoshield edge", ready=edge.ready, lifespan=lifespan, docs=settings.docs)
     auth = bearer(TokenCheck(settings.device_token))
 
     @app.exception_handler(CloudError)

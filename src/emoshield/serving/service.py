@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import inspect
 import json
 import logging
 import os
@@ -13,7 +14,7 @@ import ssl
 import threading
 import time
 from pathlib import Path
-from typing import Callable
+from typing import Awaitable, Callable
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
@@ -72,7 +73,7 @@ class Metrics:
         return generate_latest(self.registry)
 
 
-def new_app(title: str, ready: Callable[[], bool], lifespan=None, docs: bool = False) -> FastAPI:
+def new_app(title: str, ready: Callable[[], bool | Awaitable[bool]], lifespan=None, docs: bool = False) -> FastAPI:
     """A FastAPI app with the shared error handlers, ``/healthz`` and ``/readyz``; the interactive docs and the
     OpenAPI schema only with ``docs`` (their page loads scripts from a CDN)."""
     app = FastAPI(title=title, version="1", lifespan=lifespan, docs_url="/docs" if docs else None, redoc_url=None,
@@ -98,6 +99,8 @@ def new_app(title: str, ready: Callable[[], bool], lifespan=None, docs: bool = F
     @app.get("/readyz", include_in_schema=False)
     async def readyz() -> JSONResponse:
         ok = ready()
+        if inspect.isawaitable(ok):
+            ok = await ok
         return JSONResponse({"ready": ok}, status_code=200 if ok else 503)
 
     return app
