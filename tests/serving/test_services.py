@@ -40,6 +40,7 @@ def test_send_prints_decisions_and_what_left_the_device(system, artifacts, tmp_p
     assert all(o["sent_what"] == "compare2016 features: 6373 float32" and o["sent_bytes"] > 6373 * 4 for o in outcomes)
     assert all(o["cloud_bytes"] < 1024 for o in outcomes)
     assert json.loads((tmp_path / "me.json").read_text())["count"] == 8  # the enrolment grew with both runs
+    assert (tmp_path / "me.json").stat().st_mode & 0o777 == 0o600  # a voice's statistics: the owner's only
 
 
 def test_both_paths_take_and_refuse_the_same_files_and_a_refused_file_never_enrols(system, artifacts, tmp_path):
@@ -381,3 +382,6 @@ def test_the_audit_keeps_every_body_across_restarts(artifacts, tmp_path):
         finally:
             cloud.stop()
     assert len(list(audit.iterdir())) == 2
+    # issue 29 item 7: what the cloud was given is its operator's only (the folder 0700, each body 0600)
+    assert audit.stat().st_mode & 0o777 == 0o700
+    assert {f.stat().st_mode & 0o777 for f in audit.iterdir()} == {0o600}

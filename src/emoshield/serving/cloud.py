@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 from fastapi import Depends, Request
 
+from emoshield.files import private_folder, write_bytes_atomic
 from emoshield.serving.cloud_model import Classifier
 from emoshield.serving.security import Guard, RateLimit, TokenCheck
 from emoshield.serving.service import Metrics, add_metrics, bearer, new_app
@@ -62,7 +63,7 @@ def create_cloud_app(settings: CloudSettings):
     app = new_app("emoshield cloud", ready=lambda: bool(settings.classifiers), docs=settings.docs)
     auth = bearer(TokenCheck(settings.token))
     if settings.audit_dir is not None:
-        settings.audit_dir.mkdir(parents=True, exist_ok=True)
+        private_folder(settings.audit_dir)
 
     @app.post("/v1/classify", dependencies=[Depends(auth)])
     async def classify(body: Representation | RepresentationBatch, request: Request) -> dict:
@@ -71,7 +72,7 @@ def create_cloud_app(settings: CloudSettings):
         decisions = decide(settings.classifiers, items)
         if settings.audit_dir is not None:
             name = f"{time.time_ns():020d}-{uuid.uuid4().hex[:8]}.json"  # sorts by arrival, unique across restarts
-            (settings.audit_dir / name).write_bytes(await request.body())
+            write_bytes_atomic(settings.audit_dir / name, await request.body(), private=True)
         metrics.utterances.inc(len(items))
         return {"decisions": [d.model_dump() for d in decisions]}
 

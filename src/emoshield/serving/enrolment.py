@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from emoshield.errors import EmoshieldError
-from emoshield.files import write_text_atomic
+from emoshield.files import private_folder, write_text_atomic
 from emoshield.methods.statistics import Priors, standardise
 
 #: Utterances a speaker's statistics need before the first decision: the enrolment the evaluation
@@ -72,9 +72,9 @@ class Enrolment:
 
     def save(self, path: str | Path) -> Path:
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(path.parent)
         data = {"names_digest": self.names_digest, "count": self.count, "mean": self.mean.tolist(), "m2": self.m2.tolist()}
-        write_text_atomic(path, json.dumps(data))
+        write_text_atomic(path, json.dumps(data), private=True)  # a voice's statistics: the owner's only
         return path
 
     @classmethod
