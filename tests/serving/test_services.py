@@ -284,6 +284,22 @@ def test_the_logs_name_method_path_and_status_only(system):
     assert secret not in log and not any("127.0.0.1" in line for line in access)
 
 
+def test_a_body_that_trickles_is_cut_off_with_408(artifacts, tmp_path):
+    """Issue 29 item 4: 200 connections sending slowly for 20 s all stayed open; a body must arrive within
+    --body-timeout, and the service keeps serving others meanwhile."""
+    cloud = start(tmp_path, "trickle", "cloud", "--model", str(artifacts.cloud), "--body-timeout", "1")
+    try:
+        host, port = httpx.URL(cloud.url).host, httpx.URL(cloud.url).port
+        with socket.create_connection((host, port), timeout=30) as raw:
+            raw.sendall(f"POST /v1/classify HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {CLOUD_TOKEN}\r\n"
+                        "Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{".encode())
+            assert httpx.get(cloud.url + "/healthz", timeout=10).status_code == 200
+            answer = raw.recv(200)
+        assert answer.startswith(b"HTTP/1.1 408") and b"within 1 s" in answer, answer
+    finally:
+        cloud.stop()
+
+
 def test_the_edge_is_ready_only_while_its_cloud_is(artifacts, tmp_path):
     """Issue 29 item 9: /readyz said ready while the cloud was unreachable."""
     edge = start(tmp_path, "orphan", "edge", "--encoder", str(artifacts.onnx), "--cloud-url", "http://127.0.0.1:9")

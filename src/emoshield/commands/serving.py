@@ -29,6 +29,7 @@ CertFile = Annotated[Optional[Path], typer.Option(help="TLS certificate (PEM); w
 KeyFile = Annotated[Optional[Path], typer.Option(help="TLS private key (PEM).")]
 LogLevel = Annotated[str, typer.Option(help="uvicorn's log level: debug, info (one access line per request), warning, error.")]
 RateOption = Annotated[float, typer.Option(help="Requests per second per client address (0: no limit).")]
+BodyTimeout = Annotated[float, typer.Option(help="Seconds a request's body may take to arrive (then 408).")]
 TrustedProxies = Annotated[str, typer.Option(
     help="Comma-separated addresses of proxies whose X-Forwarded-For is believed (none by default).")]
 DocsOption = Annotated[bool, typer.Option(help="Serve the API's interactive docs (/docs, /openapi.json); off by default.")]
@@ -145,6 +146,7 @@ def serve_edge(
     log_level: LogLevel = "info",
     docs: DocsOption = False,
     trusted_proxy: TrustedProxies = "",
+    body_timeout: BodyTimeout = 20.0,
     allow_plaintext: Annotated[bool, typer.Option(
         help="Allow an http:// cloud URL to a host other than this one (the cloud token would travel in clear).")] = False,
     max_extractions: Annotated[int, typer.Option(
@@ -167,7 +169,7 @@ def serve_edge(
         model=EdgeModel.load(encoder), cloud_url=cloud_url, device_token=read_token(DEVICE_TOKEN_ENV, device_token_file),
         cloud_token=read_token(CLOUD_TOKEN_ENV, cloud_token_file), cloud_ca=cloud_ca_file, accept_audio=accept_audio,
         wire_dtype=dtype, rate=_rate(rate_limit), min_enrolment=_min_enrolment(min_enrolment), docs=docs,
-        max_extractions=max_extractions if max_extractions > 0 else (os.cpu_count() or 2),
+        max_extractions=max_extractions if max_extractions > 0 else (os.cpu_count() or 2), body_seconds=body_timeout,
     )
     serve(create_edge_app(settings), host, port, ready_file, ssl_certfile, ssl_keyfile, _log_level(log_level), trusted_proxy)
 
@@ -186,6 +188,7 @@ def serve_cloud(
     log_level: LogLevel = "info",
     docs: DocsOption = False,
     trusted_proxy: TrustedProxies = "",
+    body_timeout: BodyTimeout = 20.0,
 ) -> None:
     """The cloud: decides the emotion from privacy-enhanced representations only.
 
@@ -199,7 +202,7 @@ def serve_cloud(
     from emoshield.serving.service import serve
 
     settings = CloudSettings(classifiers=load_cloud(model), token=read_token(CLOUD_TOKEN_ENV, cloud_token_file),
-                             rate=_rate(rate_limit), audit_dir=audit_dir, docs=docs)
+                             rate=_rate(rate_limit), audit_dir=audit_dir, docs=docs, body_seconds=body_timeout)
     serve(create_cloud_app(settings), host, port, ready_file, ssl_certfile, ssl_keyfile, _log_level(log_level), trusted_proxy)
 
 

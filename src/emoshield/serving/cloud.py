@@ -19,7 +19,7 @@ from fastapi import Depends, Request
 
 from emoshield.files import private_folder, write_bytes_atomic
 from emoshield.serving.cloud_model import Classifier
-from emoshield.serving.security import Guard, RateLimit, TokenCheck
+from emoshield.serving.security import BODY_SECONDS, Guard, RateLimit, TokenCheck
 from emoshield.serving.service import Metrics, add_metrics, bearer, new_app
 from emoshield.serving.wire import Decision, Representation, RepresentationBatch, WireError
 
@@ -34,6 +34,7 @@ class CloudSettings:
     rate: RateLimit | None = None
     audit_dir: Path | None = None
     docs: bool = False  # /docs and /openapi.json
+    body_seconds: float = BODY_SECONDS  # a body must arrive within this (408)
 
 
 def decide(classifiers: dict[str, Classifier], items: list[Representation]) -> list[Decision]:
@@ -82,6 +83,6 @@ def create_cloud_app(settings: CloudSettings):
         return {"service": "cloud", "encoders": {k: {"latent": c.latent, "dtype": c.dtype, "labels": c.labels}
                                                  for k, c in settings.classifiers.items()}}
 
-    metrics = Metrics(Guard(app, {}, BODY_LIMIT, settings.rate, TokenCheck(settings.token)), ("/v1/classify", "/v1/info", "/healthz", "/readyz", "/metrics"))
+    metrics = Metrics(Guard(app, {}, BODY_LIMIT, settings.rate, TokenCheck(settings.token), settings.body_seconds), ("/v1/classify", "/v1/info", "/healthz", "/readyz", "/metrics"))
     add_metrics(app, metrics)
     return metrics

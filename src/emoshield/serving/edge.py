@@ -30,7 +30,7 @@ from emoshield.errors import EmoshieldError
 from emoshield.serving.edge_model import EdgeModel
 from emoshield.serving.enrolment import MIN_ENROLMENT, Enrolment
 from emoshield.serving.intake import MAX_SECONDS, MIN_SECONDS, RATES
-from emoshield.serving.security import Guard, RateLimit, TokenCheck, tls_client_context
+from emoshield.serving.security import BODY_SECONDS, Guard, RateLimit, TokenCheck, tls_client_context
 from emoshield.serving.service import Metrics, add_metrics, bearer, new_app, page_security_headers
 from emoshield.serving.wire import (
     SCHEMA_VERSION,
@@ -79,6 +79,7 @@ class EdgeSettings:
     min_enrolment: int = MIN_ENROLMENT
     docs: bool = False  # /docs and /openapi.json
     max_extractions: int = 2  # audio uploads extracted at once; more wait outside (503, Retry-After)
+    body_seconds: float = BODY_SECONDS  # a body must arrive within this (408)
 
 
 class CloudError(EmoshieldError):
@@ -308,6 +309,6 @@ def create_edge_app(settings: EdgeSettings):
     routes = ("/v1/features", "/v1/audio", "/v1/info", "/v1/front-end", "/", "/favicon.ico", "/healthz", "/readyz",
               "/metrics")
     metrics = Metrics(Guard(app, {"/v1/audio": AUDIO_LIMIT}, FEATURES_LIMIT, settings.rate,
-                            TokenCheck(settings.device_token)), routes)
+                            TokenCheck(settings.device_token), settings.body_seconds), routes)
     add_metrics(app, metrics)
     return metrics

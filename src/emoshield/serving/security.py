@@ -8,6 +8,7 @@ before the request reaches a handler.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -25,6 +26,8 @@ DEVICE_TOKEN_ENV = "EMOSHIELD_DEVICE_TOKEN"  # device -> edge
 CLOUD_TOKEN_ENV = "EMOSHIELD_CLOUD_TOKEN"  # edge -> cloud
 #: A token shorter than this is refused: it could be guessed.
 MIN_TOKEN_LENGTH = 16
+#: Seconds a request's whole body may take to arrive.
+BODY_SECONDS = 20.0
 
 
 def read_token(env: str, file: Path | None) -> str:
@@ -109,16 +112,18 @@ class Guard:
     never read and it takes nothing from the rate limit. A body declared larger than its limit
     is refused before it is read; a body sent without a length (chunked) is counted as it
     arrives and refused once over. Bodies are read here whole (they are at most a few MB) and
-    handed to the app.
+    handed to the app; a body that has not arrived within ``body_seconds`` is answered 408 (a
+    client that trickles its body holds no worker for long).
     """
 
     def __init__(self, app, limits: dict[str, int], default_limit: int, rate: RateLimit | None,
-                 token: TokenCheck | None = None) -> None:
+                 token: TokenCheck | None = None, body_seconds: float = BODY_SECONDS) -> None:
         self.app = app
         self.limits = limits
         self.default_limit = default_limit
         self.rate = rate
         self.token = token
+        self.body_seconds = body_seconds
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -144,8 +149,12 @@ class Guard:
             if too_large:
                 return await _respond(send, *_problem(413, f"body of {int(declared)} bytes is over the limit of {limit} bytes"))
         body = bytearray()
+        deadline = time.monotonic() + self.body_seconds
         while True:  # the bodies here are small: read them whole, then hand them on
-            message = await receive()
+            try:
+                message = await asyncio.wait_for(receive(), max(0.0, deadline - time.monotonic()))
+            except asyncio.TimeoutError:
+                return await _respond(send, *_problem(408, f"the body did not arrive within {self.body_seconds:g} s"))
             if message["type"] != "http.request":
                 return
             body += message.get("body", b"")

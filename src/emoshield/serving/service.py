@@ -137,6 +137,8 @@ def bearer(check: TokenCheck) -> Callable[[Request], None]:
 
 #: The most a request's line and headers may hold (a bearer token and a few headers need ~1 KiB).
 MAX_HEADER_BYTES = 32 * 1024
+#: Connections and requests in flight; beyond, uvicorn answers 503 (memory stays bounded).
+MAX_CONCURRENT = 512
 
 
 def serve(app, host: str, port: int, ready_file: Path | None, certfile: Path | None = None, keyfile: Path | None = None,
@@ -162,6 +164,7 @@ def serve(app, host: str, port: int, ready_file: Path | None, certfile: Path | N
     config = uvicorn.Config(app, log_level=log_level, ssl_certfile=certfile, ssl_keyfile=keyfile,
                             server_header=False, date_header=False, timeout_keep_alive=30, http="h11",
                             h11_max_incomplete_event_size=MAX_HEADER_BYTES, access_log=False,
+                            limit_concurrency=MAX_CONCURRENT,
                             proxy_headers=bool(trusted_proxies), forwarded_allow_ips=trusted_proxies or None)
     config.load()
     if config.ssl is not None:
