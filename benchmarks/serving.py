@@ -275,8 +275,9 @@ def audio_load(folder: Path, encoder: Encoder, cloud: Path, wavs: list[Path], co
     decided = [0] * concurrency
     with running_system(folder, encoder, cloud, folder / "audio-audit", "--accept-audio") as (edge, _):
         def work(w: int, deadline: float) -> None:
-            headers = {"content-type": "audio/wav", "x-enrolment": f"benchmark-device-{w:04d}"}
             with client(edge.url) as http:
+                issued = http.post("/v1/enrolments")  # each device's own enrolment id, issued by the edge
+                headers = {"content-type": "audio/wav", "x-enrolment": issued.json()["enrolment"]}
                 i = w
                 while time.perf_counter() < deadline:
                     start = time.perf_counter()

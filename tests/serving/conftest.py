@@ -124,6 +124,13 @@ def device(url: str, token: str = DEVICE_TOKEN, **kwargs) -> httpx.Client:
     return httpx.Client(base_url=url, headers={"authorization": f"Bearer {token}"}, timeout=60, **kwargs)
 
 
+def new_enrolment(client: httpx.Client) -> str:
+    """An enrolment id the edge issues (``POST /v1/enrolments``)."""
+    reply = client.post("/v1/enrolments")
+    assert reply.status_code == 201, reply.text
+    return reply.json()["enrolment"]
+
+
 #: Debian's Chromium (installed by .ci/run); Playwright drives it, it downloads no browser.
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",

@@ -16,7 +16,7 @@ import numpy as np
 from emoshield.features import get_extractor, read_features
 from emoshield.serving.enrolment import Enrolment
 from emoshield.serving.wire import SCHEMA_VERSION, RepresentationBatch, names_digest
-from tests.serving.conftest import DEVICE_TOKEN, device, page_send, start_system
+from tests.serving.conftest import DEVICE_TOKEN, device, new_enrolment, page_send, start_system
 
 #: A run of this many bytes shared with an upload counts as a leak.
 RUN = 24
@@ -53,10 +53,11 @@ def test_only_codes_reach_the_cloud_through_every_flow(artifacts, tmp_path):
             accepted += len(reply.json()["results"])
         uploads += [x.astype("<f4").tobytes() for x in X]
         # audio, enrolling (two) then decided (two)
+        enrolment = new_enrolment(edge)
         for wav in artifacts.wavs[12:16]:
             data = wav.read_bytes()
             uploads.append(data)
-            reply = edge.post("/v1/audio", content=data, headers={"x-enrolment": "leak-test-enrolment-1", "content-type": "audio/wav"})
+            reply = edge.post("/v1/audio", content=data, headers={"x-enrolment": enrolment, "content-type": "audio/wav"})
             accepted += reply.json()["result"] is not None
         # the browser
         shown = page_send(system.edge.url, artifacts.wavs[16:19])
@@ -65,7 +66,7 @@ def test_only_codes_reach_the_cloud_through_every_flow(artifacts, tmp_path):
         # bad input, refused before anything is encoded
         bad = dict(bodies[0], names_digest="0" * 16)
         assert edge.post("/v1/features", json=bad).status_code == 422
-        assert edge.post("/v1/audio", content=b"RIFF" + b"\0" * 64, headers={"x-enrolment": "leak-test-enrolment-1"}).status_code == 422
+        assert edge.post("/v1/audio", content=b"RIFF" + b"\0" * 64, headers={"x-enrolment": enrolment}).status_code == 422
         assert accepted == 6 + 2 + 1
     finally:
         system.stop()

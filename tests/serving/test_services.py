@@ -15,7 +15,7 @@ import pytest
 import soundfile as sf
 
 from emoshield.serving.wire import SCHEMA_VERSION, encode_array
-from tests.serving.conftest import CLOUD_TOKEN, DEVICE_TOKEN, TOKENS, cli, device, start
+from tests.serving.conftest import CLOUD_TOKEN, DEVICE_TOKEN, TOKENS, cli, device, new_enrolment, start
 
 
 def wav_bytes(seconds: float = 1.5, rate: int = 16000, channels: int = 1, seed: int = 0) -> bytes:
@@ -203,7 +203,7 @@ def test_bad_audio_gets_a_clear_4xx(system, audio, words):
     elif audio == "long":
         audio = wav_bytes(seconds=31.0)
     with device(system.edge.url) as edge:
-        reply = edge.post("/v1/audio", content=audio, headers={"x-enrolment": "e" * 20, "content-type": "audio/wav"})
+        reply = edge.post("/v1/audio", content=audio, headers={"x-enrolment": new_enrolment(edge), "content-type": "audio/wav"})
         assert 400 <= reply.status_code < 500 and words in reply.text.lower(), reply.text
         assert edge.get("/healthz").status_code == 200
 
@@ -219,7 +219,7 @@ def test_audio_extractions_beyond_the_cap_wait_outside_with_retry_after(system, 
         def send(i: int) -> httpx.Response:
             with device(edge.url) as client:
                 return client.post("/v1/audio", content=upload,
-                                   headers={"x-enrolment": f"capped-device-{i:04d}", "content-type": "audio/wav"})
+                                   headers={"x-enrolment": new_enrolment(client), "content-type": "audio/wav"})
 
         with ThreadPoolExecutor(6) as pool:
             replies = list(pool.map(send, range(6)))
@@ -300,6 +300,29 @@ def test_a_body_that_trickles_is_cut_off_with_408(artifacts, tmp_path):
         assert answer.startswith(b"HTTP/1.1 408") and b"within 1 s" in answer, answer
     finally:
         cloud.stop()
+
+
+def test_an_enrolment_belongs_to_the_id_the_edge_issued(system):
+    """Issue 29 item 6: ids were the client's choice ('aaaaaaaaaaaaaaaa' was accepted), so any device could read
+    or poison another's enrolment, and none could be reset. Now the edge issues ids (HMAC-bound), refuses others,
+    forgets an enrolment on DELETE by its owner, and limits new ids per address."""
+    upload = wav_bytes(seconds=1.5)
+    with device(system.edge.url) as edge:
+        for chosen in ("a" * 16, "leak-test-enrolment-1", new_enrolment(edge)[:-1] + "x"):
+            reply = edge.post("/v1/audio", content=upload, headers={"x-enrolment": chosen, "content-type": "audio/wav"})
+            assert reply.status_code == 403 and "POST /v1/enrolments" in reply.json()["detail"], chosen
+        mine = new_enrolment(edge)
+        counts = [edge.post("/v1/audio", content=upload, headers={"x-enrolment": mine, "content-type": "audio/wav"})
+                  .json()["enrolment"]["count"] for _ in range(2)]
+        assert counts == [1, 2]
+        assert edge.delete(f"/v1/enrolments/{mine}").status_code == 204
+        again = edge.post("/v1/audio", content=upload, headers={"x-enrolment": mine, "content-type": "audio/wav"})
+        assert again.json()["enrolment"]["count"] == 1 and again.json()["result"] is None  # enrolling afresh
+        assert edge.delete("/v1/enrolments/" + "a" * 16).status_code == 403
+        issued = [edge.post("/v1/enrolments") for _ in range(25)]  # a burst of 20 per address, then one every 10 s
+        refused = [r for r in issued if r.status_code == 429]
+        assert refused and int(refused[0].headers["retry-after"]) >= 1
+        assert {r.status_code for r in issued} == {201, 429}
 
 
 def test_the_edge_is_ready_only_while_its_cloud_is(artifacts, tmp_path):

@@ -7,7 +7,6 @@ uploads name an enrolment the edge keeps instead.
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
@@ -16,6 +15,7 @@ import httpx
 import numpy as np
 
 from emoshield.errors import EmoshieldError
+from emoshield.files import private_folder, write_text_atomic
 from emoshield.methods.statistics import Priors
 from emoshield.serving.enrolment import Enrolment
 from emoshield.serving.intake import MAX_SECONDS, MIN_SECONDS, RATES
@@ -44,6 +44,14 @@ class Outcome:
     note: str = ""
 
 
+class EdgeRefused(EmoshieldError):
+    """The edge answered with an error status."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
 class EdgeClient:
     """A device's connection to one edge."""
 
@@ -57,12 +65,12 @@ class EdgeClient:
             reply = self.http.request(method, path, **kwargs)
         except httpx.HTTPError as exc:
             raise EmoshieldError(f"edge {self.http.base_url}: unreachable ({exc})") from None
-        if reply.status_code != 200:
+        if not reply.is_success:
             try:
                 detail = reply.json().get("detail")
             except ValueError:
                 detail = reply.text[:200]
-            raise EmoshieldError(f"edge {self.http.base_url}{path}: {reply.status_code} {detail}")
+            raise EdgeRefused(f"edge {self.http.base_url}{path}: {reply.status_code} {detail}", reply.status_code)
         return reply.json()
 
     def send_features(self, files: Sequence[Path], profile: Path, progress: Callable[[int], None] = lambda n: None) -> list[Outcome]:
@@ -123,19 +131,32 @@ class EdgeClient:
         """The encoder's speaker front end priors, fetched from the edge."""
         return front_end_from(self._call("GET", "/v1/front-end"), f"edge {self.http.base_url}/v1/front-end")
 
+    def _upload(self, data: bytes, key_file: Path) -> dict:
+        """One file to /v1/audio under this device's enrolment id, asking the edge for one when needed."""
+        for _ in range(2):
+            key = _stored_id(key_file)
+            if key is None:
+                key = self._call("POST", "/v1/enrolments")["enrolment"]
+                private_folder(key_file.parent)
+                write_text_atomic(key_file, key, private=True)
+            try:
+                return self._call("POST", "/v1/audio", content=data, headers={"content-type": "audio/wav", "x-enrolment": key})
+            except EdgeRefused as exc:
+                if exc.status != 403:
+                    raise
+                key_file.unlink(missing_ok=True)  # an id the edge does not know (it restarted): ask again
+        raise EmoshieldError("the edge refused every enrolment id it issued")
+
     def send_audio(self, files: Sequence[Path], profile: Path, progress: Callable[[int], None] = lambda n: None) -> list[Outcome]:
-        """Upload each file to the edge, which extracts the features; the enrolment id lives beside the profile."""
+        """Upload each file to the edge, which extracts the features; the enrolment id the edge issued lives
+        beside the profile (0600), and a new one is asked for when the edge no longer knows it."""
         key_file = profile.with_suffix(".id")
-        if not key_file.exists():
-            key_file.parent.mkdir(parents=True, exist_ok=True)
-            key_file.write_text(secrets.token_urlsafe(24))
-        key = key_file.read_text().strip()
         outcomes = []
         for file in files:
             outcome = Outcome(str(file))
             try:
                 data = Path(file).read_bytes()
-                reply = self._call("POST", "/v1/audio", content=data, headers={"content-type": "audio/wav", "x-enrolment": key})
+                reply = self._upload(data, key_file)
             except (OSError, EmoshieldError) as exc:
                 outcome.note = str(exc)
             else:
@@ -148,6 +169,10 @@ class EdgeClient:
             outcomes.append(outcome)
             progress(1)
         return outcomes
+
+
+def _stored_id(key_file: Path) -> str | None:
+    return key_file.read_text().strip() if key_file.exists() else None
 
 
 def _fill(outcome: Outcome, result: dict, sent: int, what: str) -> None:

@@ -10,7 +10,6 @@ edge sends the cloud only :class:`Representation` messages.
 
 from __future__ import annotations
 
-import re
 import time
 import uuid
 from collections import OrderedDict
@@ -30,7 +29,7 @@ from emoshield.errors import EmoshieldError
 from emoshield.serving.edge_model import EdgeModel
 from emoshield.serving.enrolment import MIN_ENROLMENT, Enrolment
 from emoshield.serving.intake import MAX_SECONDS, MIN_SECONDS, RATES
-from emoshield.serving.security import BODY_SECONDS, Guard, RateLimit, TokenCheck, tls_client_context
+from emoshield.serving.security import BODY_SECONDS, EnrolmentIds, Guard, RateLimit, TokenCheck, tls_client_context
 from emoshield.serving.service import Metrics, add_metrics, bearer, new_app, page_security_headers
 from emoshield.serving.wire import (
     SCHEMA_VERSION,
@@ -48,6 +47,8 @@ from emoshield.serving.wire import (
     represent,
 )
 
+#: New enrolment ids per client address: a burst, then one every 10 s.
+NEW_ENROLMENTS_PER_SECOND, NEW_ENROLMENTS_BURST = 0.1, 20
 #: How long the edge trusts the cloud's last /readyz answer (seconds).
 READY_CACHE_SECONDS = 3.0
 #: What /v1/features takes: one utterance's features or a batch.
@@ -59,7 +60,6 @@ AUDIO_LIMIT = 4 * 1024 * 1024
 AUDIO_RATE = 16000
 #: Enrolments an edge keeps in memory (least recently used go first).
 MAX_ENROLMENTS = 256
-_ENROLMENT_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 PAGE = Path(__file__).with_name("static") / "index.html"
 #: The page's icon: a shield (SVG, served as /favicon.ico).
 ICON = (b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><path d="M8 1 2 3v5c0 3.5 2.6 6 6 7 '
@@ -96,6 +96,8 @@ class Edge:
         self.enrolments: OrderedDict[str, Enrolment] = OrderedDict()
         self.extractor = self._extractor() if settings.accept_audio else None
         self.extracting = 0  # audio uploads being extracted now
+        self.ids = EnrolmentIds.from_environment()
+        self.issuing = RateLimit(NEW_ENROLMENTS_PER_SECOND, burst=NEW_ENROLMENTS_BURST)  # per client address
         self._cloud_ready: tuple[float, bool] = (-READY_CACHE_SECONDS, False)  # (when asked, answer)
 
     def _extractor(self):
@@ -242,6 +244,24 @@ def create_edge_app(settings: EdgeSettings):
         metrics.utterances.inc(len(ids))
         return {"results": [r.model_dump() for r in results]}
 
+    @app.post("/v1/enrolments", dependencies=[Depends(auth)], status_code=201)
+    async def new_enrolment(request: Request) -> dict:
+        """A new speaker's enrolment id (a capability: whoever holds it owns the enrolment)."""
+        client = (request.client.host if request.client else "?")
+        wait = edge.issuing.wait(client)
+        if wait > 0:
+            raise HTTPException(429, "too many new enrolments from this address; retry later",
+                                headers={"Retry-After": str(max(1, round(wait + 0.5)))})
+        return {"enrolment": edge.ids.issue(), "of": settings.min_enrolment}
+
+    @app.delete("/v1/enrolments/{enrolment}", dependencies=[Depends(auth)], status_code=204)
+    async def forget_enrolment(enrolment: str) -> Response:
+        """Forget an enrolment's statistics (its owner starts again)."""
+        if not edge.ids.issued(enrolment):
+            raise HTTPException(403, "not an id this edge issued")
+        edge.enrolments.pop(enrolment, None)
+        return Response(status_code=204)
+
     @app.post("/v1/audio", dependencies=[Depends(auth)])
     async def audio(request: Request) -> dict:
         """One WAV/FLAC file (0.5 to 30 s, 8 to 48 kHz; mixed to mono, resampled); ``X-Enrolment`` names the
@@ -251,9 +271,11 @@ def create_edge_app(settings: EdgeSettings):
         data = await request.body()
         key = request.headers.get("x-enrolment", "")
         speaker = settings.model.front_end == "speaker"
-        if speaker and not _ENROLMENT_ID.match(key):
+        if speaker and not key:
             raise HTTPException(422, "this encoder standardises with the speaker's own statistics: send an X-Enrolment "
-                                     "header (16-64 letters, digits, - or _) naming the speaker's enrolment")
+                                     "header with the id POST /v1/enrolments gave this speaker")
+        if speaker and not (len(key) <= 64 and edge.ids.issued(key)):
+            raise HTTPException(403, "X-Enrolment is not an id this edge issued; get one with POST /v1/enrolments")
         if edge.extracting >= settings.max_extractions:
             raise HTTPException(503, f"busy: {edge.extracting} uploads are being extracted; retry shortly",
                                 headers={"Retry-After": "1"})
@@ -306,7 +328,7 @@ def create_edge_app(settings: EdgeSettings):
     async def favicon() -> Response:
         return Response(ICON, media_type="image/svg+xml", headers={"cache-control": "max-age=86400"})
 
-    routes = ("/v1/features", "/v1/audio", "/v1/info", "/v1/front-end", "/", "/favicon.ico", "/healthz", "/readyz",
+    routes = ("/v1/features", "/v1/audio", "/v1/enrolments", "/v1/info", "/v1/front-end", "/", "/favicon.ico", "/healthz", "/readyz",
               "/metrics")
     metrics = Metrics(Guard(app, {"/v1/audio": AUDIO_LIMIT}, FEATURES_LIMIT, settings.rate,
                             TokenCheck(settings.device_token), settings.body_seconds), routes)

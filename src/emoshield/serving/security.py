@@ -9,10 +9,12 @@ before the request reaches a handler.
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
 import hmac
 import json
 import os
+import secrets
 import ssl
 import threading
 import time
@@ -26,6 +28,8 @@ DEVICE_TOKEN_ENV = "EMOSHIELD_DEVICE_TOKEN"  # device -> edge
 CLOUD_TOKEN_ENV = "EMOSHIELD_CLOUD_TOKEN"  # edge -> cloud
 #: A token shorter than this is refused: it could be guessed.
 MIN_TOKEN_LENGTH = 16
+#: The edge's secret for enrolment ids, shared by replicas (else one is drawn at start).
+ENROLMENT_SECRET_ENV = "EMOSHIELD_ENROLMENT_SECRET"
 #: Seconds a request's whole body may take to arrive.
 BODY_SECONDS = 20.0
 
@@ -89,6 +93,37 @@ class RateLimit:
         self._swept = now
         full = self.burst / self.rate
         self._buckets = {k: v for k, v in self._buckets.items() if now - v[1] < full}
+
+
+class EnrolmentIds:
+    """Enrolment ids the edge issues: a random part and its HMAC under the edge's secret, so that an id is a
+    capability (whoever holds it owns that enrolment) and an id the edge did not issue is refused.
+
+    The secret comes from ``EMOSHIELD_ENROLMENT_SECRET`` (replicas that share enrolments share it) or is
+    drawn when the edge starts (ids then end with the process, as in-memory enrolments do).
+    """
+
+    def __init__(self, secret: bytes | None = None) -> None:
+        self._secret = secret or secrets.token_bytes(32)
+
+    @classmethod
+    def from_environment(cls) -> "EnrolmentIds":
+        shared = os.environ.get(ENROLMENT_SECRET_ENV, "").strip()
+        if shared and len(shared) < MIN_TOKEN_LENGTH:
+            raise ConfigError(f"${ENROLMENT_SECRET_ENV} is {len(shared)} characters; use {MIN_TOKEN_LENGTH} or more")
+        return cls(shared.encode() or None)
+
+    def _mac(self, nonce: str) -> str:
+        digest = hmac.new(self._secret, nonce.encode(), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(digest).decode().rstrip("=")[:22]
+
+    def issue(self) -> str:
+        nonce = secrets.token_urlsafe(12)
+        return f"{nonce}.{self._mac(nonce)}"
+
+    def issued(self, enrolment: str) -> bool:
+        nonce, _, mac = enrolment.partition(".")
+        return bool(nonce) and hmac.compare_digest(mac.encode(), self._mac(nonce).encode())
 
 
 def tls_client_context(ca_file: Path | None = None) -> ssl.SSLContext:
