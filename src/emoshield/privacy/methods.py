@@ -54,18 +54,15 @@ def with_front_end(front_end: str, method: Method, prior: float = 0.0, mean_prio
     return enrolled(front, method, enrolled_copies, seed=seed)
 
 
-def front_end_prior(front_end: str, prior: float | None) -> float:
-    """``prior`` as given, else the defence's for the speaker front end (none for the others)."""
-    if prior is not None:
-        return prior
-    return DEFENCE["prior"] if front_end == "speaker" else 0.0
+#: What the speaker front end's settings are when off (every other front end has them off).
+FRONT_END_OFF = {"prior": 0.0, "emotion_aware": False}
 
 
-def front_end_emotion_aware(front_end: str, emotion_aware: bool | None) -> bool:
-    """``emotion_aware`` as given, else the defence's for the speaker front end (never for the others)."""
-    if emotion_aware is not None:
-        return emotion_aware
-    return bool(DEFENCE["emotion_aware"]) and front_end == "speaker"
+def front_end_setting(front_end: str, name: str, given: Any) -> Any:
+    """``given``, else the defence's ``name`` for the speaker front end (off for the others)."""
+    if given is not None:
+        return given
+    return DEFENCE[name] if front_end == "speaker" else FRONT_END_OFF[name]
 
 
 def adversarial(seed: int, front_end: str = DEFENCE["front_end"], kl_weight: float = DEFENCE["kl_weight"],
@@ -73,16 +70,16 @@ def adversarial(seed: int, front_end: str = DEFENCE["front_end"], kl_weight: flo
                 emotion_aware: bool | None = None, **params: Any) -> Method:
     """The defence: the adversarial autoencoder (emotion head, gender and language adversaries)."""
     return with_front_end(front_end, build_encoder(seed=seed, kl_weight=kl_weight, **params),
-                          front_end_prior(front_end, prior), mean_prior, enrolled_copies, seed,
-                          front_end_emotion_aware(front_end, emotion_aware))
+                          front_end_setting(front_end, "prior", prior), mean_prior, enrolled_copies, seed,
+                          front_end_setting(front_end, "emotion_aware", emotion_aware))
 
 
 def emotion_autoencoder(seed: int, front_end: str = DEFENCE["front_end"], kl_weight: float = DEFENCE["kl_weight"],
                         prior: float | None = None, emotion_aware: bool | None = None, **params: Any) -> Method:
     """``adversarial`` without adversaries (alpha 0): the ablation of the adversaries."""
     return with_front_end(front_end, build_encoder(alpha=0.0, seed=seed, kl_weight=kl_weight, **params),
-                          front_end_prior(front_end, prior),
-                          emotion_aware=front_end_emotion_aware(front_end, emotion_aware))
+                          front_end_setting(front_end, "prior", prior),
+                          emotion_aware=front_end_setting(front_end, "emotion_aware", emotion_aware))
 
 
 def adversarial_leace(seed: int, front_end: str = DEFENCE["front_end"], kl_weight: float = DEFENCE["kl_weight"],
@@ -91,8 +88,8 @@ def adversarial_leace(seed: int, front_end: str = DEFENCE["front_end"], kl_weigh
     of the code's dimensions)."""
     encoder = build_encoder(seed=seed, kl_weight=kl_weight, **params)
     return with_front_end(front_end, Chain(encoder, LeaceEraser(("gender", "language"))),
-                          front_end_prior(front_end, prior),
-                          emotion_aware=front_end_emotion_aware(front_end, emotion_aware))
+                          front_end_setting(front_end, "prior", prior),
+                          emotion_aware=front_end_setting(front_end, "emotion_aware", emotion_aware))
 
 
 def plain_autoencoder(seed: int, front_end: str = "minmax", **params: Any) -> Method:
