@@ -1,4 +1,4 @@
-"""What both services share: error answers that never echo input, health, metrics, auth, the server loop."""
+"""What both services share: error answers that never echo input, health, metrics, the page's headers, the server loop."""
 
 from __future__ import annotations
 
@@ -16,15 +16,13 @@ import time
 from pathlib import Path
 from typing import Awaitable, Callable
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from emoshield.errors import EmoshieldError
 from emoshield.files import write_text_atomic
 from emoshield.progress import console
-from emoshield.serving.security import TokenCheck
-
 
 #: One line per request: method, path (never the query string) and status; uvicorn's own access log, which
 #: adds the client's address and the full query, is off.
@@ -123,16 +121,6 @@ def page_security_headers(html: str) -> dict[str, str]:
               "img-src 'self'; media-src 'self' blob:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
     return {"content-security-policy": policy, "x-frame-options": "DENY", "x-content-type-options": "nosniff",
             "referrer-policy": "no-referrer"}
-
-
-def bearer(check: TokenCheck) -> Callable[[Request], None]:
-    """A FastAPI dependency answering 401 unless the request carries the token."""
-
-    def dependency(request: Request) -> None:
-        if not check.allows(request.headers.get("authorization")):
-            raise HTTPException(401, "missing or wrong bearer token", headers={"WWW-Authenticate": "Bearer"})
-
-    return dependency
 
 
 #: The most a request's line and headers may hold (a bearer token and a few headers need ~1 KiB).
