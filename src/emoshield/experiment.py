@@ -22,6 +22,7 @@ from typing import Any, Sequence
 
 import pandas as pd
 
+from emoshield.anonymise.spec import split_audio_method
 from emoshield.backends import Compute
 from emoshield.config import apply_overrides, build, plain, read_yaml_mapping
 from emoshield.errors import ConfigError
@@ -31,11 +32,11 @@ from emoshield.evaluation.enrolment import EnrolmentSettings
 from emoshield.evaluation.plots import draw_enrolment_curve, plot_sweep
 from emoshield.evaluation.protocol import plan_evaluation, run_plan
 from emoshield.evaluation.report import markdown_table, result_to_dict
-from emoshield.features import align_features, drop_failed
+from emoshield.features import FeatureSet, align_features, drop_failed
 from emoshield.figures import save
 from emoshield.files import write_text_atomic
 from emoshield.methods import make_method, reads_speaker_statistics
-from emoshield.pipeline import CorpusConfig, FeatureConfig, extract_to_file, manifest_of
+from emoshield.pipeline import CorpusConfig, FeatureConfig, anonymised_views, extract_to_file, manifest_of
 from emoshield.progress import console, progress_bar
 
 
@@ -125,17 +126,23 @@ def load_recipe(path: str | Path, overrides: Sequence[str] = ()) -> Recipe:
 
 def evaluate_to_report(frame: pd.DataFrame, manifest: pd.DataFrame, features: Path, settings: EvaluationSettings,
                        output: Path, extra: dict[str, Any] | None = None, fresh: bool = False,
-                       public: Dataset | None = None) -> Evaluation:
+                       public: Dataset | None = None, anonymised: Path | None = None) -> Evaluation:
     """Evaluate the methods on the features, write the report into ``output``, return the results.
 
     Finished fold fits are kept under ``output/checkpoints`` and reused by a rerun
     (``fresh``: fit everything again). ``public``: another corpus attackers learn from.
+    Audio-level methods (``audio:mcadams(alpha=0.8)``) get the manifest's audio anonymised
+    into ``anonymised`` (default ``output/anonymised``), kept for a rerun.
     """
     manifest, dropped = drop_failed(manifest, features)
     if dropped:
         console.print(f"[yellow]left out {len(dropped)} file(s) whose extraction failed[/yellow] (listed beside {features})")
+    views: dict = {}
+    if any(split_audio_method(m)[0] is not None for m in settings.methods):
+        views, manifest = anonymised_views(manifest, settings.methods, FeatureSet(frame.attrs.get("feature_set", "")),
+                                           anonymised or output / "anonymised", Compute(workers=settings.compute.workers))
     X = align_features(frame, manifest)
-    data, plan = plan_evaluation(X, manifest, settings, public)
+    data, plan = plan_evaluation(X, manifest, settings, public, views)
     started = time.perf_counter()
     with progress_bar("evaluating", len(plan.tasks)) as advance:
         results = run_plan(data, plan, settings, progress=advance, checkpoints=output / "checkpoints", fresh=fresh)
@@ -220,7 +227,7 @@ def run_recipe(recipe: Recipe, fresh: bool = False) -> tuple[Path, Evaluation]:
         return out / "report", sweep_to_report(frame, manifest, features, recipe.evaluation, recipe.sweep,
                                                out / "report", extra, fresh, public)
     return out / "report", evaluate_to_report(frame, manifest, features, recipe.evaluation, out / "report", extra,
-                                              fresh, public)
+                                              fresh, public, anonymised=out / "anonymised")
 
 
 def attacker_data(recipe: Recipe, out: Path) -> Dataset | None:

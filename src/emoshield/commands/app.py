@@ -8,6 +8,7 @@ import typer
 
 from emoshield import __version__
 from emoshield.commands import evaluate as evaluation
+from emoshield.commands.anonymise import anonymise
 from emoshield.commands.attack import attack_app
 from emoshield.commands.corpus import corpus_app
 from emoshield.commands.features import features_app
@@ -23,6 +24,7 @@ app = typer.Typer(
 )
 app.add_typer(corpus_app, name="corpus")
 app.add_typer(features_app, name="features")
+app.command("anonymise")(anonymise)
 for command in (evaluation.evaluate, evaluation.sweep, evaluation.project, evaluation.demo, evaluation.run):
     app.command(command.__name__)(command)
 app.add_typer(fl_app, name="fl", help="Federated learning on Flower: speakers as clients, DP, attacks on updates.")

@@ -36,7 +36,9 @@ def evaluate(
     output: Annotated[Path, typer.Option("-o", "--output", help="Folder for report.json, report.md, plots.")] = Path(
         "report"
     ),
-    methods: Annotated[str, typer.Option(help="Comma-separated representation methods.")] = "raw,pca",
+    methods: Annotated[str, typer.Option(
+        help="Comma-separated representation methods; audio:mcadams(alpha=0.8)[+METHOD] anonymises the manifest's "
+             "audio first (into OUTPUT/anonymised).")] = "raw,pca",
     target: Annotated[str, typer.Option(help="valence (binary, seed 000) or emotion (categories).")] = "valence",
     repeats: Annotated[int, typer.Option(help="Repeats with different seeds (mean ± sd).")] = 5,
     attackers: Annotated[str, typer.Option(help="Attacker panel (each tuned on speaker-grouped inner folds).")] = "logreg,svm,mlp,knn,gboost",

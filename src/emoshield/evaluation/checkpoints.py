@@ -34,11 +34,14 @@ LIBRARIES = ("numpy", "scipy", "scikit-learn", "torch")
 
 
 def data_digest(data: "Dataset") -> str:
-    """sha256 of the features, labels and attributes, in row order (and of the public corpus's)."""
+    """sha256 of the features, labels and attributes, in row order (and of the anonymised views and the public
+    corpus's)."""
     digest = hashlib.sha256()
     digest.update(np.ascontiguousarray(data.X).tobytes())
     for column in (data.labels, data.speakers, data.genders, data.languages):
         digest.update("\x1f".join(column.tolist()).encode())
+    for spec in sorted(data.views):  # features of anonymised audio (audio-level methods)
+        digest.update(b"view" + spec.encode() + np.ascontiguousarray(data.views[spec]).tobytes())
     if data.public is not None:
         digest.update(b"public" + data_digest(data.public).encode())
     return digest.hexdigest()

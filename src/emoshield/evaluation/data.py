@@ -10,6 +10,7 @@ import pandas as pd
 from emoshield.errors import FeatureError, ManifestError
 from emoshield.evaluation.enrolment import EnrolmentPlan, EnrolmentSettings, plan_enrolment
 from emoshield.methods import Method, make_method
+from emoshield.methods.audio import anonymiser_of
 from emoshield.types import Target
 
 
@@ -18,7 +19,9 @@ class Dataset:
     """Features with, per utterance, the target label (``""`` = none), speaker, gender and language
     (and, where the manifest has them, emotion and valence, which enrolment compositions read).
     ``public``: another corpus an attacker has (its speakers never among these), passed through every
-    fitted method to train attackers (docs/evaluation.md, "Attackers")."""
+    fitted method to train attackers (docs/evaluation.md, "Attackers"). ``views``: the same features of
+    the same utterances' audio after an anonymiser, by its spec (``mcadams(alpha=0.8)``), for audio-level
+    methods (``methods.audio``)."""
 
     X: np.ndarray
     labels: np.ndarray
@@ -28,6 +31,7 @@ class Dataset:
     emotions: np.ndarray | None = None
     valences: np.ndarray | None = None
     public: "Dataset | None" = None
+    views: dict[str, np.ndarray] = field(default_factory=dict)
     _plans: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @classmethod
@@ -76,8 +80,19 @@ class Dataset:
         )
 
     def fit_method(self, spec: str, seed: int, index: np.ndarray) -> Method:
-        """The method ``spec`` fit on the utterances ``index`` (features and attributes)."""
-        return make_method(spec, seed).fit(self.X[index], self.attributes(index))
+        """The method ``spec`` fit on the utterances ``index`` (its features and their attributes)."""
+        model = make_method(spec, seed)
+        return model.fit(self.features_for(model)[index], self.attributes(index))
+
+    def features_for(self, model: Method) -> np.ndarray:
+        """The features ``model`` takes: those of the anonymised audio for an audio-level method, else ``X``."""
+        anonymiser = anonymiser_of(model)
+        if anonymiser is None:
+            return self.X
+        if anonymiser.spec not in self.views:
+            raise FeatureError(f"no features of audio anonymised by {anonymiser.spec}: an audio-level method needs "
+                               "the manifest's audio (emoshield evaluate FEATURES --manifest MANIFEST)")
+        return self.views[anonymiser.spec]
 
     def enrolment(self, settings: EnrolmentSettings, seed: int) -> EnrolmentPlan:
         """The enrolment plan of every utterance for one repeat (kept: every method of the repeat meets it)."""
@@ -87,17 +102,20 @@ class Dataset:
         return self._plans[key]
 
     def release(self, model: Method, index: np.ndarray, enrolment: EnrolmentSettings | None = None,
-                seed: int = 0) -> np.ndarray:
+                seed: int = 0, original: bool = False) -> np.ndarray:
         """What the fitted ``model`` releases for the utterances ``index`` (their attributes go along).
 
         With ``enrolment``, each utterance's speaker statistics come from its enrolment
         (``evaluation.enrolment``), never from the utterance itself; without, from every
-        utterance of its speaker in ``index`` (the first protocol).
+        utterance of its speaker in ``index`` (the first protocol). ``original``: the
+        original speech's features through the method, even for an audio-level one (what a
+        lazy-informed attacker learns from).
         """
         attributes = self.attributes(index)
         if enrolment is not None and enrolment.utterances is not None:
             attributes = attributes.assign(**self.enrolment(enrolment, seed).columns(index))
-        released = np.asarray(model.transform(self.X[index], attributes))
+        X = self.X if original else self.features_for(model)
+        released = np.asarray(model.transform(X[index], attributes))
         if not np.isfinite(released).all():
             raise FeatureError(f"{type(model).__name__} released {int((~np.isfinite(released)).sum())} value(s) that "
                                "are NaN or infinite")
@@ -120,3 +138,4 @@ class Released:
     learn: np.ndarray  # the attackers' speakers (never seen by the method)
     test: np.ndarray  # the scored speakers (never seen by the method or the attackers)
     public: np.ndarray | None = None  # another corpus an attacker has, passed through the method
+    original: "Released | None" = None  # an audio-level method: the same sets' original speech through the method

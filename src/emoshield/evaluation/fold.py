@@ -6,6 +6,7 @@ import time
 import warnings
 from collections import Counter
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Iterator
 
 import sklearn
@@ -14,6 +15,8 @@ from threadpoolctl import threadpool_limits
 from emoshield.evaluation import emotion, leakage, linkability, membership
 from emoshield.evaluation.data import Dataset, Released
 from emoshield.evaluation.plan import FoldTask, Measurement
+from emoshield.methods import Method
+from emoshield.methods.audio import anonymiser_of
 
 
 def run_task(data: Dataset, task: FoldTask) -> dict:
@@ -43,9 +46,9 @@ def count_warnings(caught: list[warnings.WarningMessage]) -> Counter:
 def _privacy(data: Dataset, task: FoldTask, seconds: dict[str, float]) -> dict:
     with _timed(seconds, "method"):
         model = data.fit_method(task.method, task.seed, task.fit)
-        released = Released(*(data.release(model, index, task.enrolment, task.seed)
-                               for index in (task.fit, task.learn, task.test)),
-                            public=data.release_public(model, task.enrolment, task.seed))
+        released = replace(_release(data, model, task), public=data.release_public(model, task.enrolment, task.seed))
+        if anonymiser_of(model) is not None:  # lazy-informed attackers learn from original speech
+            released = replace(released, original=_release(data, model, task, original=True))
     evidence: dict = {}
     for measurement, module in ((Measurement.LEAKAGE, leakage), (Measurement.LINKABILITY, linkability),
                                 (Measurement.MEMBERSHIP, membership)):
@@ -53,6 +56,12 @@ def _privacy(data: Dataset, task: FoldTask, seconds: dict[str, float]) -> dict:
             with _timed(seconds, measurement.value):
                 evidence.update(module.measure(data, task, released))
     return evidence
+
+
+def _release(data: Dataset, model: Method, task: FoldTask, original: bool = False) -> Released:
+    """What the fitted ``model`` releases for the task's three speaker sets (``original``: from original speech)."""
+    return Released(*(data.release(model, index, task.enrolment, task.seed, original)
+                      for index in (task.fit, task.learn, task.test)))
 
 
 @contextmanager

@@ -5,6 +5,7 @@ from __future__ import annotations
 #: Column order and headings of the tables (seed 000, Table II shape); ``{target}`` is the utility target.
 COLUMNS: dict[str, str] = {
     "emotion_uar": "{target} UAR",
+    "emotion_uar_original": "{target} UAR, classifier trained on original speech",
     "gender_leakage": "gender",
     "gender_leakage_seen": "gender, attackers on the method's speakers",
     "gender_by_speaker": "gender, by speaker (majority of utterances)",
@@ -35,6 +36,8 @@ ATTACKERS: dict[str, str] = {
 SEEN = "seen:"
 #: The prefix of attackers that learnt from another corpus passed through the method.
 OTHER_CORPUS = "other corpus:"
+#: The prefix of attackers of an audio-level method that learnt from original (not anonymised) speech.
+LAZY = "lazy-informed:"
 
 
 def column(metric: str, target: str = "emotion") -> str:
@@ -44,7 +47,8 @@ def column(metric: str, target: str = "emotion") -> str:
 
 def attacker(name: str) -> str:
     """``seen:logreg`` -> ``logistic regression, on the method's speakers``; unknown ids stay as they are."""
-    for prefix, where in ((SEEN, ", on the method's speakers"), (OTHER_CORPUS, ", on another corpus")):
+    for prefix, where in ((SEEN, ", on the method's speakers"), (OTHER_CORPUS, ", on another corpus"),
+                          (LAZY, ", learnt on original speech")):
         if name.startswith(prefix):
             bare = name.removeprefix(prefix)
             return ATTACKERS.get(bare, bare) + where

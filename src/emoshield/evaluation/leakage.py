@@ -7,7 +7,10 @@ own training speakers (``seen:`` attackers, the earlier protocol): a defence
 that scrambles only its own speakers fools those, and the report's headline is
 the stronger of the two. Where the evaluation has a public corpus (another corpus
 an attacker can pass through the released method), the panel also learns gender
-from it (``other corpus:`` attackers, in the headline too). ``gender_by_speaker`` is the same attackers voting: each
+from it (``other corpus:`` attackers, in the headline too). For an audio-level method the panel also
+learns from the ``learn`` speakers' original speech through the method (``lazy-informed:`` attackers,
+VoicePrivacy's lazy-informed condition; the others are its semi-informed one), in the headline too.
+``gender_by_speaker`` is the same attackers voting: each
 scored speaker's gender is the label most of its utterances were given (a device's
 user speaks many times, and an attacker can pool them). Seed 000's weaker attacker (trained on half of the
 scored speakers' own utterances) is kept for comparison with the paper.
@@ -21,7 +24,7 @@ from sklearn.model_selection import StratifiedShuffleSplit
 from emoshield.evaluation.attackers import AttackerView, ali_mlp, make_panel
 from emoshield.evaluation.data import Dataset, Released
 from emoshield.evaluation.evidence import Evidence
-from emoshield.evaluation.labels import OTHER_CORPUS, SEEN
+from emoshield.evaluation.labels import LAZY, OTHER_CORPUS, SEEN
 from emoshield.evaluation.plan import FoldTask
 
 
@@ -36,6 +39,8 @@ def measure(data: Dataset, task: FoldTask, released: Released) -> dict[str, Evid
                     SEEN: (released.fit, y[task.fit], data.speakers[task.fit])}
         if metric == "gender_leakage" and released.public is not None and data.public is not None:
             settings[OTHER_CORPUS] = (released.public, data.public.genders, data.public.speakers)
+        if released.original is not None:
+            settings[LAZY] = (released.original.learn, y[task.learn], data.speakers[task.learn])
         by = {}
         for prefix, (Z, labels, speakers) in settings.items():
             view = AttackerView().fit(Z)

@@ -22,6 +22,7 @@ from emoshield.corpora.splits import speaker_folds, utterance_folds
 from emoshield.evaluation.attackers import AttackerView, identification_panel, make_panel
 from emoshield.evaluation.data import Dataset, Released
 from emoshield.evaluation.evidence import Evidence
+from emoshield.evaluation.labels import LAZY
 from emoshield.evaluation.plan import FoldTask
 from emoshield.evaluation.verification import SCORERS, cosine_matrix
 
@@ -30,37 +31,49 @@ MAX_TRIALS = 50_000
 
 
 def measure(data: Dataset, task: FoldTask, released: Released) -> dict[str, Evidence]:
+    """Identification and verification evidence. For an audio-level method, ``lazy-informed:`` attackers also
+    enrol (identification) or learn their embedding (verification) on original speech, scored on the release."""
     unseen = np.r_[task.learn, task.test]
     Z = np.vstack([released.learn, released.test])
-    evidence = {"speaker_id_acc": identification(data, unseen, Z, task)}
-    trials = verification(data, unseen, Z, task.seed)
+    sources = {"": Z}
+    if released.original is not None:
+        sources[LAZY] = np.vstack([released.original.learn, released.original.test])
+    evidence = {"speaker_id_acc": identification(data, unseen, Z, task, sources)}
+    trials = verification(data, unseen, Z, task.seed, sources)
     if trials is not None:
         evidence["speaker_eer"] = trials
     return evidence
 
 
-def identification(data: Dataset, index: np.ndarray, Z: np.ndarray, task: FoldTask) -> Evidence:
-    """Each attacker's guess of the speaker of each utterance, from enrolment on the speaker's others."""
+def identification(data: Dataset, index: np.ndarray, Z: np.ndarray, task: FoldTask,
+                   sources: dict[str, np.ndarray] | None = None) -> Evidence:
+    """Each attacker's guess of the speaker of each utterance of ``Z``, from enrolment on the speaker's others,
+    as ``sources`` (prefix -> the rows attackers enrol on, aligned with ``Z``; default: ``Z`` itself) has them."""
     speakers = data.speakers[index]
     panel = identification_panel(task.attackers)
-    by: dict[str, list] = {name: [] for name in panel}
+    sources = {"": Z} if sources is None else sources
+    by: dict[str, list] = {prefix + name: [] for prefix in sources for name in panel}
     judged = []
     for enrol, identify in utterance_folds(speakers, task.identification_folds, task.seed):
-        view = AttackerView().fit(Z[enrol])
-        Z_enrol, Z_identify = view.transform(Z[enrol]), view.transform(Z[identify])
-        for name, attacker in make_panel(panel, task.seed).items():
-            by[name].append(attacker.fit(Z_enrol, speakers[enrol]).predict(Z_identify))
+        for prefix, enrolled in sources.items():
+            view = AttackerView().fit(enrolled[enrol])
+            Z_enrol, Z_identify = view.transform(enrolled[enrol]), view.transform(Z[identify])
+            for name, attacker in make_panel(panel, task.seed).items():
+                by[prefix + name].append(attacker.fit(Z_enrol, speakers[enrol]).predict(Z_identify))
         judged.append(identify)
     order = np.concatenate(judged)
     return {"kind": "accuracy", "truth": speakers[order], "speaker": data.speaker_index[index][order],
             "by": {name: np.concatenate(parts) for name, parts in by.items()}}
 
 
-def verification(data: Dataset, index: np.ndarray, Z: np.ndarray, seed: int) -> Evidence | None:
-    """Same-gender trials among each half of the unseen speakers, scored by embeddings learnt on the other half.
+def verification(data: Dataset, index: np.ndarray, Z: np.ndarray, seed: int,
+                 sources: dict[str, np.ndarray] | None = None) -> Evidence | None:
+    """Same-gender trials among each half of the unseen speakers, scored by embeddings learnt on the other half
+    (as ``sources``, prefix -> rows aligned with ``Z``, has it; default: ``Z`` itself).
 
     None when no half holds two speakers of one gender (no non-target trial can be made).
     """
+    sources = {"": Z} if sources is None else sources
     rng = np.random.default_rng(seed)
     halves = speaker_folds(data.speakers[index], 2, seed, stratify=data.genders[index])
     pieces = []
@@ -69,15 +82,16 @@ def verification(data: Dataset, index: np.ndarray, Z: np.ndarray, seed: int) -> 
         if not (data.speakers[index[trial]][i] != data.speakers[index[trial]][j]).any():
             continue
         scores = {}
-        for name, scorer in SCORERS.items():
-            embedding = scorer(Z[learn], data.speakers[index[learn]]).transform(Z[trial])
-            scores[name] = cosine_matrix(embedding)[i, j]
+        for prefix, learnt in sources.items():
+            for name, scorer in SCORERS.items():
+                embedding = scorer(learnt[learn], data.speakers[index[learn]]).transform(Z[trial])
+                scores[prefix + name] = cosine_matrix(embedding)[i, j]
         left, right = index[trial][i], index[trial][j]
         pieces.append({"same": data.speakers[left] == data.speakers[right], "speaker": data.speaker_index[left],
                        "other": data.speaker_index[right], "by": scores})
     if not pieces:
         return None
-    return {"kind": "eer", "by": {name: np.concatenate([p["by"][name] for p in pieces]) for name in SCORERS},
+    return {"kind": "eer", "by": {name: np.concatenate([p["by"][name] for p in pieces]) for name in pieces[0]["by"]},
             **{key: np.concatenate([p[key] for p in pieces]) for key in ("same", "speaker", "other")}}
 
 

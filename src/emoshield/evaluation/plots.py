@@ -12,6 +12,7 @@ from typing import Sequence
 import numpy as np
 from matplotlib.figure import Figure
 
+from emoshield.anonymise.spec import AUDIO_PREFIX
 from emoshield.evaluation.enrolment import EnrolmentSettings
 from emoshield.evaluation.labels import COLUMNS, attacker, column
 from emoshield.evaluation.metrics import MetricSummary
@@ -250,6 +251,9 @@ def sweep_families(results: Sequence[MethodResult]) -> dict[str, list[MethodResu
     """
     groups: dict[tuple[str, tuple[str, ...]], list[MethodResult]] = {}
     for r in results:
+        if r.method.startswith(AUDIO_PREFIX):  # an audio-level method stands alone
+            groups.setdefault((r.method, ()), []).append(r)
+            continue
         name, params = parse_method(r.method)
         groups.setdefault((name, tuple(sorted(params))), []).append(r)
     families = {}
@@ -267,7 +271,10 @@ def point_labels(results: Sequence[MethodResult]) -> dict[str, str]:
     """A short label per spec: the swept parameters of a sweep's point (``kl_weight=0.1``), else the spec."""
     labels = {}
     for family, members in sweep_families(results).items():
-        varying = _varying(members) if len(members) > 1 else []
+        if len(members) == 1:
+            labels[members[0].method] = _short(members[0].method)
+            continue
+        varying = _varying(members)
         for r in members:
             params = parse_method(r.method)[1]
             labels[r.method] = ",".join(f"{k}={_value(params[k])}" for k in sorted(varying)) or _short(r.method)
@@ -295,5 +302,5 @@ def _error_bars(summaries: Sequence[MetricSummary | None]) -> np.ndarray:
 
 
 def _short(method: str) -> str:
-    """``adversarial(latent=64)`` -> ``latent=64``; plain names stay."""
-    return method[method.index("(") + 1 : -1] if "(" in method else method
+    """``adversarial(latent=64)`` -> ``latent=64``; plain names and audio-level methods stay."""
+    return method[method.index("(") + 1 : -1] if "(" in method and not method.startswith(AUDIO_PREFIX) else method

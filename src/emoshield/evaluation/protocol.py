@@ -43,6 +43,7 @@ from emoshield.evaluation.summary import (
     summarise_method,
 )
 from emoshield.methods import make_method
+from emoshield.methods.audio import anonymiser_of
 
 __all__ = ["Dataset", "Evaluation", "EvaluationSettings", "Measurement", "MethodResult", "evaluate_methods",
            "plan_evaluation", "run_plan"]
@@ -51,12 +52,14 @@ Progress = Callable[[str], None]
 
 
 def plan_evaluation(X: np.ndarray, manifest: pd.DataFrame, settings: EvaluationSettings,
-                    public: Dataset | None = None) -> tuple[Dataset, Plan]:
+                    public: Dataset | None = None, views: dict[str, np.ndarray] | None = None) -> tuple[Dataset, Plan]:
     """The data and every fold fit of the evaluation, checked before any work: the methods and attackers
     exist, the data can support the measurements, a cluster answers. ``public``: another corpus attackers
-    learn gender from, through each fitted method (same features, none of the same speakers)."""
+    learn gender from, through each fitted method (same features, none of the same speakers). ``views``:
+    the features of the same utterances' anonymised audio, by anonymiser spec (audio-level methods)."""
     settings.compute.check()
     data = Dataset.from_manifest(X, manifest, settings.target)
+    data.views = check_views(data, settings.methods, views or {}, public)
     if public is not None:
         check_public(data, public)
         data.public = public
@@ -68,6 +71,24 @@ def plan_evaluation(X: np.ndarray, manifest: pd.DataFrame, settings: EvaluationS
         make_method(method, settings.seed)  # fail fast on an unknown name
     make_panel(settings.attackers, settings.seed)
     return data, plan
+
+
+def check_views(data: Dataset, methods: tuple[str, ...], views: dict[str, np.ndarray],
+                public: Dataset | None) -> dict[str, np.ndarray]:
+    """The anonymised features every audio-level method of ``methods`` needs, each row for row with ``data``."""
+    for method in methods:
+        anonymiser = anonymiser_of(make_method(method, 0))
+        if anonymiser is None:
+            continue
+        if public is not None:
+            raise ConfigError(f"{method}: an attackers' corpus with audio-level methods would need its audio "
+                              "anonymised too, which is not built; drop attacker_corpus from this evaluation")
+        shape = views[anonymiser.spec].shape if anonymiser.spec in views else None
+        if shape != data.X.shape:
+            raise ConfigError(f"{method}: needs features of the audio anonymised by {anonymiser.spec}, "
+                              f"{data.X.shape[0]} x {data.X.shape[1]} like the original's; "
+                              + ("none were given" if shape is None else f"got {shape[0]} x {shape[1]}"))
+    return views
 
 
 def check_public(data: Dataset, public: Dataset) -> None:
@@ -91,9 +112,10 @@ def evaluate_methods(
     checkpoints: str | Path | None = None,
     fresh: bool = False,
     public: Dataset | None = None,
+    views: dict[str, np.ndarray] | None = None,
 ) -> Evaluation:
     """Run the protocol on features aligned with the manifest; one result per method (see :func:`run_plan`)."""
-    data, plan = plan_evaluation(X, manifest, settings, public)
+    data, plan = plan_evaluation(X, manifest, settings, public, views)
     return run_plan(data, plan, settings, progress, checkpoints, fresh)
 
 

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import yaml
 
+from emoshield.anonymise.spec import split_audio_method
 from emoshield.config import split_top_level
 from emoshield.errors import ConfigError
 from emoshield.methods.protocol import Method, MethodFactory
@@ -71,7 +72,13 @@ def parse_method(spec: str) -> tuple[str, dict[str, Any]]:
 
 
 def make_method(spec: str, seed: int) -> Method:
-    """Build a fresh, unfitted method from ``NAME`` or ``NAME(key=value, ...)``; ConfigError on unknowns."""
+    """Build a fresh, unfitted method from ``NAME`` or ``NAME(key=value, ...)``, or an audio-level one from
+    ``audio:ANONYMISER[+METHOD]`` (``methods.audio``); ConfigError on unknowns."""
+    anonymiser, feature_level = split_audio_method(spec)
+    if anonymiser is not None:
+        from emoshield.methods.audio import AudioMethod
+
+        return AudioMethod(anonymiser, make_method(feature_level, seed))
     name, params = parse_method(spec)
     factory = factory_of(name)
     try:
