@@ -19,6 +19,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 import yaml
 
+from emoshield.anonymise.mcadams import mcadams
 from emoshield.config import split_top_level
 from emoshield.errors import ConfigError
 
@@ -69,8 +70,6 @@ class McAdams:
 
     def __call__(self, samples: np.ndarray, rate: int) -> tuple[np.ndarray, float]:
         """The anonymised samples and the coefficient used."""
-        from emoshield.anonymise.mcadams import mcadams
-
         alpha = self.alpha_for(samples)
         return mcadams(samples, rate, alpha), alpha
 

@@ -22,6 +22,7 @@ import yaml
 from emoshield.anonymise.spec import split_audio_method
 from emoshield.config import split_top_level
 from emoshield.errors import ConfigError
+from emoshield.methods.audio import AudioMethod
 from emoshield.methods.protocol import Method, MethodFactory
 
 #: Every method: name -> "module:factory" (or a factory itself).
@@ -76,8 +77,6 @@ def make_method(spec: str, seed: int) -> Method:
     ``audio:ANONYMISER[+METHOD]`` (``methods.audio``); ConfigError on unknowns."""
     anonymiser, feature_level = split_audio_method(spec)
     if anonymiser is not None:
-        from emoshield.methods.audio import AudioMethod
-
         return AudioMethod(anonymiser, make_method(feature_level, seed))
     name, params = parse_method(spec)
     factory = factory_of(name)
