@@ -6,16 +6,23 @@ found through ``--ready-file``); tokens go in through the environment.
 
 from __future__ import annotations
 
+import io
+import itertools
 import json
 import os
+import shutil
+import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import numpy as np
 import pytest
+import soundfile as sf
 
 from emoshield.backends import Compute
 from emoshield.features import extract_features, write_features
@@ -81,6 +88,8 @@ def start(folder: Path, name: str, *args: str, env: dict[str, str] | None = None
     """``emoshield serve ARGS --port 0``, waiting for its ready file (AssertionError with its log if it dies)."""
     ready, log = folder / f"{name}.ready", folder / f"{name}.log"
     ready.unlink(missing_ok=True)
+    if args[0] == "edge" and "--state-dir" not in args:  # its store and secret, never the user's home folder
+        args = (*args, "--state-dir", str(folder / f"{name}-state"))
     process = subprocess.Popen([sys.executable, "-m", "emoshield", "serve", *args, "--port", "0", "--ready-file", str(ready)],
                                env={**os.environ, **TOKENS, **(env or {})}, stdout=log.open("w"), stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 90
@@ -122,6 +131,16 @@ def system(artifacts: Artifacts, tmp_path_factory):
 
 def device(url: str, token: str = DEVICE_TOKEN, **kwargs) -> httpx.Client:
     return httpx.Client(base_url=url, headers={"authorization": f"Bearer {token}"}, timeout=60, **kwargs)
+
+
+def wav_bytes(seconds: float = 1.5, rate: int = 16000, channels: int = 1, seed: int = 0) -> bytes:
+    """A synthetic voice (tests.features.conftest.voice) as a 16-bit WAV file."""
+    from tests.features.conftest import voice
+
+    signal = voice(seconds, rate, seed=seed)
+    buffer = io.BytesIO()
+    sf.write(buffer, np.stack([signal] * channels, axis=1), rate, format="WAV", subtype="PCM_16")
+    return buffer.getvalue()
 
 
 def new_enrolment(client: httpx.Client) -> str:
@@ -217,3 +236,67 @@ def page_send(url: str, files: list[Path], token: str = DEVICE_TOKEN, microphone
         finally:
             browser.close()
     return shown
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory) -> Iterator[str]:
+    """A real redis-server (Debian's package; .ci/run installs it) on a free loopback port, nothing saved to disk;
+    its URL without a database number. Stopped at the end of the session."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        raise AssertionError("redis-server is missing: install Debian's redis-server package (.ci/run does: "
+                             "apt-get install redis-server)")
+    import redis
+
+    folder = tmp_path_factory.mktemp("redis")
+    port = free_port()
+    log = folder / "redis.log"
+    process = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                                "--dir", str(folder), "--databases", "64"], stdout=log.open("w"), stderr=subprocess.STDOUT)
+    client = redis.Redis(port=port, socket_connect_timeout=1)
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                raise AssertionError(f"redis-server did not start on 127.0.0.1:{port}:\n{log.read_text()}") from None
+            time.sleep(0.05)
+    client.close()
+    yield f"redis://127.0.0.1:{port}"
+    process.terminate()
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+_databases = itertools.count(1)
+
+
+@pytest.fixture
+def redis_url(redis_server: str) -> str:
+    """A Redis database of its own (empty) for one test."""
+    return f"{redis_server}/{next(_databases)}"
+
+
+def upload(client: httpx.Client, data: bytes, enrolment: str) -> httpx.Response:
+    """One audio file to the edge under an enrolment id."""
+    return client.post("/v1/audio", content=data, headers={"x-enrolment": enrolment, "content-type": "audio/wav"})
+
+
+def speaker_files(artifacts: Artifacts) -> list[bytes]:
+    """The WAV files of the corpus's first speaker, in manifest order."""
+    import pandas as pd
+
+    manifest = pd.read_csv(artifacts.manifest)
+    return [Path(f).read_bytes() for f in manifest.loc[manifest["speaker"] == manifest["speaker"].iloc[0], "file"]]

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import io
 import json
 import socket
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -12,19 +12,21 @@ import httpx
 import numpy as np
 import pandas as pd
 import pytest
-import soundfile as sf
 
+from emoshield.serving.store import open_store
 from emoshield.serving.wire import SCHEMA_VERSION, encode_array
-from tests.serving.conftest import CLOUD_TOKEN, DEVICE_TOKEN, TOKENS, cli, device, new_enrolment, start
-
-
-def wav_bytes(seconds: float = 1.5, rate: int = 16000, channels: int = 1, seed: int = 0) -> bytes:
-    from tests.features.conftest import voice
-
-    signal = voice(seconds, rate, seed=seed)
-    buffer = io.BytesIO()
-    sf.write(buffer, np.stack([signal] * channels, axis=1), rate, format="WAV", subtype="PCM_16")
-    return buffer.getvalue()
+from tests.serving.conftest import (
+    CLOUD_TOKEN,
+    DEVICE_TOKEN,
+    TOKENS,
+    cli,
+    device,
+    new_enrolment,
+    speaker_files,
+    start,
+    upload,
+    wav_bytes,
+)
 
 
 def test_send_prints_decisions_and_what_left_the_device(system, artifacts, tmp_path):
@@ -426,3 +428,61 @@ def test_the_audit_keeps_every_body_across_restarts(artifacts, tmp_path):
     # issue 29 item 7: what the cloud was given is its operator's only (the folder 0700, each body 0600)
     assert audit.stat().st_mode & 0o777 == 0o700
     assert {f.stat().st_mode & 0o777 for f in audit.iterdir()} == {0o600}
+
+
+def test_pure_tones_under_a_speakers_id_are_refused_and_leave_the_enrolment_as_it_was(system, artifacts):
+    """Issue 29 item 6: 30 pure-tone uploads under a victim's id entered the statistics, and every later upload
+    of the victim failed (422, 27 NaN or infinite values in its code). An utterance far from the enrolled voice
+    is now refused (422, saying it was not enrolled and why) before it enters the statistics."""
+    from tests.serving.test_outliers import tone_wav
+
+    files = speaker_files(artifacts)
+    with device(system.edge.url) as edge:
+        victim = new_enrolment(edge)
+        before = [upload(edge, data, victim) for data in files[:3]]  # 2 enrol, 1 decided
+        assert [r.status_code for r in before] == [200] * 3 and before[-1].json()["result"] is not None
+        for i in range(30):
+            tone = upload(edge, tone_wav(220 + 97 * i, amplitude=0.5 if i % 2 else 0.05), victim)
+            assert tone.status_code == 422 and "not enrolled" in tone.json()["detail"], tone.text
+        after = [upload(edge, data, victim) for data in files[3:]]
+    assert [r.status_code for r in after] == [200] * len(after), [r.text for r in after]
+    assert [r.json()["enrolment"]["count"] for r in after] == list(range(4, 4 + len(after)))
+
+
+def test_statistics_grow_only_with_utterances_that_got_a_decision(artifacts, tmp_path):
+    """A request that fails at the cloud (502) leaves the enrolment as it was."""
+    edge = start(tmp_path, "cloudless", "edge", "--encoder", str(artifacts.onnx), "--cloud-url", "http://127.0.0.1:9",
+                 "--accept-audio", "--min-enrolment", "2")
+    files = speaker_files(artifacts)
+    try:
+        with device(edge.url) as client:
+            digest, mine = client.get("/v1/info").json()["names_digest"], new_enrolment(client)
+            codes = [upload(client, data, mine).status_code for data in files[:4]]
+    finally:
+        edge.stop()
+    assert codes == [200, 200, 502, 502]
+    assert open_store("sqlite", tmp_path / "cloudless-state", digest).get(mine).count == 2
+
+
+def test_headers_that_trickle_are_cut_off_and_others_keep_being_served(artifacts, tmp_path):
+    """Issue 29 item 4: a client sending its headers a byte at a time kept its connection for ever (uvicorn
+    bounds their size, not their time); now the line and headers must arrive within --header-timeout."""
+    cloud = start(tmp_path, "slow-head", "cloud", "--model", str(artifacts.cloud), "--header-timeout", "1")
+    try:
+        host, port = httpx.URL(cloud.url).host, httpx.URL(cloud.url).port
+        with socket.create_connection((host, port), timeout=10) as raw:
+            start_time, answer = time.monotonic(), b""
+            raw.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+            try:
+                for _ in range(30):  # one byte every 0.2 s: 6 s for a header, were it allowed
+                    raw.sendall(b"X")
+                    assert httpx.get(cloud.url + "/healthz", timeout=10).status_code == 200  # others are served
+                    time.sleep(0.2)
+            except OSError:
+                pass  # the server closed the connection
+            raw.settimeout(5)
+            while chunk := raw.recv(200):
+                answer += chunk
+        assert answer.startswith(b"HTTP/1.1 408") and time.monotonic() - start_time < 4, answer
+    finally:
+        cloud.stop()

@@ -12,13 +12,14 @@ def test_both_hops_over_tls(artifacts, tmp_path):
     pki = make_pki(tmp_path)
     ca, cert, key = pki.ca, pki.cert, pki.key
     tls = ("--ssl-certfile", str(cert), "--ssl-keyfile", str(key))
-    cloud = start(tmp_path, "cloud", "cloud", "--model", str(artifacts.cloud), *tls)
+    cloud = start(tmp_path, "cloud", "cloud", "--model", str(artifacts.cloud), "--workers", "2", *tls)  # TLS in each worker
     edge = start(tmp_path, "edge", "edge", "--encoder", str(artifacts.onnx), "--cloud-url", cloud.url, "--cloud-ca-file", str(ca),
                  "--min-enrolment", "2", *tls)
     blind = start(tmp_path, "blind", "edge", "--encoder", str(artifacts.onnx), "--cloud-url", cloud.url)  # trusts only the system CAs
     try:
         assert cloud.url.startswith("https://") and edge.url.startswith("https://")
         assert f"serving on {edge.url} (TLS)" in edge.log.read_text()
+        assert f"serving on {cloud.url} (2 worker processes, TLS)" in cloud.log.read_text()
         files = [str(w) for w in artifacts.wavs[:3]]
         done = cli("send", *files, "--edge", edge.url, "--ca-file", str(ca), "--profile", str(tmp_path / "p.json"), "--json", env=TOKENS)
         assert [json.loads(line)["status"] for line in done.stdout.splitlines()] == ["enrolling", "enrolling", "decided"]

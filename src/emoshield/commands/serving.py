@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import ipaddress
 import os
@@ -32,6 +33,8 @@ RateOption = Annotated[float, typer.Option(help="Requests per second per client 
 BodyTimeout = Annotated[float, typer.Option(help="Seconds a request's body may take to arrive (then 408).")]
 TrustedProxies = Annotated[str, typer.Option(
     help="Comma-separated addresses of proxies whose X-Forwarded-For is believed (none by default).")]
+HeaderTimeout = Annotated[float, typer.Option(help="Seconds a request's line and headers may take to arrive (then 408).")]
+Workers = Annotated[int, typer.Option(help="Worker processes serving the one port (each its own models and connections).")]
 DocsOption = Annotated[bool, typer.Option(help="Serve the API's interactive docs (/docs, /openapi.json); off by default.")]
 Target = Annotated[str, typer.Option(help="emotion (categories) or valence (binary, seed 000).")]
 
@@ -151,27 +154,45 @@ def serve_edge(
         help="Allow an http:// cloud URL to a host other than this one (the cloud token would travel in clear).")] = False,
     max_extractions: Annotated[int, typer.Option(
         help="Audio uploads extracted at once; more are answered 503 with Retry-After (default: the cores).")] = 0,
+    enrolment_store: Annotated[str, typer.Option(
+        help="Where audio uploads' enrolments live: sqlite (a file in --state-dir), sqlite:///PATH, or "
+             "redis://HOST:PORT/DB shared by replicas (password in $EMOSHIELD_REDIS_PASSWORD).")] = "sqlite",
+    state_dir: Annotated[Path, typer.Option(
+        help="The edge's own folder (0700): the SQLite enrolment store and the enrolment secret.")] = Path.home() / ".emoshield" / "edge",
+    max_enrolments: Annotated[int, typer.Option(
+        help="Enrolments kept; a new one replaces the least recently used if idle for a day, else waits (503).")] = 4096,
+    workers: Workers = 1,
+    header_timeout: HeaderTimeout = 10.0,
 ) -> None:
     """The edge: encodes what devices send, asks the cloud, answers the device.
 
     Example: EMOSHIELD_DEVICE_TOKEN=... EMOSHIELD_CLOUD_TOKEN=... emoshield serve edge --encoder edge.onnx --cloud-url http://127.0.0.1:8081
     """
     need_serve_extra(*SERVICE_MODULES)
-    # ONNX Runtime, pandas: load when the command runs
-    from emoshield.serving.edge import EdgeSettings, create_edge_app
-    from emoshield.serving.edge_model import EdgeModel
     from emoshield.serving.security import CLOUD_TOKEN_ENV, DEVICE_TOKEN_ENV, read_token
-    from emoshield.serving.service import serve
+    from emoshield.serving.server import serve
 
     _check_dtype(dtype)
     _check_cloud_url(cloud_url, allow_plaintext)
-    settings = EdgeSettings(
-        model=EdgeModel.load(encoder), cloud_url=cloud_url, device_token=read_token(DEVICE_TOKEN_ENV, device_token_file),
+    options = dict(
+        cloud_url=cloud_url, device_token=read_token(DEVICE_TOKEN_ENV, device_token_file),
         cloud_token=read_token(CLOUD_TOKEN_ENV, cloud_token_file), cloud_ca=cloud_ca_file, accept_audio=accept_audio,
-        wire_dtype=dtype, rate=_rate(rate_limit), min_enrolment=_min_enrolment(min_enrolment), docs=docs,
+        wire_dtype=dtype, min_enrolment=_min_enrolment(min_enrolment), docs=docs,
         max_extractions=max_extractions if max_extractions > 0 else (os.cpu_count() or 2), body_seconds=body_timeout,
+        state_dir=state_dir, enrolment_store="" if enrolment_store == "sqlite" else enrolment_store,
+        max_enrolments=max_enrolments,
     )
-    serve(create_edge_app(settings), host, port, ready_file, ssl_certfile, ssl_keyfile, _log_level(log_level), trusted_proxy)
+    serve(functools.partial(build_edge, encoder, rate_limit, options), host, port, ready_file, ssl_certfile, ssl_keyfile,
+          _log_level(log_level), trusted_proxy, workers, header_timeout)
+
+
+def build_edge(encoder: Path, rate_limit: float, options: dict):
+    """The edge's app, built in each worker process (a model session, a store connection and a rate limit each)."""
+    # ONNX Runtime, pandas: load when the service starts
+    from emoshield.serving.edge import EdgeSettings, create_edge_app
+    from emoshield.serving.edge_model import EdgeModel
+
+    return create_edge_app(EdgeSettings(model=EdgeModel.load(encoder), rate=_rate(rate_limit), **options))
 
 
 @serve_app.command("cloud")
@@ -189,21 +210,30 @@ def serve_cloud(
     docs: DocsOption = False,
     trusted_proxy: TrustedProxies = "",
     body_timeout: BodyTimeout = 20.0,
+    workers: Workers = 1,
+    header_timeout: HeaderTimeout = 10.0,
 ) -> None:
     """The cloud: decides the emotion from privacy-enhanced representations only.
 
     Example: EMOSHIELD_CLOUD_TOKEN=... emoshield serve cloud --model cloud/ --port 8081
     """
     need_serve_extra(*SERVICE_MODULES)
-    # ONNX Runtime: loads when the command runs
+    from emoshield.serving.security import CLOUD_TOKEN_ENV, read_token
+    from emoshield.serving.server import serve
+
+    options = dict(token=read_token(CLOUD_TOKEN_ENV, cloud_token_file), audit_dir=audit_dir, docs=docs,
+                   body_seconds=body_timeout)
+    serve(functools.partial(build_cloud, model, rate_limit, options), host, port, ready_file, ssl_certfile, ssl_keyfile,
+          _log_level(log_level), trusted_proxy, workers, header_timeout)
+
+
+def build_cloud(model: Path, rate_limit: float, options: dict):
+    """The cloud's app, built in each worker process (its own classifier sessions and rate limit)."""
+    # ONNX Runtime: loads when the service starts
     from emoshield.serving.cloud import CloudSettings, create_cloud_app
     from emoshield.serving.cloud_model import load_cloud
-    from emoshield.serving.security import CLOUD_TOKEN_ENV, read_token
-    from emoshield.serving.service import serve
 
-    settings = CloudSettings(classifiers=load_cloud(model), token=read_token(CLOUD_TOKEN_ENV, cloud_token_file),
-                             rate=_rate(rate_limit), audit_dir=audit_dir, docs=docs, body_seconds=body_timeout)
-    serve(create_cloud_app(settings), host, port, ready_file, ssl_certfile, ssl_keyfile, _log_level(log_level), trusted_proxy)
+    return create_cloud_app(CloudSettings(classifiers=load_cloud(model), rate=_rate(rate_limit), **options))
 
 
 def send(

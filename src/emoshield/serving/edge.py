@@ -4,15 +4,15 @@
 standardised on the device when the encoder has the speaker front end);
 ``POST /v1/audio`` (only with ``accept_audio``) takes one mono WAV/FLAC file,
 kept in memory, and extracts the features here, standardising them with the
-running statistics of the enrolment named by the ``X-Enrolment`` header. The
-edge sends the cloud only :class:`Representation` messages.
+running statistics of the enrolment named by the ``X-Enrolment`` header, kept
+in the edge's enrolment store (``serving.store``: SQLite, or Redis shared by
+replicas). The edge sends the cloud only :class:`Representation` messages.
 """
 
 from __future__ import annotations
 
 import time
 import uuid
-from collections import OrderedDict
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,8 +29,10 @@ from emoshield.errors import EmoshieldError
 from emoshield.serving.edge_model import EdgeModel
 from emoshield.serving.enrolment import MIN_ENROLMENT, Enrolment
 from emoshield.serving.intake import MAX_SECONDS, MIN_SECONDS, RATES
+from emoshield.serving.outliers import check as check_outlier
 from emoshield.serving.security import BODY_SECONDS, EnrolmentIds, Guard, RateLimit, TokenCheck, tls_client_context
 from emoshield.serving.service import Metrics, add_metrics, new_app, page_security_headers
+from emoshield.serving.store import CAPACITY, EnrolmentStore, StoreError, StoreFull, open_store
 from emoshield.serving.wire import (
     SCHEMA_VERSION,
     WIRE_DTYPES,
@@ -58,8 +60,8 @@ FEATURES_LIMIT = 10 * 1024 * 1024
 AUDIO_LIMIT = 4 * 1024 * 1024
 #: The rate the edge's extractor reads (files at other rates are resampled; serving.intake says which).
 AUDIO_RATE = 16000
-#: Enrolments an edge keeps in memory (least recently used go first).
-MAX_ENROLMENTS = 256
+#: The edge's state folder by default: its enrolment store (SQLite) and its enrolment secret.
+STATE_DIR = Path.home() / ".emoshield" / "edge"
 PAGE = Path(__file__).with_name("static") / "index.html"
 #: The page's icon: a shield (SVG, served as /favicon.ico).
 ICON = (b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><path d="M8 1 2 3v5c0 3.5 2.6 6 6 7 '
@@ -80,6 +82,9 @@ class EdgeSettings:
     docs: bool = False  # /docs and /openapi.json
     max_extractions: int = 2  # audio uploads extracted at once; more wait outside (503, Retry-After)
     body_seconds: float = BODY_SECONDS  # a body must arrive within this (408)
+    state_dir: Path = STATE_DIR  # the SQLite store and the enrolment secret
+    enrolment_store: str = ""  # "" (SQLite in state_dir), sqlite:///PATH or redis://HOST:PORT/DB
+    max_enrolments: int = CAPACITY
 
 
 class CloudError(EmoshieldError):
@@ -87,16 +92,21 @@ class CloudError(EmoshieldError):
 
 
 class Edge:
-    """The edge's state: the model, the cloud client, the audio extractor and the enrolments."""
+    """The edge's state: the model, the cloud client, the audio extractor and the enrolment store."""
 
     def __init__(self, settings: EdgeSettings) -> None:
         self.settings = settings
         self.model = settings.model
         self.client: httpx.AsyncClient | None = None
-        self.enrolments: OrderedDict[str, Enrolment] = OrderedDict()
         self.extractor = self._extractor() if settings.accept_audio else None
         self.extracting = 0  # audio uploads being extracted now
-        self.ids = EnrolmentIds.from_environment()
+        enrolling = settings.accept_audio and self.model.front_end == "speaker"
+        self.ids = EnrolmentIds.load(settings.state_dir) if enrolling else EnrolmentIds()
+        self.store: EnrolmentStore | None = None
+        if enrolling:
+            self.store = open_store(settings.enrolment_store, settings.state_dir, self.model.names_digest,
+                                    settings.max_enrolments)
+            self.store.bind_secret(self.ids.fingerprint())
         self.issuing = RateLimit(NEW_ENROLMENTS_PER_SECOND, burst=NEW_ENROLMENTS_BURST)  # per client address
         self._cloud_ready: tuple[float, bool] = (-READY_CACHE_SECONDS, False)  # (when asked, answer)
 
@@ -180,13 +190,25 @@ class Edge:
             for d, item, device_id, size in zip(decisions, items, ids, sizes)
         ]
 
-    def enrolment(self, key: str) -> Enrolment:
-        if key not in self.enrolments:
-            self.enrolments[key] = Enrolment(self.model.names_digest)
-            while len(self.enrolments) > MAX_ENROLMENTS:
-                self.enrolments.popitem(last=False)
-        self.enrolments.move_to_end(key)
-        return self.enrolments[key]
+    def enrol(self, key: str, values: np.ndarray) -> tuple[Enrolment, bool]:
+        """Check the utterance against the enrolment (``serving.outliers``: OutlierError) and add it while the
+        enrolment needs utterances before its first decision; the enrolment after, and whether it was added."""
+        priors, minimum = self.model.priors, self.settings.min_enrolment
+
+        def change(state: Enrolment) -> bool:
+            check_outlier(values, state, priors)
+            if state.count >= minimum:
+                return False
+            state.update(values, priors)
+            return True
+
+        assert self.store is not None
+        return self.store.update(key, change)
+
+    def learn(self, key: str, values: np.ndarray) -> Enrolment:
+        """Add a decided utterance to the enrolment (atomically: another process's additions are kept)."""
+        assert self.store is not None
+        return self.store.update(key, lambda state: state.update(values, self.model.priors) is state)[0]
 
     def extract(self, data: bytes) -> tuple[np.ndarray, list[str]]:
         """ComParE (or the encoder's set) of one uploaded file, and what decoding changed (mixed down,
@@ -223,12 +245,19 @@ def create_edge_app(settings: EdgeSettings):
         finally:
             await edge.client.aclose()
             edge.client = None
+            if edge.store is not None:
+                edge.store.close()
 
     app = new_app("emoshield edge", ready=edge.ready, lifespan=lifespan, docs=settings.docs)
 
     @app.exception_handler(CloudError)
     async def _cloud_failed(request: Request, exc: CloudError) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=502)
+
+    @app.exception_handler(StoreError)
+    async def _store_failed(request: Request, exc: StoreError) -> JSONResponse:
+        wait = "60" if isinstance(exc, StoreFull) else "5"
+        return JSONResponse({"detail": str(exc)}, status_code=503, headers={"Retry-After": wait})
 
     @app.post("/v1/features")
     async def features(request: Request) -> dict:
@@ -258,7 +287,8 @@ def create_edge_app(settings: EdgeSettings):
         """Forget an enrolment's statistics (its owner starts again)."""
         if not edge.ids.issued(enrolment):
             raise HTTPException(403, "not an id this edge issued")
-        edge.enrolments.pop(enrolment, None)
+        if edge.store is not None:
+            await run_in_threadpool(edge.store.delete, enrolment)
         return Response(status_code=204)
 
     @app.post("/v1/audio")
@@ -273,7 +303,7 @@ def create_edge_app(settings: EdgeSettings):
         if speaker and not key:
             raise HTTPException(422, "this encoder standardises with the speaker's own statistics: send an X-Enrolment "
                                      "header with the id POST /v1/enrolments gave this speaker")
-        if speaker and not (len(key) <= 64 and edge.ids.issued(key)):
+        if speaker and not edge.ids.issued(key):
             raise HTTPException(403, "X-Enrolment is not an id this edge issued; get one with POST /v1/enrolments")
         if edge.extracting >= settings.max_extractions:
             raise HTTPException(503, f"busy: {edge.extracting} uploads are being extracted; retry shortly",
@@ -285,13 +315,12 @@ def create_edge_app(settings: EdgeSettings):
             edge.extracting -= 1
         enrolment = {}
         if speaker:
-            state = edge.enrolment(key)
-            if state.count < settings.min_enrolment:  # the first utterances only enrol
-                state.update(values, settings.model.priors)
+            state, enrolled = await run_in_threadpool(edge.enrol, key, values)  # outliers refused here (422)
+            if enrolled:  # the first utterances only enrol
                 return {"enrolment": state.progress(settings.min_enrolment), "result": None, "notes": notes}
             standardised = state.standardise(values, settings.model.priors, settings.min_enrolment)
             result = (await edge.decide(standardised, [uuid.uuid4().hex], [len(data)]))[0]
-            state.update(values, settings.model.priors)  # statistics grow with the utterances that got a decision
+            state = await run_in_threadpool(edge.learn, key, values)  # only utterances that got a decision
             enrolment = state.progress(settings.min_enrolment)
         else:
             result = (await edge.decide(values.astype(np.float32), [uuid.uuid4().hex], [len(data)]))[0]

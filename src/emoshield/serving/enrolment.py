@@ -70,6 +70,25 @@ class Enrolment:
         """``{"count", "needed", "of"}``: utterances enrolled, still needed, and needed in all."""
         return {"count": self.count, "needed": max(0, minimum - self.count), "of": minimum}
 
+    def to_bytes(self) -> bytes:
+        """A compact form for a store: a JSON header line, then the mean and m2 as little-endian float64."""
+        head = json.dumps({"names_digest": self.names_digest, "count": self.count, "n": len(self.mean)})
+        return head.encode() + b"\n" + self.mean.astype("<f8").tobytes() + self.m2.astype("<f8").tobytes()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "Enrolment":
+        """The enrolment ``to_bytes`` wrote; EnrolmentError when ``data`` is not one."""
+        head, _, arrays = data.partition(b"\n")
+        try:
+            meta = json.loads(head)
+            n = int(meta["n"])
+            values = np.frombuffer(arrays, dtype="<f8")
+            if len(values) != 2 * n:
+                raise ValueError(f"{len(values)} values for {n} features")
+            return cls(str(meta["names_digest"]), int(meta["count"]), values[:n].copy(), values[n:].copy())
+        except (ValueError, KeyError, TypeError) as exc:
+            raise EnrolmentError(f"not a stored enrolment ({exc})") from None
+
     def save(self, path: str | Path) -> Path:
         path = Path(path)
         private_folder(path.parent)

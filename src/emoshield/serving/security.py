@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from emoshield.errors import ConfigError
+from emoshield.files import private_folder
 
 #: Environment variables holding the two tokens.
 DEVICE_TOKEN_ENV = "EMOSHIELD_DEVICE_TOKEN"  # device -> edge
@@ -30,6 +31,8 @@ CLOUD_TOKEN_ENV = "EMOSHIELD_CLOUD_TOKEN"  # edge -> cloud
 MIN_TOKEN_LENGTH = 16
 #: The edge's secret for enrolment ids, shared by replicas (else one is drawn at start).
 ENROLMENT_SECRET_ENV = "EMOSHIELD_ENROLMENT_SECRET"
+#: The file in the edge's state folder holding its secret when the environment gives none.
+SECRET_FILE = "enrolment.secret"
 #: Seconds a request's whole body may take to arrive.
 BODY_SECONDS = 20.0
 
@@ -99,19 +102,27 @@ class EnrolmentIds:
     """Enrolment ids the edge issues: a random part and its HMAC under the edge's secret, so that an id is a
     capability (whoever holds it owns that enrolment) and an id the edge did not issue is refused.
 
-    The secret comes from ``EMOSHIELD_ENROLMENT_SECRET`` (replicas that share enrolments share it) or is
-    drawn when the edge starts (ids then end with the process, as in-memory enrolments do).
+    The secret comes from ``EMOSHIELD_ENROLMENT_SECRET`` (replicas on several machines share it), else from
+    a file in the edge's state folder, drawn on its first start (0600): the worker processes of one machine
+    share it, and ids outlive a restart as the enrolments in the store do.
     """
 
     def __init__(self, secret: bytes | None = None) -> None:
         self._secret = secret or secrets.token_bytes(32)
 
     @classmethod
-    def from_environment(cls) -> "EnrolmentIds":
+    def load(cls, state_dir: Path) -> "EnrolmentIds":
+        """The ids of the shared secret (``$EMOSHIELD_ENROLMENT_SECRET``), else of ``state_dir``'s."""
         shared = os.environ.get(ENROLMENT_SECRET_ENV, "").strip()
-        if shared and len(shared) < MIN_TOKEN_LENGTH:
-            raise ConfigError(f"${ENROLMENT_SECRET_ENV} is {len(shared)} characters; use {MIN_TOKEN_LENGTH} or more")
-        return cls(shared.encode() or None)
+        if shared:
+            if len(shared) < MIN_TOKEN_LENGTH:
+                raise ConfigError(f"${ENROLMENT_SECRET_ENV} is {len(shared)} characters; use {MIN_TOKEN_LENGTH} or more")
+            return cls(shared.encode())
+        return cls(_state_secret(Path(state_dir) / SECRET_FILE))
+
+    def fingerprint(self) -> str:
+        """A digest of the secret that tells secrets apart and gives nothing of them (what a store records)."""
+        return hmac.new(self._secret, b"emoshield enrolment store", hashlib.sha256).hexdigest()[:32]
 
     def _mac(self, nonce: str) -> str:
         digest = hmac.new(self._secret, nonce.encode(), hashlib.sha256).digest()
@@ -123,7 +134,29 @@ class EnrolmentIds:
 
     def issued(self, enrolment: str) -> bool:
         nonce, _, mac = enrolment.partition(".")
-        return bool(nonce) and hmac.compare_digest(mac.encode(), self._mac(nonce).encode())
+        return bool(nonce) and len(enrolment) <= 64 and hmac.compare_digest(mac.encode(), self._mac(nonce).encode())
+
+
+def _state_secret(path: Path) -> bytes:
+    """The secret in ``path``, drawn and written (0600, in a 0700 folder) when there is none; processes
+    starting at once all read the one that was written first."""
+    try:
+        private_folder(path.parent)
+        try:
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(descriptor, "w") as out:
+                out.write(secrets.token_urlsafe(32))
+        for _ in range(100):  # another process may have created it and not yet written it
+            secret = path.read_text().strip()
+            if secret:
+                return secret.encode()
+            time.sleep(0.01)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read or create the edge's enrolment secret ({exc.strerror})") from None
+    raise ConfigError(f"{path}: the edge's enrolment secret file is empty; delete it (every enrolment id is then refused)")
 
 
 def tls_client_context(ca_file: Path | None = None) -> ssl.SSLContext:

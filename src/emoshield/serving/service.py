@@ -1,19 +1,13 @@
-"""What both services share: error answers that never echo input, health, metrics, the page's headers, the server loop."""
+"""What both services share: error answers that never echo input, health, metrics, the page's headers."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
 import inspect
-import json
 import logging
-import os
 import re
-import socket
-import ssl
-import threading
 import time
-from pathlib import Path
 from typing import Awaitable, Callable
 
 from fastapi import FastAPI, Request
@@ -21,8 +15,6 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 
 from emoshield.errors import EmoshieldError
-from emoshield.files import write_text_atomic
-from emoshield.progress import console
 
 #: One line per request: method, path (never the query string) and status; uvicorn's own access log, which
 #: adds the client's address and the full query, is off.
@@ -121,55 +113,3 @@ def page_security_headers(html: str) -> dict[str, str]:
               "img-src 'self'; media-src 'self' blob:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
     return {"content-security-policy": policy, "x-frame-options": "DENY", "x-content-type-options": "nosniff",
             "referrer-policy": "no-referrer"}
-
-
-#: The most a request's line and headers may hold (a bearer token and a few headers need ~1 KiB).
-MAX_HEADER_BYTES = 32 * 1024
-#: Connections and requests in flight; beyond, uvicorn answers 503 (memory stays bounded).
-MAX_CONCURRENT = 512
-
-
-def serve(app, host: str, port: int, ready_file: Path | None, certfile: Path | None = None, keyfile: Path | None = None,
-          log_level: str = "info", trusted_proxies: str = "") -> None:
-    """Run ``app`` under uvicorn; once it accepts connections, write ``{"url", "port", "pid"}`` to ``ready_file``.
-
-    ``X-Forwarded-For`` is believed only from ``trusted_proxies`` (comma-separated addresses; none by
-    default: a client could name any address and pass the rate limit). TLS is 1.2 or later.
-    """
-    # uvicorn: the serve extra, only when a service starts
-    import uvicorn
-
-    if (certfile is None) != (keyfile is None):
-        raise EmoshieldError("TLS needs both --ssl-certfile and --ssl-keyfile")
-    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-    except OSError as exc:
-        raise EmoshieldError(f"cannot listen on {host}:{port} ({exc.strerror})") from None
-    bound = sock.getsockname()[1]
-    # h11 bounds what a request may send before its body (headers): a larger one is refused, not parsed
-    config = uvicorn.Config(app, log_level=log_level, ssl_certfile=certfile, ssl_keyfile=keyfile,
-                            server_header=False, date_header=False, timeout_keep_alive=30, http="h11",
-                            h11_max_incomplete_event_size=MAX_HEADER_BYTES, access_log=False,
-                            limit_concurrency=MAX_CONCURRENT,
-                            proxy_headers=bool(trusted_proxies), forwarded_allow_ips=trusted_proxies or None)
-    config.load()
-    if config.ssl is not None:
-        config.ssl.minimum_version = ssl.TLSVersion.TLSv1_2
-    server = uvicorn.Server(config)
-    scheme = "https" if certfile else "http"
-    url = f"{scheme}://{host if ':' not in host else f'[{host}]'}:{bound}"
-
-    def announce() -> None:
-        while not server.started and not server.should_exit:
-            time.sleep(0.02)
-        if not server.started:
-            return
-        console.print(f"serving on {url} ({'TLS' if certfile else 'plain HTTP, no TLS'}); stop with Ctrl-C",
-                      highlight=False, soft_wrap=True)
-        if ready_file is not None:
-            write_text_atomic(Path(ready_file), json.dumps({"url": url, "port": bound, "pid": os.getpid()}))
-
-    threading.Thread(target=announce, daemon=True).start()
-    server.run(sockets=[sock])
