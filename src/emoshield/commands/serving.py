@@ -169,6 +169,7 @@ def serve_edge(
     Example: EMOSHIELD_DEVICE_TOKEN=... EMOSHIELD_CLOUD_TOKEN=... emoshield serve edge --encoder edge.onnx --cloud-url http://127.0.0.1:8081
     """
     need_serve_extra(*SERVICE_MODULES)
+    # the serve extra (uvicorn, FastAPI, ONNX Runtime): loads only when a service starts
     from emoshield.serving.security import CLOUD_TOKEN_ENV, DEVICE_TOKEN_ENV, read_token
     from emoshield.serving.server import serve
 
@@ -218,6 +219,7 @@ def serve_cloud(
     Example: EMOSHIELD_CLOUD_TOKEN=... emoshield serve cloud --model cloud/ --port 8081
     """
     need_serve_extra(*SERVICE_MODULES)
+    # the serve extra (uvicorn, FastAPI, ONNX Runtime): loads only when a service starts
     from emoshield.serving.security import CLOUD_TOKEN_ENV, read_token
     from emoshield.serving.server import serve
 

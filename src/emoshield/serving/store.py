@@ -127,14 +127,17 @@ def open_store(spec: str, state_dir: Path, names_digest: str, capacity: int = CA
     ``redis://HOST:PORT/DB`` (``rediss://`` for TLS; its password from ``$EMOSHIELD_REDIS_PASSWORD``)."""
     parsed = urlparse(spec)
     if spec in ("", "sqlite"):
+        # each implementation imports this module (the interface): imported once chosen
         from emoshield.serving.store_sqlite import SqliteStore
 
         return SqliteStore(Path(state_dir) / SQLITE_NAME, names_digest, capacity)
     if parsed.scheme == "sqlite" and parsed.path:
+        # as above
         from emoshield.serving.store_sqlite import SqliteStore
 
         return SqliteStore(Path(parsed.path), names_digest, capacity)
     if parsed.scheme in ("redis", "rediss"):
+        # the redis package (serve extra): only for an edge that shares its store
         from emoshield.serving.store_redis import RedisStore
 
         return RedisStore(spec, names_digest, capacity)
