@@ -29,7 +29,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from serving import TOKENS, build_corpus, build_encoder, cli, note, running_system
+from serving import TOKENS, build_default_system, note, running_system
 
 
 def timed_send(edge: str, files: list[Path], profile: Path, *options: str) -> tuple[float, float]:
@@ -52,10 +52,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="emoshield-send-") as folder:
         root = Path(folder)
-        note("corpus, features, encoder, cloud")
-        corpus = build_corpus(root)
-        encoder = build_encoder(root, corpus, "default", "adversarial")
-        cli("cloud", "fit", str(corpus.features), str(corpus.table), "--encoder", str(encoder.folder), "-o", str(root / "cloud"))
+        corpus, encoder, _ = build_default_system(root)
         wavs = [Path(f) for f in corpus.manifest["file"]]
         rows = []
         with running_system(root, encoder, root / "cloud", root / "audit", "--accept-audio") as (edge, _):

@@ -141,6 +141,15 @@ def build_encoder(root: Path, corpus: Corpus, name: str, method: str) -> Encoder
     return Encoder(name, folder, onnx)
 
 
+def build_default_system(root: Path) -> tuple[Corpus, Encoder, Path]:
+    """The synthetic corpus, the default encoder (``adversarial``) and a cloud fit on its codes (``root/cloud``)."""
+    note("corpus, ComParE features, encoder, cloud")
+    corpus = build_corpus(root)
+    encoder = build_encoder(root, corpus, "default", "adversarial")
+    cli("cloud", "fit", str(corpus.features), str(corpus.table), "--encoder", str(encoder.folder), "-o", str(root / "cloud"))
+    return corpus, encoder, root / "cloud"
+
+
 # --- 1. bytes per utterance -----------------------------------------------------------------------------------
 
 

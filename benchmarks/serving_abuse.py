@@ -52,9 +52,7 @@ from serving import (  # the sibling script (this folder is on sys.path): the lo
     LoadResult,
     Pool,
     Service,
-    build_corpus,
-    build_encoder,
-    cli,
+    build_default_system,
     client,
     closed_loop,
     features_messages,
@@ -341,10 +339,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="emoshield-abuse-") as tmp:
         root = Path(tmp)
-        note("corpus, ComParE features, encoder, cloud")
-        corpus = build_corpus(root)
-        served = build_encoder(root, corpus, "default", "adversarial")
-        cli("cloud", "fit", str(corpus.features), str(corpus.table), "--encoder", str(served.folder), "-o", str(root / "cloud"))
+        corpus, served, _ = build_default_system(root)
         model = EdgeModel.load(served.onnx)
         singles = make_pool(features_messages(corpus, model), 1)
         good = Pool("single", singles.good, singles.good)  # every pick a good body: no bad inputs here
