@@ -19,7 +19,7 @@ from emoshield.anonymise.batch import anonymise_files
 from emoshield.anonymise.spec import McAdams, split_audio_method
 from emoshield.backends import Compute
 from emoshield.corpora import load_corpus
-from emoshield.errors import ConfigError
+from emoshield.errors import AudioError, ConfigError
 from emoshield.features import (
     Failure,
     FeatureSet,
@@ -109,6 +109,9 @@ def anonymise_to_folder(manifest: pd.DataFrame, anonymiser: McAdams, out_dir: Pa
         outcomes = anonymise_files(files, anonymiser, out_dir, compute, progress=advance)
     done = {o.source: o for o in outcomes if not o.reason}
     failures = [Failure(o.source, o.reason) for o in outcomes if o.reason]
+    if not done:
+        raise AudioError(f"none of the {len(failures)} file(s) could be anonymised by {anonymiser.spec}; "
+                         f"first: {failures[0].file}: {failures[0].reason}")
     kept = manifest[manifest["file"].isin(done)]
     anonymised = kept.assign(file=[done[f].file for f in kept["file"]], source=kept["file"],
                              mcadams_alpha=[round(done[f].alpha, 6) for f in kept["file"]]).reset_index(drop=True)

@@ -1,5 +1,7 @@
 """``emoshield anonymise``: a manifest's audio into a folder, bad files listed, a rerun resumes."""
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import soundfile as sf
@@ -39,3 +41,12 @@ def test_a_manifest_is_anonymised_bad_files_listed_and_a_rerun_resumes(tmp_path)
     assert other.returncode == 1 and "anonymised by mcadams(alpha=random)" in other.stderr
     bad = emoshield("anonymise", str(tmp_path / "c/manifest.csv"), "--method", "mcadams(beta=1)", cwd=tmp_path)
     assert bad.returncode == 2 and "--method" in bad.stderr and "beta" in bad.stderr
+
+
+def test_a_manifest_whose_audio_is_missing_is_one_clear_error(tmp_path):
+    manifest = generate_corpus(tmp_path / "c", SyntheticSpec(n_speakers=4, utterances_per_speaker=2))
+    for file in manifest["file"]:
+        Path(file).unlink()
+    done = emoshield("anonymise", str(tmp_path / "c/manifest.csv"), "-o", "out", cwd=tmp_path)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "none of the 8 file(s) could be anonymised" in done.stderr and "no such file" in done.stderr
