@@ -91,7 +91,7 @@ class Dataset:
             return self.X
         if anonymiser.spec not in self.views:
             raise FeatureError(f"no features of audio anonymised by {anonymiser.spec}: an audio-level method needs "
-                               "the manifest's audio (emoshield evaluate FEATURES --manifest MANIFEST)")
+                               "the manifest's audio files (`emoshield evaluate` anonymises them first)")
         return self.views[anonymiser.spec]
 
     def enrolment(self, settings: EnrolmentSettings, seed: int) -> EnrolmentPlan:
