@@ -30,9 +30,12 @@ def test_the_tiny_study_reports_every_mode_scenario_and_layer(study):
     report = json.loads((study / "report.json").read_text())
     entries = report["leakage"]
     assert {e["mode"] for e in entries} == {"splice", "probe", "panel"} and {e["layer"] for e in entries} == {"pool1", "dense2"}
-    eers = report["speaker_eer"]  # speaker verification from the input and each layer, every scorer within [0, 1]
+    eers = report["speaker_eer"]  # speaker verification from the input and each layer
     assert list(eers) == ["input", "pool1", "dense2"]
-    assert all(0 <= s["mean"] <= 1 and len(s["per_fold"]) == 2 for layer in eers.values() for s in layer["scorers"].values())
+    assert all(len(s["per_fold"]) == 2 for layer in eers.values() for s in layer["scorers"].values())
+    # the synthetic speakers differ by construction (pitch, formants), and the cosine and LDA scorers on the input
+    # train nothing stochastic: the best of them links voices far better than chance (0.285 measured; 0.5 is chance)
+    assert min(s["mean"] for s in eers["input"]["scorers"].values()) < 0.4
     assert {(e["scenario"], e["attacker"]) for e in entries if e["mode"] == "splice"} == {
         ("worst", "vgg"), ("s1", "vgg"), ("s2", "resnet"), ("s3", "resnet")}
     assert {e["scenario"] for e in entries if e["mode"] == "panel"} == {"target data", "other corpus"}
