@@ -47,7 +47,7 @@ import soundfile as sf
 
 from emoshield.serving.edge_model import EdgeModel
 from emoshield.serving.server import HEADER_SECONDS
-from emoshield.serving.store import open_store
+from emoshield.serving.stores import open_store
 from serving import (  # the sibling script (this folder is on sys.path): the load benchmark's system and load
     LoadResult,
     Pool,

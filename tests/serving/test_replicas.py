@@ -11,7 +11,7 @@ import pytest
 
 from emoshield.serving.enrolment import Enrolment
 from emoshield.serving.security import EnrolmentIds
-from emoshield.serving.store import open_store
+from emoshield.serving.stores import open_store
 from tests.serving.conftest import TOKENS, Service, cli, device, new_enrolment, speaker_files, start, upload
 
 #: Utterances that only enrol (--min-enrolment).

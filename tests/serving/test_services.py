@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from emoshield.serving.store import open_store
+from emoshield.serving.stores import open_store
 from emoshield.serving.wire import SCHEMA_VERSION, encode_array
 from tests.serving.conftest import (
     CLOUD_TOKEN,

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from emoshield.serving.enrolment import Enrolment
-from emoshield.serving.store import SQLITE_NAME, EnrolmentStore, StoreError, StoreFull, open_store
+from emoshield.serving.store import SQLITE_NAME, EnrolmentStore, StoreError, StoreFull
+from emoshield.serving.stores import open_store
 
 DIGEST = "0123456789abcdef"
 ROWS = np.random.default_rng(0).normal(size=(600, 5))

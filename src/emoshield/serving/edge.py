@@ -32,7 +32,8 @@ from emoshield.serving.intake import MAX_SECONDS, MIN_SECONDS, RATES
 from emoshield.serving.outliers import check as check_outlier
 from emoshield.serving.security import BODY_SECONDS, EnrolmentIds, Guard, RateLimit, TokenCheck, tls_client_context
 from emoshield.serving.service import Metrics, add_metrics, new_app, page_security_headers
-from emoshield.serving.store import CAPACITY, EnrolmentStore, StoreError, StoreFull, open_store
+from emoshield.serving.store import CAPACITY, EnrolmentStore, StoreError, StoreFull
+from emoshield.serving.stores import open_store
 from emoshield.serving.wire import (
     SCHEMA_VERSION,
     WIRE_DTYPES,

@@ -18,9 +18,7 @@ from __future__ import annotations
 import hashlib
 import time
 from abc import ABC, abstractmethod
-from pathlib import Path
 from typing import Callable
-from urllib.parse import urlparse
 
 from emoshield.errors import ConfigError, EmoshieldError
 from emoshield.serving.enrolment import Enrolment, EnrolmentError
@@ -120,26 +118,3 @@ class EnrolmentStore(ABC):
     @staticmethod
     def now() -> float:
         return time.time()
-
-
-def open_store(spec: str, state_dir: Path, names_digest: str, capacity: int = CAPACITY) -> EnrolmentStore:
-    """The store ``spec`` names: empty or ``sqlite`` (a file in ``state_dir``), ``sqlite:///PATH`` or
-    ``redis://HOST:PORT/DB`` (``rediss://`` for TLS; its password from ``$EMOSHIELD_REDIS_PASSWORD``)."""
-    parsed = urlparse(spec)
-    if spec in ("", "sqlite"):
-        # each implementation imports this module (the interface): imported once chosen
-        from emoshield.serving.store_sqlite import SqliteStore
-
-        return SqliteStore(Path(state_dir) / SQLITE_NAME, names_digest, capacity)
-    if parsed.scheme == "sqlite" and parsed.path:
-        # as above
-        from emoshield.serving.store_sqlite import SqliteStore
-
-        return SqliteStore(Path(parsed.path), names_digest, capacity)
-    if parsed.scheme in ("redis", "rediss"):
-        # the redis package (serve extra): only for an edge that shares its store
-        from emoshield.serving.store_redis import RedisStore
-
-        return RedisStore(spec, names_digest, capacity)
-    raise ConfigError(f"--enrolment-store {spec!r}: give sqlite (the default: a file in the state folder), "
-                      "sqlite:///PATH or redis://HOST:PORT/DB")
