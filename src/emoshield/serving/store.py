@@ -65,9 +65,16 @@ class EnrolmentStore(ABC):
     def get(self, enrolment_id: str) -> Enrolment | None:
         """The enrolment, or None when the store holds none (or one of another feature set)."""
 
-    @abstractmethod
     def put(self, enrolment_id: str, enrolment: Enrolment) -> None:
-        """Write ``enrolment`` under the id (StoreFull when it is new and there is no room)."""
+        """Write ``enrolment`` under the id (StoreFull when it is new and there is no room): an update that
+        replaces what is stored."""
+
+        def replace(current: Enrolment) -> bool:
+            current.names_digest, current.count = enrolment.names_digest, enrolment.count
+            current.mean, current.m2 = enrolment.mean.copy(), enrolment.m2.copy()
+            return True
+
+        self.update(enrolment_id, replace)
 
     @abstractmethod
     def delete(self, enrolment_id: str) -> bool:

@@ -54,7 +54,7 @@ class RedisStore(EnrolmentStore):
 
     def _key(self, enrolment_id: str) -> tuple[str, str]:
         hashed = store_key(enrolment_id)
-        return hashed, f"{PREFIX}:enrolment:{hashed}"
+        return hashed, _data_key(hashed)
 
     def _call(self, work):
         try:
@@ -72,20 +72,12 @@ class RedisStore(EnrolmentStore):
         if len(idle) < excess:
             raise self.full(held)
         pipe = self.client.pipeline()
-        pipe.delete(*[f"{PREFIX}:enrolment:{h.decode()}" for h in idle])
+        pipe.delete(*[_data_key(h.decode()) for h in idle])
         pipe.zrem(self.used_set, *idle)
         pipe.execute()
 
     def get(self, enrolment_id: str) -> Enrolment | None:
         return self.decode(self._call(lambda: self.client.get(self._key(enrolment_id)[1])))
-
-    def put(self, enrolment_id: str, enrolment: Enrolment) -> None:
-        def replace(current: Enrolment) -> bool:
-            current.names_digest, current.count = enrolment.names_digest, enrolment.count
-            current.mean, current.m2 = enrolment.mean.copy(), enrolment.m2.copy()
-            return True
-
-        self.update(enrolment_id, replace)
 
     def delete(self, enrolment_id: str) -> bool:
         hashed, key = self._key(enrolment_id)
@@ -133,3 +125,8 @@ class RedisStore(EnrolmentStore):
 
     def close(self) -> None:
         self.client.close()
+
+
+def _data_key(hashed: str) -> str:
+    """The Redis key of the enrolment whose id hashes to ``hashed``."""
+    return f"{PREFIX}:enrolment:{hashed}"

@@ -90,10 +90,6 @@ class SqliteStore(EnrolmentStore):
         with self._lock:
             return self.decode(self._read(self._db, store_key(enrolment_id)))
 
-    def put(self, enrolment_id: str, enrolment: Enrolment) -> None:
-        key = store_key(enrolment_id)
-        self._transaction(lambda db: self._write(db, key, enrolment, self._read(db, key) is None))
-
     def delete(self, enrolment_id: str) -> bool:
         key = store_key(enrolment_id)
         return self._transaction(lambda db: db.execute("DELETE FROM enrolments WHERE key = ?", (key,)).rowcount > 0)
