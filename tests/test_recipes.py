@@ -33,6 +33,8 @@ def test_recipe_smoke_run(recipe_path, tmp_path):
     if "attacker_corpus" in recipe_path.read_text():  # other speakers of the same synthetic features
         more += ["attacker_corpus.name=synthetic", "attacker_corpus.root=", "attacker_corpus.seed=1",
                  "attacker_corpus.speakers=4", "attacker_corpus.utterances=8", "attacker_corpus.per_speaker=5"]
+    if "nested" in recipe_path.read_text():  # inner speaker sets need 3 of each gender; outer groups need LOSO
+        more += ["corpus.speakers=12", "evaluation.emotion_folds=0", "nested.candidates=[adversarial,pca]"]
     recipe = load_recipe(recipe_path, TINY + more + [f"output={tmp_path}"])
     report_dir, results = run_recipe(recipe)
     if recipe.enrolment_curve.enrolments():  # one report per enrolment, methods reading no statistics once
@@ -43,7 +45,10 @@ def test_recipe_smoke_run(recipe_path, tmp_path):
         assert (report_dir / "enrolment.md").exists() and (report_dir / "enrolment.png").exists()
         return
     report = json.loads((report_dir / "report.json").read_text())
-    assert [r["method"] for r in report["results"]] == list(recipe.evaluation.methods + recipe.sweep.specs())
+    nested = (recipe.nested.label,) if recipe.nested.candidates else ()
+    assert [r["method"] for r in report["results"]] == list(recipe.evaluation.methods + recipe.sweep.specs() + nested)
+    if nested:  # each outer group's choice, with every candidate's inner results
+        assert (report_dir / "selection.md").read_text().count("✓") == len(report["nested"]["choices"]) == 3
     assert report["recipe"]["name"] == recipe.name
     if recipe.attacker_corpus.name:
         assert any(n.startswith("other corpus:") for n in report["results"][0]["attackers"]["gender_leakage"])

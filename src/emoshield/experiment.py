@@ -5,6 +5,7 @@
     evaluation: {methods: [raw, pca], target: valence, repeats: 5, enrolment: 10}
     attacker_corpus: {name: ravdess, root: ../shared/corpora/ravdess, per_speaker: 20}  # optional
     sweep:      {parameter: latent, values: [8, 32, 128], method: adversarial}   # optional
+    nested:     {candidates: ["adversarial", "adversarial(kl_weight=0.3)"]}      # optional, instead of a sweep
     output: runs/table2-emodb
 
 Overrides use dotted keys: ``evaluation.repeats=1``, ``corpus.speakers=8``,
@@ -20,6 +21,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Sequence
 
+import numpy as np
 import pandas as pd
 
 from emoshield.anonymise.spec import split_audio_method
@@ -29,6 +31,8 @@ from emoshield.errors import ConfigError
 from emoshield.evaluation import Evaluation, EvaluationSettings, MethodResult, write_report
 from emoshield.evaluation.data import Dataset
 from emoshield.evaluation.enrolment import EnrolmentSettings
+from emoshield.evaluation.nested import NestedSelection, choices_table, outer_plan, outer_splits, select_per_group
+from emoshield.evaluation.plan import make_plan
 from emoshield.evaluation.plots import draw_enrolment_curve, plot_sweep
 from emoshield.evaluation.protocol import plan_evaluation, run_plan
 from emoshield.evaluation.report import markdown_table, result_to_dict
@@ -105,11 +109,12 @@ class Recipe:
     sweep: SweepConfig = field(default_factory=SweepConfig)
     enrolment_curve: EnrolmentCurve = field(default_factory=EnrolmentCurve)
     attacker_corpus: AttackerCorpus = field(default_factory=AttackerCorpus)
+    nested: NestedSelection = field(default_factory=NestedSelection)
     output: str = "runs/experiment"
 
     def __post_init__(self) -> None:
-        if self.sweep.parameter and self.enrolment_curve.enrolments():
-            raise ConfigError("a recipe has a sweep or an enrolment curve, not both")
+        if sum(map(bool, (self.sweep.parameter, self.enrolment_curve.enrolments(), self.nested.candidates))) > 1:
+            raise ConfigError("a recipe has at most one of a sweep, an enrolment curve and a nested selection")
 
     def as_dict(self) -> dict[str, Any]:
         return plain(self)
@@ -146,13 +151,53 @@ def evaluate_to_report(frame: pd.DataFrame, manifest: pd.DataFrame, features: Pa
     started = time.perf_counter()
     with progress_bar("evaluating", len(plan.tasks)) as advance:
         results = run_plan(data, plan, settings, progress=advance, checkpoints=output / "checkpoints", fresh=fresh)
+    write_report(output, results, _context(frame, X, manifest, features, len(dropped), settings, extra, started))
+    return results
+
+
+def nested_to_report(frame: pd.DataFrame, manifest: pd.DataFrame, features: Path, settings: EvaluationSettings,
+                     selection: NestedSelection, output: Path, extra: dict[str, Any] | None = None,
+                     fresh: bool = False, public: Dataset | None = None) -> Evaluation:
+    """``settings.methods`` beside the candidate each outer group's speakers get from a selection that never
+    saw them (``evaluation.nested``). The inner evaluations (and their checkpoints) go to
+    ``output/selection/group-N``, the choices to ``output/selection.md`` and ``selection.json``, the outer
+    evaluation's report to ``output``."""
+    manifest, dropped = drop_failed(manifest, features)
+    X = align_features(frame, manifest)
+    data, checked = plan_evaluation(X, manifest, replace(settings, methods=settings.methods + selection.candidates), public)
+    splits = outer_splits(data, settings)
+    started = time.perf_counter()
+
+    def run(subset: Dataset, inner: EvaluationSettings, name: str) -> Evaluation:
+        plan = make_plan(subset, inner)
+        with progress_bar(f"choosing without {name}", len(plan.tasks)) as advance:
+            return run_plan(subset, plan, inner, advance, output / "selection" / name / "checkpoints", fresh)
+
+    choices = select_per_group(data, settings, selection, splits, run)
+    output.mkdir(parents=True, exist_ok=True)
+    write_text_atomic(output / "selection.md", "# Nested selection: each outer group's choice, made without it\n\n"
+                      + choices_table(choices) + "\n")
+    write_text_atomic(output / "selection.json", json.dumps([asdict(c) for c in choices], indent=1, default=list) + "\n")
+    plan = outer_plan(data, settings, selection, splits, choices)
+    plan.notes.extend(n for n in checked.notes if n not in plan.notes)
+    reported = replace(settings, methods=(*settings.methods, selection.label))
+    with progress_bar("evaluating", len(plan.tasks)) as advance:
+        results = run_plan(data, plan, reported, progress=advance, checkpoints=output / "checkpoints", fresh=fresh)
+    extra = {**(extra or {}), "nested": {**asdict(selection), "choices": {", ".join(c.speakers): c.chosen for c in choices}}}
+    write_report(output, results, _context(frame, X, manifest, features, len(dropped), reported, extra, started))
+    return results
+
+
+def _context(frame: pd.DataFrame, X: np.ndarray, manifest: pd.DataFrame, features: Path, dropped: int,
+             settings: EvaluationSettings, extra: dict[str, Any] | None, started: float) -> dict[str, Any]:
+    """What a report says about its data, settings and time, beside ``extra``."""
     extra = dict(extra or {})
     extra["timing_seconds"] = {**extra.get("timing_seconds", {}), "evaluation": round(time.perf_counter() - started, 1)}
-    context = {
+    return {
         "data": {
             "features": str(features),
             "feature_set": frame.attrs.get("feature_set", ""),
-            "left_out_failed": len(dropped),
+            "left_out_failed": dropped,
             "n_features": int(X.shape[1]),
             "n_utterances": int(len(manifest)),
             "n_speakers": int(manifest["speaker"].nunique()),
@@ -160,10 +205,8 @@ def evaluate_to_report(frame: pd.DataFrame, manifest: pd.DataFrame, features: Pa
             "classes": sorted(c for c in manifest[settings.target.value].unique() if c),
         },
         "settings": settings.describe(),
-        **(extra or {}),
+        **extra,
     }
-    write_report(output, results, context)
-    return results
 
 
 def sweep_to_report(frame: pd.DataFrame, manifest: pd.DataFrame, features: Path, settings: EvaluationSettings,
@@ -223,6 +266,9 @@ def run_recipe(recipe: Recipe, fresh: bool = False) -> tuple[Path, Evaluation]:
     if recipe.enrolment_curve.enrolments():
         return out / "report", enrolment_curve_to_report(frame, manifest, features, recipe.evaluation,
                                                          recipe.enrolment_curve, out / "report", extra, fresh, public)
+    if recipe.nested.candidates:
+        return out / "report", nested_to_report(frame, manifest, features, recipe.evaluation, recipe.nested,
+                                                out / "report", extra, fresh, public)
     if recipe.sweep.parameter:
         return out / "report", sweep_to_report(frame, manifest, features, recipe.evaluation, recipe.sweep,
                                                out / "report", extra, fresh, public)

@@ -54,12 +54,16 @@ class Dataset:
     def sample(self, per_speaker: int, seed: int = 0) -> "Dataset":
         """At most ``per_speaker`` utterances of each speaker, drawn with ``seed`` (in corpus order)."""
         rng = np.random.default_rng(seed)
-        keep = np.sort(np.concatenate([
-            rng.permutation(np.flatnonzero(self.speakers == s))[:per_speaker] for s in self.speaker_names]))
+        return self.subset(np.sort(np.concatenate([
+            rng.permutation(np.flatnonzero(self.speakers == s))[:per_speaker] for s in self.speaker_names])))
+
+    def subset(self, keep: np.ndarray) -> "Dataset":
+        """The utterances ``keep`` (indices, in order), with their anonymised views; the public corpus goes along."""
         optional = {name: None if values is None else values[keep]
                     for name, values in (("emotions", self.emotions), ("valences", self.valences))}
         return Dataset(self.X[keep], self.labels[keep], self.speakers[keep], self.genders[keep],
-                       self.languages[keep], **optional)
+                       self.languages[keep], **optional, public=self.public,
+                       views={spec: X[keep] for spec, X in self.views.items()})
 
     def release_public(self, model: Method, enrolment: EnrolmentSettings | None, seed: int) -> np.ndarray | None:
         """What ``model`` releases for every utterance of the public corpus (None without one); its

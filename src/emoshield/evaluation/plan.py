@@ -122,6 +122,11 @@ class FoldTask:
     attackers: tuple[str, ...] = ()
     identification_folds: int = 0
     enrolment: EnrolmentSettings = EnrolmentSettings()
+    label: str = ""  # the method the report names, when not ``method`` (nested selection: the chosen spec varies)
+
+    @property
+    def reported_as(self) -> str:
+        return self.label or self.method
 
 
 @dataclass(frozen=True)
@@ -147,12 +152,19 @@ def check_dataset(data: Dataset, settings: EvaluationSettings) -> None:
         )
 
 
-def make_plan(data: Dataset, settings: EvaluationSettings) -> Plan:
-    """Every fold fit of the evaluation; all methods of a repeat share its folds and speaker sets."""
+def make_plan(data: Dataset, settings: EvaluationSettings,
+              splits: list[tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None) -> Plan:
+    """Every fold fit of the evaluation; all methods of a repeat share its folds and speaker sets.
+
+    ``splits``: the privacy tasks' (fit, learn, test) sets for every repeat, instead of new ones per
+    repeat (nested selection: the outer speaker groups must not move).
+    """
     check_dataset(data, settings)
     tasks: list[FoldTask] = []
     notes: list[str] = []
     languages = Measurement.LEAKAGE in settings.metrics and data.has_languages
+    if splits is not None:
+        languages = languages and all(_separable(data, fit, learn, True) for fit, learn, _ in splits)
     for repeat in range(settings.repeats):
         seed = settings.seed + repeat
         if settings.enrolment.utterances is not None:
@@ -160,9 +172,9 @@ def make_plan(data: Dataset, settings: EvaluationSettings) -> Plan:
             if note and note not in notes:
                 notes.append(note)
         emotion = emotion_folds(data, settings.emotion_folds, seed) if Measurement.EMOTION in settings.metrics else []
-        splits: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-        if settings.privacy:
-            splits, languages, why = privacy_splits(data, settings.privacy_folds, seed, languages)
+        fixed = splits if settings.privacy else []
+        if fixed is None:
+            fixed, languages, why = privacy_splits(data, settings.privacy_folds, seed, languages)
             if why and why not in notes:
                 notes.append(why)
         for method in settings.methods:
@@ -172,7 +184,7 @@ def make_plan(data: Dataset, settings: EvaluationSettings) -> Plan:
                 FoldTask("privacy", repeat, method, seed, fit=fit, test=test, learn=learn,
                          measurements=tuple(settings.privacy), languages=languages, attackers=settings.attackers,
                          identification_folds=settings.identification_folds, enrolment=settings.enrolment)
-                for fit, learn, test in splits
+                for fit, learn, test in fixed
             ]
     return Plan(tasks, notes)
 

@@ -13,6 +13,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from emoshield.anonymise.spec import AUDIO_PREFIX
+from emoshield.errors import ConfigError
 from emoshield.evaluation.enrolment import EnrolmentSettings
 from emoshield.evaluation.labels import COLUMNS, attacker, column
 from emoshield.evaluation.metrics import MetricSummary
@@ -251,10 +252,11 @@ def sweep_families(results: Sequence[MethodResult]) -> dict[str, list[MethodResu
     """
     groups: dict[tuple[str, tuple[str, ...]], list[MethodResult]] = {}
     for r in results:
-        if r.method.startswith(AUDIO_PREFIX):  # an audio-level method stands alone
+        try:
+            name, params = parse_method(r.method)
+        except ConfigError:  # an audio-level method, a label (a nested selection's choices): it stands alone
             groups.setdefault((r.method, ()), []).append(r)
             continue
-        name, params = parse_method(r.method)
         groups.setdefault((name, tuple(sorted(params))), []).append(r)
     families = {}
     for (name, keys), members in groups.items():

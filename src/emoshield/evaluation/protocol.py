@@ -139,7 +139,7 @@ def run_plan(
         evaluation = summarise_outputs(data, plan.tasks, outputs, settings)
     evaluation.notes = plan.notes + evaluation.notes
     for task, output in zip(plan.tasks, outputs):
-        stages = evaluation.seconds.setdefault(task.method, {})
+        stages = evaluation.seconds.setdefault(task.reported_as, {})
         for stage, seconds in output.get("seconds", {}).items():
             stages[stage] = stages.get(stage, 0.0) + seconds
     evaluation.warnings = dict(
@@ -151,7 +151,7 @@ def run_plan(
 
 def summarise_outputs(data: Dataset, tasks: list[FoldTask], outputs: list[dict], settings: EvaluationSettings) -> Evaluation:
     """Each method's metrics from its tasks' evidence; differences from raw; notes."""
-    pooled = pool_by_repeat([(t.method, t.repeat, o["evidence"]) for t, o in zip(tasks, outputs)])
+    pooled = pool_by_repeat([(t.reported_as, t.repeat, o["evidence"]) for t, o in zip(tasks, outputs)])
     weights = ev.bootstrap_weights(len(data.speaker_names), settings.bootstrap, settings.seed)
     summaries = {m: summarise_method(m, pooled[m], weights) for m in settings.methods}
     if REFERENCE in summaries:
@@ -180,12 +180,12 @@ def _run(
     if store and not fresh:
         outputs = [store.load(k) for k in keys]
         for task in (t for t, o in zip(tasks, outputs) if o is not None):
-            report(f"{task.method}: {task.kind} (from checkpoint)")
+            report(f"{task.reported_as}: {task.kind} (from checkpoint)")
     todo = [i for i, o in enumerate(outputs) if o is None]
     for j, output in run_unordered(run_task, [tasks[i] for i in todo], compute, shared=data):
         i = todo[j]
         outputs[i] = output
         if store:
             store.save(keys[i], output)
-        report(f"{tasks[i].method}: {tasks[i].kind}")
+        report(f"{tasks[i].reported_as}: {tasks[i].kind}")
     return outputs  # type: ignore[return-value]

@@ -36,6 +36,8 @@ class Target:
 
 #: Utility may fall this much (in points of UAR) below raw features.
 UTILITY_MARGIN = 0.03
+#: ... and this much when the enrolment is neutral-only or of one valence (the defence issue's targets).
+SKEWED_UTILITY_MARGIN = 0.05
 TARGETS = (
     Target("gender_leakage", "gender", 0.60),
     Target("gender_by_speaker", "gender by speaker", 0.60),
@@ -68,6 +70,20 @@ def sentence(result: MethodResult, reference: MethodResult | None, target: str) 
     if shown:
         words += ("; " if parts or hidden else "") + "did not hide " + _listed(shown, "or")
     return words + "."
+
+
+def missed(result: MethodResult, reference: MethodResult | None, margin: float = UTILITY_MARGIN) -> list[str]:
+    """The targets ``result`` misses, in words: utility (UAR below the reference's by more than ``margin``)
+    and every privacy target it was measured on."""
+    misses = []
+    if reference is not None and "emotion_uar" in result.metrics and "emotion_uar" in reference.metrics:
+        if result.metrics["emotion_uar"].mean < reference.metrics["emotion_uar"].mean - margin:
+            misses.append("utility")
+    for goal in TARGETS:
+        summary = result.metrics.get(goal.metric)
+        if summary is not None and not goal.met(summary.mean, summary.chance):
+            misses.append(goal.words)
+    return misses
 
 
 def sentences(results: Sequence[MethodResult], target: str) -> list[str]:
