@@ -269,3 +269,18 @@ def test_an_attackers_corpus_must_fit_the_evaluated_one():
     same = Dataset.from_manifest(X, manifest, Target.VALENCE)
     with pytest.raises(ConfigError, match="shares 8 speaker"):
         evaluate_methods(X, manifest, settings, public=same)
+
+
+@pytest.mark.parametrize("gender_strength", [4.0, 0.0])
+def test_the_fits_behind_the_uar_meet_attackers_from_another_corpus_too(gender_strength):
+    X, manifest = _data(gender_strength=gender_strength, speaker_strength=0.0, n_features=4)
+    public = _public(seed=1, gender_strength=gender_strength).sample(per_speaker=5)
+    raw, = evaluate_methods(X, manifest, EvaluationSettings(methods=("raw",), **FAST), public=public)
+    same_fit = raw.attackers["gender_leakage_uar_fit"]
+    assert set(same_fit) == {"other corpus:logreg", "other corpus:knn", "other corpus:svm"}
+    if gender_strength:  # every held-out speaker's gender shows to attackers that never heard this corpus
+        assert raw.metrics["gender_leakage_uar_fit"].mean > 0.95
+    else:  # nothing to find: the strongest of three is at most a little above chance
+        assert raw.metrics["gender_leakage_uar_fit"].mean < 0.65
+    alone, = evaluate_methods(X, manifest, EvaluationSettings(methods=("raw",), **FAST))
+    assert "gender_leakage_uar_fit" not in alone.metrics  # no other corpus, nothing to learn from

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from emoshield.evaluation.attackers import AttackerView, make_panel
 from emoshield.evaluation.data import Dataset
 from emoshield.evaluation.evidence import Evidence
+from emoshield.evaluation.labels import OTHER_CORPUS
 from emoshield.evaluation.plan import FoldTask
 from emoshield.evaluation.svm import RbfSvmGrid
 from emoshield.methods.audio import anonymiser_of
@@ -19,7 +21,9 @@ def measure(data: Dataset, task: FoldTask) -> dict[str, Evidence]:
     the speaker's enrolment, as ``speaker_norm`` does), the labelled ones are scored.
     For an audio-level method ``emotion_uar_original`` is measured too: the SVM trained on the
     training speakers' original speech through the method (VoicePrivacy's emotion model, trained
-    once on original speech), scored on the held-out speakers' anonymised release.
+    once on original speech), scored on the held-out speakers' anonymised release. With a public corpus,
+    ``gender_leakage_uar_fit`` too: the gender leakage of this same fit (the issue's finding that the
+    encoder behind the UAR was never the one behind the leakage).
     """
     labelled = data.labels != ""
     train, test = task.fit[labelled[task.fit]], labelled[task.test]
@@ -36,7 +40,21 @@ def measure(data: Dataset, task: FoldTask) -> dict[str, Evidence]:
         known = data.release(model, task.fit, task.enrolment, task.seed, original)[labelled[task.fit]]
         svm = RbfSvmGrid(random_state=task.seed).fit(known, data.labels[train], data.speakers[train])
         evidence[metric] = _uar(data, scored, svm.predict(released))
+    if task.attackers and data.public is not None:
+        evidence["gender_leakage_uar_fit"] = _gender_of_the_same_fit(data, task, model)
     return evidence
+
+
+def _gender_of_the_same_fit(data: Dataset, task: FoldTask, model) -> Evidence:
+    """Gender leakage of the very fit whose UAR is scored: the panel learns gender from the public corpus
+    passed through it (no speaker of this corpus is left to learn from) and is scored on the held-out
+    speakers' release."""
+    public = data.release_public(model, task.enrolment, task.seed)
+    view = AttackerView().fit(public)
+    Z = view.transform(data.release(model, task.test, task.enrolment, task.seed))
+    by = {OTHER_CORPUS + name: attacker.fit(view.transform(public), data.public.genders, data.public.speakers).predict(Z)
+          for name, attacker in make_panel(task.attackers, task.seed).items()}
+    return {"kind": "uar", "truth": data.genders[task.test], "speaker": data.speaker_index[task.test], "by": by}
 
 
 def _uar(data: Dataset, scored: np.ndarray, predicted: np.ndarray) -> Evidence:

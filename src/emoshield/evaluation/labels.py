@@ -9,6 +9,7 @@ COLUMNS: dict[str, str] = {
     "gender_leakage": "gender",
     "gender_leakage_seen": "gender, attackers on the method's speakers",
     "gender_by_speaker": "gender, by speaker (majority of utterances)",
+    "gender_leakage_uar_fit": "gender, of the fits behind the UAR (attackers on another corpus)",
     "speaker_id_acc": "speaker ID acc",
     "speaker_eer": "speaker EER",
     "language_leakage": "language",

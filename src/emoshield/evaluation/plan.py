@@ -32,7 +32,7 @@ from emoshield.types import Target
 class Measurement(StrEnum):
     """What ``--metrics`` can ask for."""
 
-    EMOTION = "emotion"  # emotion_uar
+    EMOTION = "emotion"  # emotion_uar (and, with leakage and a public corpus, gender_leakage_uar_fit)
     LEAKAGE = "leakage"  # gender_leakage(_seen), gender_by_speaker, language_leakage(_seen), gender_acc_ali
     LINKABILITY = "linkability"  # speaker_id_acc, speaker_eer
     MEMBERSHIP = "membership"  # membership_auc
@@ -165,6 +165,8 @@ def make_plan(data: Dataset, settings: EvaluationSettings,
     languages = Measurement.LEAKAGE in settings.metrics and data.has_languages
     if splits is not None:
         languages = languages and all(_separable(data, fit, learn, True) for fit, learn, _ in splits)
+    # with another corpus to learn from, attackers also meet the very fits behind the UAR
+    same_fit_attackers = settings.attackers if Measurement.LEAKAGE in settings.metrics and data.public is not None else ()
     for repeat in range(settings.repeats):
         seed = settings.seed + repeat
         if settings.enrolment.utterances is not None:
@@ -178,8 +180,8 @@ def make_plan(data: Dataset, settings: EvaluationSettings,
             if why and why not in notes:
                 notes.append(why)
         for method in settings.methods:
-            tasks += [FoldTask("emotion", repeat, method, seed, fit=train, test=test, enrolment=settings.enrolment)
-                      for train, test in emotion]
+            tasks += [FoldTask("emotion", repeat, method, seed, fit=train, test=test, enrolment=settings.enrolment,
+                               attackers=same_fit_attackers) for train, test in emotion]
             tasks += [
                 FoldTask("privacy", repeat, method, seed, fit=fit, test=test, learn=learn,
                          measurements=tuple(settings.privacy), languages=languages, attackers=settings.attackers,

@@ -41,6 +41,7 @@ SKEWED_UTILITY_MARGIN = 0.05
 TARGETS = (
     Target("gender_leakage", "gender", 0.60),
     Target("gender_by_speaker", "gender by speaker", 0.60),
+    Target("gender_leakage_uar_fit", "gender from the fits behind the UAR", 0.60),
     Target("speaker_id_acc", "speaker identity", 2.0, chance_times=True),
     Target("speaker_eer", "voice linkage (same-gender EER)", 0.40, ceiling=False),
     Target("membership_auc", "who trained the method (membership AUC)", 0.60),
