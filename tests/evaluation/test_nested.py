@@ -92,3 +92,14 @@ def test_emotion_folds_across_outer_groups_and_a_single_candidate_are_refused():
         outer_plan(data, settings, selection, splits, choices)
     with pytest.raises(ConfigError, match="2\\+ candidates"):
         NestedSelection(candidates=("pca",))
+
+
+def test_a_subset_keeps_its_rows_of_every_anonymised_view_and_the_public_corpus():
+    X, manifest = speaker_data(gender_strength=2.0, speaker_strength=1.0, n_speakers=4, utterances=4)
+    data = Dataset.from_manifest(X, manifest, Target.VALENCE)
+    data.views = {"mcadams(alpha=0.8)": X + 100.0}
+    data.public = Dataset.from_manifest(X[:4], manifest.iloc[:4], Target.VALENCE)
+    keep = np.array([1, 5, 9])
+    part = data.subset(keep)
+    assert np.array_equal(part.X, X[keep]) and np.array_equal(part.views["mcadams(alpha=0.8)"], X[keep] + 100.0)
+    assert part.public is data.public and list(part.speaker_names) == ["t:0", "t:1", "t:2"]
