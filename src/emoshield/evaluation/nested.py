@@ -78,7 +78,8 @@ def choose(results: Evaluation, skewed: Evaluation | None, candidates: Sequence[
     for spec in candidates:
         result = by_method[spec]
         misses = missed(result, reference)
-        row = {"method": spec, "uar": _mean(result, "emotion_uar"), "misses": misses,
+        row = {"method": spec, "uar": _mean(result, "emotion_uar"), "raw_uar": _mean(reference, "emotion_uar"),
+               "misses": misses,
                **{name: summary.mean for name, summary in result.metrics.items()}}
         if skewed is not None:  # a method that reads no speaker statistics is not run again: enrolment cannot move it
             under = skewed_by.get(spec, result)
@@ -132,14 +133,15 @@ def outer_plan(data: Dataset, settings: EvaluationSettings, selection: NestedSel
 
 
 def choices_table(choices: Sequence[GroupChoice]) -> str:
-    """Markdown: per outer group, each candidate's inner UAR and misses, the choice marked."""
-    lines = ["| outer group (scored speakers) | candidate | inner UAR | inner UAR, one-valence enrolment | misses | chosen |",
-             "|---|---|---|---|---|---|"]
+    """Markdown: per outer group, each candidate's inner UAR (beside raw features') and misses, the choice marked."""
+    lines = ["| outer group (scored speakers) | candidate | inner UAR (raw) | inner UAR, one-valence enrolment "
+             "| misses | chosen |", "|---|---|---|---|---|---|"]
     for choice in choices:
         for row in choice.rows:
             skewed = f"{100 * row['uar_one_valence']:.1f}" if "uar_one_valence" in row else "–"
             lines.append(f"| {choice.group + 1} ({', '.join(choice.speakers)}) | `{row['method']}` | "
-                         f"{100 * row['uar']:.1f} | {skewed} | {', '.join(row['misses']) or 'none'} | "
+                         f"{100 * row['uar']:.1f} ({100 * row['raw_uar']:.1f}) | {skewed} | "
+                         f"{', '.join(row['misses']) or 'none'} | "
                          f"{'✓' if row['method'] == choice.chosen else ''} |")
     return "\n".join(lines)
 
