@@ -2,17 +2,22 @@
 
     python benchmarks/attacker_speakers.py FEATURES MANIFEST PUBLIC_FEATURES PUBLIC_MANIFEST \
         [--methods raw,speaker_norm,adversarial] [--sizes 2,4,8,16,28] [--per-speaker 20] [--repeats 2] [--workers 2]
+        [--orders corpus-first,random]
 
 For every privacy fold of the protocol (10-utterance enrolment), the method is
 fit on the fold's own speakers. The attackers' pool is the fold's attacker
 speakers and every speaker of the public corpus (another corpus, passed
 through the same fitted method, as an attacker can pass any corpus through a
 released encoder), ``per_speaker`` utterances of each. For each size n, n
-speakers drawn from the pool (half of each gender, seeded per fold) train the
-whole panel, tuned as in the protocol, which is scored on the fold's scored
-speakers. Prints, per method and n, the strongest attacker's gender UAR per
-utterance and by speaker (the majority of a speaker's utterances), pooled over
-a repeat's folds, mean over repeats. Prints its full command first.
+speakers from the pool (half of each gender) train the whole panel, tuned as
+in the protocol, which is scored on the fold's scored speakers. Two orders:
+``corpus-first`` takes the fold's attacker speakers of the evaluated corpus
+before the public corpus's (with EMO-DB, n = 4 is the protocol's own attacker
+set), ``random`` draws from the whole pool (seeded per fold); each size holds
+the speakers of the smaller ones. Prints, per method, order and n, the
+strongest attacker's gender UAR per utterance and by speaker (the majority of
+a speaker's utterances), pooled over a repeat's folds, mean over repeats.
+Prints its full command first.
 """
 
 from __future__ import annotations
@@ -43,8 +48,9 @@ def load(features: str, manifest: str) -> Dataset:
     return Dataset.from_manifest(align_features(read_features(features), table), table, Target.VALENCE)
 
 
-def fold(data: Dataset, public: Dataset, task: FoldTask, sizes: list[int], per_speaker: int) -> dict[int, dict]:
-    """Per size, the panel's gender predictions for the fold's scored speakers (``uar`` evidence)."""
+def fold(data: Dataset, public: Dataset, task: FoldTask, sizes: list[int], per_speaker: int,
+         orders: list[str]) -> dict[tuple[str, int], dict]:
+    """Per order and size, the panel's gender predictions for the fold's scored speakers (``uar`` evidence)."""
     with threadpool_limits(limits=1), sklearn.config_context(assume_finite=True), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         model = data.fit_method(task.method, task.seed, task.fit)
@@ -57,16 +63,20 @@ def fold(data: Dataset, public: Dataset, task: FoldTask, sizes: list[int], per_s
         Z = np.vstack([released["learn"][learn], Z_public])
         genders = np.concatenate([data.genders[task.learn][learn], public.genders])
         speakers = np.concatenate([data.speakers[task.learn][learn], public.speakers])
-        pools = {g: rng.permutation(np.unique(speakers[genders == g])) for g in np.unique(genders)}
+        pools = [rng.permutation(np.unique(speakers[genders == g])) for g in np.unique(genders)]
+        own = np.unique(data.speakers[task.learn])  # a stable sort keeps the random order within each corpus
+        ordered = {"random": pools,
+                   "corpus-first": [pool[np.argsort(~np.isin(pool, own), kind="stable")] for pool in pools]}
         out = {}
-        for n in sizes:
-            chosen = np.concatenate([pool[: n // 2] for pool in pools.values()])
+        for order, n in ((order, n) for order in orders for n in sizes):  # each size holds the smaller ones
+            chosen = np.concatenate([pool[: n // 2] for pool in ordered[order]])
             rows = np.isin(speakers, chosen)
             view = AttackerView().fit(Z[rows])
             by = {name: attacker.fit(view.transform(Z[rows]), genders[rows], speakers[rows])
                   .predict(view.transform(released["test"]))
                   for name, attacker in make_panel(task.attackers, task.seed).items()}
-            out[n] = {"kind": "uar", "truth": data.genders[task.test], "speaker": data.speaker_index[task.test], "by": by}
+            out[order, n] = {"kind": "uar", "truth": data.genders[task.test], "by": by,
+                             "speaker": data.speaker_index[task.test]}
     return out
 
 
@@ -84,7 +94,9 @@ def main() -> None:
     parser.add_argument("--per-speaker", type=int, default=20)
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--orders", default="corpus-first,random")
     args = parser.parse_args()
+    orders = args.orders.split(",")
     print("command:", shlex.join([sys.executable, *sys.argv]), flush=True)
     sizes = [int(n) for n in args.sizes.split(",")]
     data = load(args.features, args.manifest)
@@ -92,22 +104,24 @@ def main() -> None:
     settings = EvaluationSettings(methods=tuple(args.methods.split(",")), repeats=args.repeats, metrics=("leakage",))
     tasks = [t for t in make_plan(data, settings).tasks if t.kind == "privacy"]
     started = time.perf_counter()
-    outputs = Parallel(n_jobs=args.workers)(delayed(fold)(data, public, t, sizes, args.per_speaker) for t in tasks)
+    outputs = Parallel(n_jobs=args.workers)(delayed(fold)(data, public, t, sizes, args.per_speaker, orders)
+                                             for t in tasks)
     wall = time.perf_counter() - started
-    print("| method | attacker speakers | gender UAR, strongest (per utterance) | by speaker |\n|---|---|---|---|")
-    for method in settings.methods:
-        for n in sizes:
-            utterance, speaker, names = [], [], set()
-            for repeat in range(settings.repeats):
-                pieces = [o[n] for t, o in zip(tasks, outputs) if t.method == method and t.repeat == repeat]
-                pooled = ev.pool(pieces)
-                best, name = strongest(pooled)
-                utterance.append(best)
-                speaker.append(strongest(speaker_vote(pooled))[0])
-                names.add(name)
-            print(f"| {method} | {n} | {100 * np.mean(utterance):.1f} ({', '.join(sorted(names))}) | "
-                  f"{100 * np.mean(speaker):.1f} |")
-    print(f"{len(tasks)} folds x {len(sizes)} sizes, wall {wall:.0f} s with {args.workers} workers", flush=True)
+    print("| method | order | attacker speakers | gender UAR, strongest (per utterance) | by speaker |\n"
+          "|---|---|---|---|---|")
+    for method, order, n in ((m, o, n) for m in settings.methods for o in orders for n in sizes):
+        utterance, speaker, names = [], [], set()
+        for repeat in range(settings.repeats):
+            pieces = [o[order, n] for t, o in zip(tasks, outputs) if t.method == method and t.repeat == repeat]
+            pooled = ev.pool(pieces)
+            best, name = strongest(pooled)
+            utterance.append(best)
+            speaker.append(strongest(speaker_vote(pooled))[0])
+            names.add(name)
+        print(f"| {method} | {order} | {n} | {100 * np.mean(utterance):.1f} ({', '.join(sorted(names))}) | "
+              f"{100 * np.mean(speaker):.1f} |")
+    print(f"{len(tasks)} folds x {len(orders)} orders x {len(sizes)} sizes, wall {wall:.0f} s with {args.workers} "
+          "workers", flush=True)
 
 
 if __name__ == "__main__":
