@@ -25,7 +25,7 @@ from pathlib import Path
 from emoshield.evaluation import EvaluationSettings
 from emoshield.evaluation.enrolment import EnrolmentSettings
 from emoshield.evaluation.report import markdown_table
-from emoshield.experiment import evaluate
+from emoshield.experiment import evaluate_to_report
 from emoshield.features import read_features
 from emoshield.manifest import read_manifest
 
@@ -55,14 +55,15 @@ def main() -> None:
 
     frame, manifest = read_features(args.features), read_manifest(args.manifest)
     methods = tuple(m for m in args.methods.split(",") if m)
-    common = dict(repeats=args.repeats, emotion_folds=args.emotion_folds, workers=args.workers)
-    runs = [("none", EvaluationSettings(methods=("raw",), **common))]
-    runs += [(name, EvaluationSettings(methods=methods, enrolment=enrolment, **common))
+    common = EvaluationSettings.from_recipe(dict(repeats=args.repeats, emotion_folds=args.emotion_folds or 0,
+                                                 workers=args.workers))
+    runs = [("none", replace(common, methods=("raw",)))]
+    runs += [(name, replace(common, methods=methods, enrolment=enrolment))
              for name, enrolment in settings_to_run(args.sizes.split(","), [c for c in args.compositions.split(",") if c], args.at)]
     rows, seconds = [], {}
     for name, settings in runs:
         start = time.perf_counter()
-        results = evaluate(frame, manifest, args.features, settings, args.out / name.replace(" ", "-").replace("=", ""))
+        results = evaluate_to_report(frame, manifest, args.features, settings, args.out / name.replace(" ", "-").replace("=", ""))
         seconds[name] = time.perf_counter() - start
         rows += [replace(result, method=f"{result.method}, enrolment {name}") for result in results]
     table = markdown_table(rows)
