@@ -25,9 +25,9 @@ from pathlib import Path
 from emoshield.evaluation import EvaluationSettings
 from emoshield.evaluation.enrolment import EnrolmentSettings
 from emoshield.evaluation.report import markdown_table
-from emoshield.experiment import evaluate_to_report
 from emoshield.features import read_features
 from emoshield.manifest import read_manifest
+from emoshield.reporting import evaluate_to_report
 
 COLUMNS = ("emotion_uar", "gender_leakage", "speaker_id_acc", "speaker_eer", "membership_auc")
 

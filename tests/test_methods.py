@@ -9,7 +9,6 @@ from sklearn.base import clone
 
 from emoshield.config import split_top_level
 from emoshield.errors import ConfigError, ManifestError
-from emoshield.experiment import SweepConfig
 from emoshield.methods import (
     METHODS,
     Chain,
@@ -21,6 +20,7 @@ from emoshield.methods import (
     resolved_params,
 )
 from emoshield.methods.baselines import step_names
+from emoshield.reporting import SweepConfig
 
 
 def test_specs_parse_into_a_name_and_typed_parameters():

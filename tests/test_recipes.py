@@ -33,7 +33,7 @@ def test_recipe_smoke_run(recipe_path, tmp_path):
     if "attacker_corpus" in recipe_path.read_text():  # other speakers of the same synthetic features
         more += ["attacker_corpus.name=synthetic", "attacker_corpus.root=", "attacker_corpus.seed=1",
                  "attacker_corpus.speakers=4", "attacker_corpus.utterances=8", "attacker_corpus.per_speaker=5"]
-    if "nested" in recipe_path.read_text():  # inner speaker sets need 3 of each gender; outer groups need LOSO
+    if "\nnested:" in recipe_path.read_text():  # inner speaker sets need 3 of each gender; outer groups need LOSO
         more += ["corpus.speakers=12", "evaluation.emotion_folds=0", "nested.candidates=[adversarial,pca]"]
     recipe = load_recipe(recipe_path, TINY + more + [f"output={tmp_path}"])
     report_dir, results = run_recipe(recipe)

@@ -63,9 +63,9 @@ def evaluate(
     Example: emoshield evaluate emodb.parquet emodb.csv --methods raw,pca -o runs/emodb
     """
     # pandas, scikit-learn: load when the command runs
-    from emoshield.experiment import evaluate_to_report
     from emoshield.features import read_features
     from emoshield.manifest import read_manifest
+    from emoshield.reporting import evaluate_to_report
 
     settings = settings_of(
         methods=split(methods), target=target, repeats=repeats, attackers=split(attackers), metrics=split(metrics),
@@ -101,9 +101,9 @@ def sweep(
     Example: emoshield sweep emodb.parquet emodb.csv --parameter alpha --values 0,0.5,1,2,4 -o runs/alpha
     """
     # pandas, scikit-learn: load when the command runs
-    from emoshield.experiment import SweepConfig, sweep_to_report
     from emoshield.features import read_features
     from emoshield.manifest import read_manifest
+    from emoshield.reporting import SweepConfig, sweep_to_report
 
     try:
         numbers = tuple(float(v) for v in split(values))

@@ -78,10 +78,10 @@ def encoder(
     """
 
     # pandas, torch: load when the command runs
-    from emoshield.experiment import evaluate_to_report
     from emoshield.features import read_features
     from emoshield.fl.encoder import compare_with_central, federated_spec
     from emoshield.manifest import read_manifest
+    from emoshield.reporting import evaluate_to_report
 
     spec = federated_spec(rounds=rounds, local_epochs=local_epochs, noise=noise, clip=clip)
     settings = settings_of(methods=("raw", "adversarial", spec), target=target, repeats=repeats, seed=seed,
