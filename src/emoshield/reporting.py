@@ -89,9 +89,7 @@ def evaluate_to_report(frame: pd.DataFrame, manifest: pd.DataFrame, features: Pa
     Audio-level methods (``audio:mcadams(alpha=0.8)``) get the manifest's audio anonymised
     into ``anonymised`` (default ``output/anonymised``), kept for a rerun.
     """
-    manifest, dropped = drop_failed(manifest, features)
-    if dropped:
-        console.print(f"[yellow]left out {len(dropped)} file(s) whose extraction failed[/yellow] (listed beside {features})")
+    manifest, dropped = _extracted(manifest, features)
     views: dict = {}
     if any(split_audio_method(m)[0] is not None for m in settings.methods):
         views, manifest = anonymised_views(manifest, settings.methods, FeatureSet(frame.attrs.get("feature_set", "")),
@@ -112,7 +110,7 @@ def nested_to_report(frame: pd.DataFrame, manifest: pd.DataFrame, features: Path
     saw them (``evaluation.nested``). The inner evaluations (and their checkpoints) go to
     ``output/selection/group-N``, the choices to ``output/selection.md`` and ``selection.json``, the outer
     evaluation's report to ``output``."""
-    manifest, dropped = drop_failed(manifest, features)
+    manifest, dropped = _extracted(manifest, features)
     X = align_features(frame, manifest)
     data, checked = plan_evaluation(X, manifest, replace(settings, methods=settings.methods + selection.candidates), public)
     splits = outer_splits(data, settings)
@@ -136,6 +134,14 @@ def nested_to_report(frame: pd.DataFrame, manifest: pd.DataFrame, features: Path
     extra = {**(extra or {}), "nested": {**asdict(selection), "choices": {", ".join(c.speakers): c.chosen for c in choices}}}
     write_report(output, results, _context(frame, X, manifest, features, len(dropped), reported, extra, started))
     return results
+
+
+def _extracted(manifest: pd.DataFrame, features: Path) -> tuple[pd.DataFrame, list[str]]:
+    """The manifest's rows whose features were extracted, saying how many were left out."""
+    manifest, dropped = drop_failed(manifest, features)
+    if dropped:
+        console.print(f"[yellow]left out {len(dropped)} file(s) whose extraction failed[/yellow] (listed beside {features})")
+    return manifest, dropped
 
 
 def _context(frame: pd.DataFrame, X: np.ndarray, manifest: pd.DataFrame, features: Path, dropped: int,
