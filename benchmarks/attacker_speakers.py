@@ -34,7 +34,7 @@ from joblib import Parallel, delayed
 from threadpoolctl import threadpool_limits
 
 from emoshield.evaluation import evidence as ev
-from emoshield.evaluation.attackers import AttackerView, make_panel
+from emoshield.evaluation.attackers import panel_predictions
 from emoshield.evaluation.data import Dataset
 from emoshield.evaluation.leakage import speaker_vote
 from emoshield.evaluation.plan import EvaluationSettings, FoldTask, make_plan
@@ -71,10 +71,7 @@ def fold(data: Dataset, public: Dataset, task: FoldTask, sizes: list[int], per_s
         for order, n in ((order, n) for order in orders for n in sizes):  # each size holds the smaller ones
             chosen = np.concatenate([pool[: n // 2] for pool in ordered[order]])
             rows = np.isin(speakers, chosen)
-            view = AttackerView().fit(Z[rows])
-            by = {name: attacker.fit(view.transform(Z[rows]), genders[rows], speakers[rows])
-                  .predict(view.transform(released["test"]))
-                  for name, attacker in make_panel(task.attackers, task.seed).items()}
+            by = panel_predictions(task.attackers, task.seed, Z[rows], genders[rows], speakers[rows], released["test"])
             out[order, n] = {"kind": "uar", "truth": data.genders[task.test], "by": by,
                              "speaker": data.speaker_index[task.test]}
     return out

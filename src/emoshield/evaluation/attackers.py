@@ -256,6 +256,16 @@ def identification_panel(names: Sequence[str]) -> tuple[str, ...]:
     return tuple(n for n in names if getattr(ATTACKERS[n], "identifies", True))
 
 
+def panel_predictions(names: Sequence[str], seed: int, learn: np.ndarray, labels: np.ndarray, speakers: np.ndarray,
+                      scored: np.ndarray, prefix: str = "") -> dict[str, np.ndarray]:
+    """Each attacker of the panel ``names`` fit on ``learn`` (one :class:`AttackerView` for all), its
+    predictions for ``scored``, keyed ``prefix + name``."""
+    view = AttackerView().fit(learn)
+    Z_learn, Z_scored = view.transform(learn), view.transform(scored)
+    return {prefix + name: attacker.fit(Z_learn, labels, speakers).predict(Z_scored)
+            for name, attacker in make_panel(names, seed).items()}
+
+
 def make_panel(names: Sequence[str], seed: int) -> dict[str, Attacker]:
     """Fresh attackers by name; ConfigError lists the known names."""
     unknown = [n for n in names if n not in ATTACKERS]

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from emoshield.evaluation.attackers import AttackerView, make_panel
+from emoshield.evaluation.attackers import panel_predictions
 from emoshield.evaluation.data import Dataset
 from emoshield.evaluation.evidence import Evidence
 from emoshield.evaluation.labels import OTHER_CORPUS
 from emoshield.evaluation.plan import FoldTask
 from emoshield.evaluation.svm import RbfSvmGrid
+from emoshield.methods import Method
 from emoshield.methods.audio import anonymiser_of
 
 
@@ -31,7 +32,8 @@ def measure(data: Dataset, task: FoldTask) -> dict[str, Evidence]:
     if not test.any():
         return {"emotion_uar": _uar(data, scored, np.array([], dtype=data.labels.dtype))}
     model = data.fit_method(task.method, task.seed, task.fit)
-    released = data.release(model, task.test, task.enrolment, task.seed)[test]
+    release = data.release(model, task.test, task.enrolment, task.seed)
+    released = release[test]
     conditions = {"emotion_uar": False}
     if anonymiser_of(model) is not None:
         conditions["emotion_uar_original"] = True
@@ -41,19 +43,17 @@ def measure(data: Dataset, task: FoldTask) -> dict[str, Evidence]:
         svm = RbfSvmGrid(random_state=task.seed).fit(known, data.labels[train], data.speakers[train])
         evidence[metric] = _uar(data, scored, svm.predict(released))
     if task.attackers and data.public is not None:
-        evidence["gender_leakage_uar_fit"] = _gender_of_the_same_fit(data, task, model)
+        evidence["gender_leakage_uar_fit"] = _gender_of_the_same_fit(data, task, model, release)
     return evidence
 
 
-def _gender_of_the_same_fit(data: Dataset, task: FoldTask, model) -> Evidence:
+def _gender_of_the_same_fit(data: Dataset, task: FoldTask, model: Method, release: np.ndarray) -> Evidence:
     """Gender leakage of the very fit whose UAR is scored: the panel learns gender from the public corpus
     passed through it (no speaker of this corpus is left to learn from) and is scored on the held-out
-    speakers' release."""
+    speakers' ``release``."""
     public = data.release_public(model, task.enrolment, task.seed)
-    view = AttackerView().fit(public)
-    Z = view.transform(data.release(model, task.test, task.enrolment, task.seed))
-    by = {OTHER_CORPUS + name: attacker.fit(view.transform(public), data.public.genders, data.public.speakers).predict(Z)
-          for name, attacker in make_panel(task.attackers, task.seed).items()}
+    by = panel_predictions(task.attackers, task.seed, public, data.public.genders, data.public.speakers, release,
+                           OTHER_CORPUS)
     return {"kind": "uar", "truth": data.genders[task.test], "speaker": data.speaker_index[task.test], "by": by}
 
 

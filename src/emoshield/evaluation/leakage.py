@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.model_selection import StratifiedShuffleSplit
 
-from emoshield.evaluation.attackers import AttackerView, ali_mlp, make_panel
+from emoshield.evaluation.attackers import AttackerView, ali_mlp, panel_predictions
 from emoshield.evaluation.data import Dataset, Released
 from emoshield.evaluation.evidence import Evidence
 from emoshield.evaluation.labels import LAZY, OTHER_CORPUS, SEEN
@@ -43,10 +43,7 @@ def measure(data: Dataset, task: FoldTask, released: Released) -> dict[str, Evid
             settings[LAZY] = (released.original.learn, y[task.learn], data.speakers[task.learn])
         by = {}
         for prefix, (Z, labels, speakers) in settings.items():
-            view = AttackerView().fit(Z)
-            Z_train, Z_test = view.transform(Z), view.transform(released.test)
-            for name, attacker in make_panel(task.attackers, task.seed).items():
-                by[prefix + name] = attacker.fit(Z_train, labels, speakers).predict(Z_test)
+            by.update(panel_predictions(task.attackers, task.seed, Z, labels, speakers, released.test, prefix))
         evidence[metric] = {"kind": "uar", "truth": y[task.test], "speaker": data.speaker_index[task.test], "by": by}
     evidence["gender_by_speaker"] = speaker_vote(evidence["gender_leakage"])
     weak = ali_attack(data.genders[task.test], released.test, task.seed)
