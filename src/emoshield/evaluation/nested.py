@@ -21,7 +21,7 @@ import numpy as np
 from emoshield.errors import ConfigError
 from emoshield.evaluation.data import Dataset
 from emoshield.evaluation.enrolment import Composition, EnrolmentSettings
-from emoshield.evaluation.plan import EvaluationSettings, Measurement, Plan, make_plan, privacy_splits
+from emoshield.evaluation.plan import EvaluationSettings, Plan, asks_languages, make_plan, privacy_splits
 from emoshield.evaluation.summary import REFERENCE, Evaluation, MethodResult
 from emoshield.evaluation.verdict import SKEWED_UTILITY_MARGIN, missed
 from emoshield.methods import make_method, reads_speaker_statistics
@@ -62,8 +62,7 @@ class GroupChoice:
 
 def outer_splits(data: Dataset, settings: EvaluationSettings) -> Splits:
     """The privacy protocol's (fit, learn, test) sets of the first repeat: their test sets are the outer groups."""
-    languages = Measurement.LEAKAGE in settings.metrics and data.has_languages
-    return privacy_splits(data, settings.privacy_folds, settings.seed, languages)[0]
+    return privacy_splits(data, settings.privacy_folds, settings.seed, asks_languages(data, settings))[0]
 
 
 def choose(results: Evaluation, skewed: Evaluation | None, candidates: Sequence[str]) -> tuple[str, list[dict]]:

@@ -152,6 +152,11 @@ def check_dataset(data: Dataset, settings: EvaluationSettings) -> None:
         )
 
 
+def asks_languages(data: Dataset, settings: EvaluationSettings) -> bool:
+    """Whether the evaluation would measure language leakage (when its speaker sets allow it)."""
+    return Measurement.LEAKAGE in settings.metrics and data.has_languages
+
+
 def make_plan(data: Dataset, settings: EvaluationSettings,
               splits: list[tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None) -> Plan:
     """Every fold fit of the evaluation; all methods of a repeat share its folds and speaker sets.
@@ -162,7 +167,7 @@ def make_plan(data: Dataset, settings: EvaluationSettings,
     check_dataset(data, settings)
     tasks: list[FoldTask] = []
     notes: list[str] = []
-    languages = Measurement.LEAKAGE in settings.metrics and data.has_languages
+    languages = asks_languages(data, settings)
     if splits is not None:
         languages = languages and all(_separable(data, fit, learn, True) for fit, learn, _ in splits)
     # with another corpus to learn from, attackers also meet the very fits behind the UAR
